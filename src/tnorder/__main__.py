@@ -1,0 +1,3 @@
+from tnorder.cli import main
+
+main()

@@ -1,0 +1,136 @@
+"""The carrier plugin contract: what a carrier can do, and the shapes it answers in."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from tnorder.criteria import FLAG, Criteria
+from tnorder.errors import Unsupported
+from tnorder.settings import AccountConfig, CarrierConfig
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    criteria: frozenset[str]
+    reserve: bool = False
+    disconnect: bool = False
+    realtime: bool = False  # orders complete inline
+    max_quantity: int = 100
+    search_and_order: bool = False  # one request for lookup-and-order
+
+
+@dataclass(frozen=True)
+class AvailableNumber:
+    number: str  # E.164
+    rate_center: str | None = None
+    city: str | None = None
+    state: str | None = None
+    lata: str | None = None
+    zip: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: str
+    number: str
+
+
+@dataclass(frozen=True)
+class FailedNumber:
+    number: str
+    code: str | None
+    reason: str
+
+
+@dataclass
+class CarrierOrder:
+    """A carrier's answer about one order. `status` is tnorder's word for the carrier's state."""
+
+    id: str
+    status: str  # pending | complete | partial | failed
+    completed: list[AvailableNumber] = field(default_factory=list)
+    failed: list[FailedNumber] = field(default_factory=list)
+    errors: list[tuple[str | None, str]] = field(default_factory=list)
+    key: str | None = None
+    raw: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("complete", "partial", "failed")
+
+
+class Carrier(ABC):
+    """One carrier account reached through one carrier's API."""
+
+    kind: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:
+        self.carrier = carrier
+        self.account = account
+        self.home = home
+
+    @property
+    def name(self) -> str:
+        return self.carrier.name
+
+    def check_criteria(self, criteria: Criteria) -> None:
+        supported = self.capabilities.criteria
+        if criteria.kind not in supported:
+            flags = ", ".join(FLAG[k] for k in sorted(supported))
+            raise Unsupported(
+                f"carrier {self.name} ({self.kind}) cannot look up by {FLAG[criteria.kind]}; "
+                f"it supports {flags}"
+            )
+
+    def unsupported(self, operation: str) -> Unsupported:
+        return Unsupported(f"carrier {self.name} ({self.kind}) does not support {operation}")
+
+    @abstractmethod
+    def search(self, criteria: Criteria, quantity: int) -> list[AvailableNumber]: ...
+
+    def reserve(self, numbers: list[str]) -> list[Reservation]:
+        raise self.unsupported("reservations")
+
+    def release(self, reservations: list[Reservation]) -> None:
+        raise self.unsupported("reservations")
+
+    @abstractmethod
+    def order(
+        self, numbers: list[str], key: str, reservations: list[Reservation] | None = None
+    ) -> CarrierOrder: ...
+
+    def search_and_order(self, criteria: Criteria, quantity: int, key: str) -> CarrierOrder:
+        raise self.unsupported("search-and-order")
+
+    @abstractmethod
+    def order_status(self, carrier_order_id: str) -> CarrierOrder: ...
+
+    @abstractmethod
+    def find_order(self, key: str) -> CarrierOrder | None: ...
+
+    def disconnect(self, numbers: list[str], key: str) -> CarrierOrder:
+        raise self.unsupported("disconnects (select-and-disconnect)")
+
+    def disconnect_status(self, carrier_order_id: str) -> CarrierOrder:
+        raise self.unsupported("disconnects (select-and-disconnect)")
+
+    def find_disconnect(self, key: str) -> CarrierOrder | None:
+        return None
+
+    def in_service(self) -> Iterator[str]:
+        raise self.unsupported("listing in-service numbers")
+
+    def check_access(self) -> str:
+        """A cheap authenticated read proving the credentials and ids; returns what it saw."""
+        raise self.unsupported("a connection test")
+
+    def close(self) -> None:
+        """Release connections; called once the operation is done."""

@@ -1,0 +1,58 @@
+"""Errors the core raises; `cli.py` maps each to the documented exit code."""
+
+from __future__ import annotations
+
+
+class TnorderError(Exception):
+    """A failure with a message meant for the operator (one line, no traceback)."""
+
+    exit_code = 1
+
+
+class BadInput(TnorderError):
+    """Bad input or usage: nothing was sent to a carrier, nothing changed."""
+
+    exit_code = 2
+
+
+class ConfigError(BadInput):
+    """The configuration names something missing or holds an invalid value."""
+
+
+class CarrierError(TnorderError):
+    """The carrier refused or failed, with its own code and text."""
+
+    exit_code = 3
+
+    def __init__(self, carrier: str, message: str, code: str | None = None) -> None:
+        self.carrier = carrier
+        self.code = code
+        self.text = message
+        where = f"{carrier} error {code}" if code else f"{carrier} error"
+        super().__init__(f"{where}: {message}")
+
+
+class CarrierAuthError(CarrierError):
+    exit_code = 6
+
+
+class CarrierRateLimited(CarrierError):
+    exit_code = 7
+
+
+class CarrierUnreachable(CarrierError):
+    """The request may or may not have reached the carrier (timeout, connection lost)."""
+
+
+class Unsupported(BadInput):
+    """The carrier does not support a criterion or an operation; caught before any request."""
+
+
+EXIT_DONE = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+EXIT_CARRIER = 3
+EXIT_PARTIAL = 4
+EXIT_STILL_PENDING = 5
+EXIT_AUTH = 6
+EXIT_RATE_LIMIT = 7

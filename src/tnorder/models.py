@@ -1,0 +1,85 @@
+"""The store's tables. Their DDL lives in `migrations.py`; these classes must match it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Number(SQLModel, table=True):
+    __tablename__ = "numbers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True)  # E.164
+    status: str  # pending | available | assigned | disconnecting | disconnected
+    inventory_type: str
+    carrier: str
+    account: str
+    customer: str | None = None
+    line: str | None = None
+    rate_center: str | None = None
+    city: str | None = None
+    state: str | None = None
+    lata: str | None = None
+    zip: str | None = None
+    order_ref: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class NumberEvent(SQLModel, table=True):
+    __tablename__ = "number_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str
+    at: datetime = Field(default_factory=utcnow)
+    from_status: str | None = None
+    to_status: str
+    order_ref: str | None = None
+    actor: str
+    note: str | None = None
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True)
+    kind: str  # purchase | disconnect
+    method: str  # lookup-and-select | lookup-and-order | numbers | select-and-disconnect
+    carrier: str
+    account: str
+    inventory_type: str
+    customer: str | None = None
+    line: str | None = None
+    criteria: str | None = None  # JSON
+    quantity: int | None = None
+    key: str = Field(unique=True)
+    carrier_order_id: str | None = None
+    status: str = "submitting"  # submitting | pending | complete | partial | failed
+    raw: str | None = None  # the carrier's last answer, for audit
+    error: str | None = None
+    actor: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderItem(SQLModel, table=True):
+    __tablename__ = "order_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id")
+    number: str
+    status: str  # requested | complete | failed
+    code: str | None = None
+    reason: str | None = None
+
+
+PENDING_ORDER_STATUSES = ("submitting", "pending")
+FINAL_ORDER_STATUSES = ("complete", "partial", "failed")
+NUMBER_STATUSES = ("pending", "available", "assigned", "disconnecting", "disconnected")

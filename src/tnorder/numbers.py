@@ -1,0 +1,71 @@
+"""Telephone numbers in and out: any common US form in, E.164 in the store, 10 digits on the wire."""
+
+from __future__ import annotations
+
+import re
+
+from tnorder.errors import BadInput
+
+
+def to_e164(text: str) -> str:
+    """Accept `919-555-0142`, `(919) 555 0142`, `+1 919 555 0142`, `19195550142`… return `+19195550142`."""
+    import phonenumbers
+
+    raw = text.strip()
+    try:
+        parsed = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        raise BadInput(f"not a telephone number: {text!r}") from None
+    national = str(parsed.national_number)
+    if parsed.country_code != 1 or not re.fullmatch(r"[2-9]\d\d[2-9]\d{6}", national):
+        raise BadInput(f"not a North American number: {text!r}")
+    return f"+1{national}"
+
+
+def ten_digit(e164: str) -> str:
+    """The carrier wire form (`NPANXXXXXX`) of an E.164 number."""
+    return e164[2:] if e164.startswith("+1") else e164
+
+
+def from_ten_digit(digits: str) -> str:
+    digits = digits.strip()
+    return digits if digits.startswith("+") else f"+1{digits[-10:]}"
+
+
+def parse_numbers(values: list[str]) -> list[str]:
+    """Comma- or space-separated numbers in any form, deduplicated, order kept."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for part in re.split(r"[,\s]+", value.strip()):
+            if part:
+                seen[to_e164(part)] = None
+    if not seen:
+        raise BadInput("no telephone numbers given")
+    return list(seen)
+
+
+def keypad_digits(word: str) -> str:
+    """`FLOWERS` -> `3569377`, the digits a caller dials for a vanity word."""
+    import phonenumbers
+
+    return phonenumbers.convert_alpha_characters_in_number(word.upper())
+
+
+def parse_pick(spec: str, count: int) -> list[int]:
+    """`1,3-5` / `all` / `none` -> zero-based indices into a list of `count` results."""
+    spec = spec.strip().lower()
+    if spec == "all":
+        return list(range(count))
+    if spec in ("none", ""):
+        return []
+    chosen: set[int] = set()
+    for part in spec.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not match:
+            raise BadInput(f"cannot read selection {part.strip()!r}: use numbers and ranges like 1,3-5")
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if first < 1 or last > count or first > last:
+            raise BadInput(f"selection {part.strip()!r} is outside 1-{count}")
+        chosen.update(range(first - 1, last))
+    return sorted(chosen)

@@ -1,0 +1,210 @@
+"""Where tnorder keeps things, and the config file: carriers, carrier accounts, inventory types.
+
+The config names environment variables for secrets; it never needs a secret in plain text.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tnorder.errors import ConfigError
+
+DEFAULT_CARRIER = "sandbox"
+DEFAULT_ACCOUNT = "sandbox"
+DEFAULT_INVENTORY_TYPE = "Sandbox DIDs"
+SECTIONS = ("carriers", "accounts", "inventory_types")
+SECRET_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env")
+
+
+def home() -> Path:
+    """`TNORDER_HOME`, else the platform's per-user data directory."""
+    env = os.environ.get("TNORDER_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tnorder", appauthor=False))
+
+
+def config_path() -> Path:
+    env = os.environ.get("TNORDER_HOME")
+    if env:
+        return Path(env).expanduser() / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("tnorder", appauthor=False)) / "config.toml"
+
+
+def store_url(override: str | None = None) -> str:
+    """`--db`, else `TNORDER_DB`, else the SQLite file under the home directory."""
+    url = override or os.environ.get("TNORDER_DB")
+    if url:
+        return url if "://" in url else f"sqlite:///{Path(url).expanduser()}"
+    return f"sqlite:///{home() / 'tnorder.db'}"
+
+
+def operator() -> str:
+    """Who is acting, for number history: `TNORDER_OPERATOR`, else the login name."""
+    name = os.environ.get("TNORDER_OPERATOR") or os.environ.get("USER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+    return name
+
+
+def default_config() -> dict[str, Any]:
+    return {
+        "carriers": {DEFAULT_CARRIER: {"kind": "sandbox"}},
+        "accounts": {DEFAULT_ACCOUNT: {"carrier": DEFAULT_CARRIER}},
+        "inventory_types": {DEFAULT_INVENTORY_TYPE: {"account": DEFAULT_ACCOUNT}},
+    }
+
+
+@dataclass(frozen=True)
+class CarrierConfig:
+    name: str
+    kind: str
+    url: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    name: str
+    carrier: str
+    account_id: str | None = None
+    site_id: str | None = None
+    peer_id: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def secret(self, env_field: str) -> str | None:
+        """The value of the environment variable this account names for `env_field`."""
+        var = self.env.get(env_field)
+        if not var:
+            return None
+        value = os.environ.get(var)
+        if not value:
+            raise ConfigError(f"carrier account {self.name!r} needs ${var}: set it in the environment")
+        return value
+
+
+@dataclass(frozen=True)
+class InventoryTypeConfig:
+    name: str
+    account: str
+
+
+class Config:
+    """The parsed config file (or the built-in default when there is none)."""
+
+    def __init__(self, data: dict[str, Any], path: Path, header: str = "") -> None:
+        self.data = data
+        self.path = path
+        self.header = header
+        for section in SECTIONS:
+            data.setdefault(section, {})
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Config:
+        path = path or config_path()
+        if not path.exists():
+            return cls(default_config(), path)
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        return cls(data, path, _leading_comments(text))
+
+    def save(self) -> None:
+        import tomli_w
+
+        body = tomli_w.dumps(self.data)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".toml.tmp")
+        # created 0600 from the start: a config may name secrets' variables, never world-readable
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(self.header + body)
+        os.replace(tmp, self.path)
+
+    def _section(self, section: str) -> dict[str, dict[str, Any]]:
+        return self.data[section]
+
+    def carrier(self, name: str) -> CarrierConfig:
+        raw = dict(self._need("carriers", name, "carrier", "config carrier add"))
+        kind = raw.pop("kind", None)
+        if not kind:
+            raise ConfigError(f"carrier {name!r} has no kind in {self.path}")
+        url = raw.pop("url", None)
+        options = raw.pop("options", {}) | raw
+        return CarrierConfig(name, kind, url, options)
+
+    def account(self, name: str) -> AccountConfig:
+        raw = self._need("accounts", name, "carrier account", "config account add")
+        carrier = raw.get("carrier")
+        if not carrier:
+            raise ConfigError(f"carrier account {name!r} names no carrier in {self.path}")
+        env = {k: v for k, v in raw.items() if k in SECRET_FIELDS and v}
+        return AccountConfig(
+            name, carrier, _str(raw.get("account_id")), _str(raw.get("site_id")),
+            _str(raw.get("peer_id")), env,
+        )
+
+    def inventory_type(self, name: str | None) -> InventoryTypeConfig:
+        types = self._section("inventory_types")
+        if name is None:
+            if len(types) != 1:
+                choices = ", ".join(sorted(types)) or "none configured"
+                raise ConfigError(f"--type is needed: inventory types are {choices}")
+            name = next(iter(types))
+        raw = self._need("inventory_types", name, "inventory type", "config inventory-type add")
+        if not raw.get("account"):
+            raise ConfigError(f"inventory type {name!r} names no carrier account in {self.path}")
+        return InventoryTypeConfig(name, raw["account"])
+
+    def _need(self, section: str, name: str, what: str, how: str) -> dict[str, Any]:
+        entries = self._section(section)
+        if name not in entries:
+            known = ", ".join(sorted(entries)) or "none"
+            raise ConfigError(f"no {what} named {name!r} (known: {known}); add one with `tnorder {how}`")
+        return entries[name]
+
+    def names(self, section: str) -> list[str]:
+        return sorted(self._section(section))
+
+    def put(self, section: str, name: str, values: dict[str, Any]) -> None:
+        self._section(section)[name] = {k: v for k, v in values.items() if v is not None}
+
+    def remove(self, section: str, name: str) -> None:
+        self._section(section).pop(name)
+
+    def users_of(self, section: str, name: str) -> list[str]:
+        """Accounts that use a carrier, or inventory types that use an account."""
+        if section == "carriers":
+            return [a for a, raw in self._section("accounts").items() if raw.get("carrier") == name]
+        if section == "accounts":
+            return [t for t, raw in self._section("inventory_types").items() if raw.get("account") == name]
+        return []
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _leading_comments(text: str) -> str:
+    """The comment block at the top of a user's file, kept when tnorder rewrites it."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#") or (lines and not line.strip()):
+            lines.append(line)
+        else:
+            break
+    return "".join(lines)

@@ -1,0 +1,1 @@
+"""The simulated carrier world, behind the sandbox carrier and `tnorder sim serve`."""

@@ -1,0 +1,185 @@
+"""A deterministic, realistic US number pool.
+
+Exchanges (NPA-NXX) and their cities come from the geographic data that `phonenumbers` ships;
+rate centers are the carriers' upper-case abbreviations of those cities; LATA and ZIP are drawn
+from each state's real ranges, fixed per rate center. Subscriber lines are derived from a hash,
+so the same seed always offers the same numbers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass
+from functools import cached_property
+from pathlib import Path
+
+from tnorder.carriers.base import AvailableNumber
+from tnorder.criteria import Criteria
+from tnorder.numbers import keypad_digits
+from tnorder.usgeo import STATES, TOLL_FREE_NPAS, latas, zip_ranges
+
+LINES_PER_EXCHANGE = 40
+CACHE_FORMAT = 1
+TOLL_FREE_EXCHANGES = 40
+
+
+def _hash(*parts: object) -> int:
+    return zlib.crc32(":".join(map(str, parts)).encode())
+
+
+def rate_center_of(city: str) -> str:
+    """Carriers abbreviate rate centers to 10 upper-case characters (`CHAPEL HIL`)."""
+    return city.upper().replace(".", "")[:10].strip()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    npa: str
+    nxx: str
+    city: str
+    state: str
+    rate_center: str
+    lata: str
+    zip: str
+
+
+class Pool:
+    def __init__(self, seed: int = 0, cache_dir: Path | None = None) -> None:
+        self.seed = seed
+        self.cache_dir = cache_dir
+
+    @cached_property
+    def exchanges(self) -> list[Exchange]:
+        # building from phonenumbers' geodata takes ~0.8 s; a cache file makes lookups quick
+        import phonenumbers
+
+        cache = self.cache_dir and self.cache_dir / f"exchanges-{CACHE_FORMAT}-{phonenumbers.__version__}.tsv"
+        if cache and cache.exists():
+            return [Exchange(*line.split("\t")) for line in cache.read_text().splitlines()]
+        built = self._build()
+        if cache:
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("".join("\t".join(astuple(e)) + "\n" for e in built))
+            os.replace(tmp, cache)
+        return built
+
+    def _build(self) -> list[Exchange]:
+        from phonenumbers.geodata import GEOCODE_DATA
+
+        places: list[tuple[str, str, str]] = []
+        for prefix, names in GEOCODE_DATA.items():
+            if len(prefix) != 7 or prefix[0] != "1":
+                continue
+            city, _, state = names.get("en", "").rpartition(", ")
+            if state in STATES and city:
+                places.append((prefix[1:], city.upper(), state))
+        places.sort()
+        zips = self._zips(places)
+        return [
+            Exchange(
+                p[:3], p[3:], city, state, rate_center_of(city),
+                self._lata(state, rate_center_of(city)), zips[state, rate_center_of(city)],
+            )
+            for p, city, state in places
+        ]
+
+    @staticmethod
+    def _zips(places: list[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+        """Each rate center gets one ZIP from its state's ranges; `zip_owner` inverts this."""
+        centers: dict[str, set[str]] = {}
+        for _, city, state in places:
+            centers.setdefault(state, set()).add(rate_center_of(city))
+        out = {}
+        for state, names in centers.items():
+            zips = state_zips(state)
+            for i, name in enumerate(sorted(names)):
+                out[state, name] = zips[i % len(zips)]
+        return out
+
+    def _lata(self, state: str, rate_center: str) -> str:
+        codes = latas(state)
+        return str(codes[_hash(state, rate_center) % len(codes)])
+
+    @cached_property
+    def _by_npa(self) -> dict[str, list[Exchange]]:
+        out: dict[str, list[Exchange]] = {}
+        for ex in self.exchanges:
+            out.setdefault(ex.npa, []).append(ex)
+        return out
+
+    def zip_owner(self, zip5: str) -> tuple[str, str] | None:
+        """(state, rate center) serving a ZIP: every ZIP in a state's ranges maps to one."""
+        for state in STATES:
+            zips = state_zips(state)
+            if zip5 in zips:
+                names = sorted({e.rate_center for e in self.exchanges if e.state == state})
+                if not names:
+                    return None
+                return state, names[zips.index(zip5) % len(names)]
+        return None
+
+    def matching(self, criteria: Criteria) -> list[Exchange]:
+        kind = criteria.kind
+        if kind == "area_code":
+            return self._by_npa.get(criteria.area_code or "", [])
+        if kind == "zip":
+            owner = self.zip_owner(criteria.zip or "")
+            if owner is None:
+                return []
+            return [e for e in self.exchanges if (e.state, e.rate_center) == owner]
+        want = {
+            "rate_center": lambda e: e.state == criteria.state and e.rate_center == criteria.rate_center,
+            "city": lambda e: e.state == criteria.state and e.city == criteria.city,
+            "state": lambda e: e.state == criteria.state,
+            "lata": lambda e: e.lata == criteria.lata,
+        }[kind]
+        return [e for e in self.exchanges if want(e)]
+
+    def candidates(self, criteria: Criteria, zip5: str | None = None) -> Iterator[AvailableNumber]:
+        """Numbers that match, in a stable order: a round over the exchanges, line by line."""
+        if criteria.kind == "toll_free":
+            yield from self._toll_free(criteria.toll_free or "8**")
+            return
+        if criteria.kind == "vanity":
+            yield from self._vanity(criteria.vanity or "")
+            return
+        exchanges = self.matching(criteria)
+        for k in range(LINES_PER_EXCHANGE):
+            for ex in exchanges:
+                yield AvailableNumber(
+                    f"+1{ex.npa}{ex.nxx}{self._line(ex.npa + ex.nxx, k):04d}",
+                    ex.rate_center, ex.city, ex.state, ex.lata, zip5 or ex.zip,
+                )
+
+    def _line(self, exchange: str, k: int) -> int:
+        # 7919 is coprime with 10000, so the first 10000 values of k give distinct lines
+        return (_hash(self.seed, exchange) + k * 7919) % 10000
+
+    def _toll_free(self, pattern: str) -> Iterator[AvailableNumber]:
+        npas = [n for n in TOLL_FREE_NPAS if fnmatch.fnmatchcase(n, pattern.replace("*", "?"))]
+        for k in range(LINES_PER_EXCHANGE):
+            for npa in npas:
+                for i in range(TOLL_FREE_EXCHANGES):
+                    nxx = 200 + (_hash(self.seed, npa, i) % 800)
+                    yield AvailableNumber(f"+1{npa}{nxx}{self._line(f'{npa}{nxx}', k):04d}")
+
+    def _vanity(self, word: str) -> Iterator[AvailableNumber]:
+        digits = keypad_digits(word)
+        free = 7 - len(digits)
+        seen: set[str] = set()
+        for k in range(LINES_PER_EXCHANGE if free else 1):
+            for npa in TOLL_FREE_NPAS:
+                head = f"{2 + _hash(self.seed, npa, word, k) % 8}{_hash(npa, k, word):06d}"
+                subscriber = (head[:free] + digits) if free else digits
+                if subscriber[0] in "01" or npa + subscriber in seen:
+                    continue
+                seen.add(npa + subscriber)
+                yield AvailableNumber(f"+1{npa}{subscriber}")
+
+
+def state_zips(state: str) -> list[str]:
+    return [f"{z3:03d}{i:02d}" for lo, hi in zip_ranges(state) for z3 in range(lo, hi + 1)
+            for i in range(1, 100, 3)]

@@ -1,0 +1,257 @@
+"""The simulated carrier's state: holds on numbers, reservations, orders and disconnects.
+
+Kept in a small SQLite file under `TNORDER_HOME`, so it persists between runs and is shared by the
+sandbox carrier and `tnorder sim serve`. Orders complete lazily: the first status read after
+their completion time settles them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tnorder.carriers.base import AvailableNumber
+from tnorder.criteria import Criteria
+from tnorder.sim.pool import Pool
+
+RESERVATION_SECONDS = 4 * 3600
+UNAVAILABLE = ("5005", "The telephone number is unavailable for ordering")
+NONE_FOUND = ("5018", "The entire quantity requested is unavailable")
+NOT_OURS = ("5006", "Telephone number could not be disconnected since it is not associated with your account")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS holds (
+    tn TEXT PRIMARY KEY, state TEXT NOT NULL, account TEXT NOT NULL,
+    reservation_id TEXT, order_id TEXT, expires_at REAL);
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, customer_order_id TEXT,
+    created_at REAL NOT NULL, complete_at REAL NOT NULL, status TEXT NOT NULL,
+    request TEXT NOT NULL, completed TEXT NOT NULL DEFAULT '[]', failed TEXT NOT NULL DEFAULT '[]');
+CREATE INDEX IF NOT EXISTS ix_orders_coid ON orders (account, customer_order_id);
+"""
+
+
+class WorldError(Exception):
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(f"{code}: {text}")
+        self.code = code
+        self.text = text
+
+
+@dataclass
+class WorldOrder:
+    id: str
+    kind: str  # order | disconnect
+    customer_order_id: str | None
+    status: str  # RECEIVED | COMPLETE | PARTIAL | FAILED
+    created_at: float
+    request: dict
+    completed: list[AvailableNumber] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # number, code, text
+
+
+class World:
+    def __init__(self, path: Path, seed: int = 0, complete_after: float = 3.0) -> None:
+        self.path = path
+        self.pool = Pool(seed, path.parent)
+        self.complete_after = complete_after
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    # -- numbers ---------------------------------------------------------------------------
+    def _held(self, db: sqlite3.Connection, numbers: list[str] | None = None) -> dict[str, tuple]:
+        now = time.time()
+        rows = db.execute(
+            "SELECT tn, state, account, reservation_id FROM holds "
+            "WHERE state != 'reserved' OR expires_at > ?", (now,)
+        ).fetchall()
+        return {r[0]: r for r in rows if numbers is None or r[0] in numbers}
+
+    def search(self, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
+        with self._tx() as db:
+            return self._search(db, criteria, quantity)
+
+    def _search(self, db: sqlite3.Connection, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
+        held = self._held(db)
+        found: list[AvailableNumber] = []
+        for candidate in self.pool.candidates(criteria, criteria.zip):
+            if candidate.number not in held:
+                found.append(candidate)
+                if len(found) == quantity:
+                    break
+        return found
+
+    def details(self, number: str) -> AvailableNumber:
+        npa, nxx = number[2:5], number[5:8]
+        for ex in self.pool._by_npa.get(npa, []):
+            if ex.nxx == nxx:
+                return AvailableNumber(number, ex.rate_center, ex.city, ex.state, ex.lata, ex.zip)
+        return AvailableNumber(number)
+
+    def reserve(self, number: str, account: str) -> str:
+        with self._tx() as db:
+            if number in self._held(db, [number]):
+                raise WorldError("5041", f"Reservation failed: telephone number {number[2:]} is not available.")
+            rid = str(uuid.uuid4())
+            db.execute(
+                "INSERT OR REPLACE INTO holds VALUES (?, 'reserved', ?, ?, NULL, ?)",
+                (number, account, rid, time.time() + RESERVATION_SECONDS),
+            )
+            return rid
+
+    def reservation(self, rid: str, account: str) -> tuple[str, float] | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT tn, expires_at FROM holds WHERE reservation_id = ? AND account = ? "
+                "AND state = 'reserved' AND expires_at > ?", (rid, account, time.time()),
+            ).fetchone()
+            return (row[0], row[1] - time.time()) if row else None
+
+    def release(self, rid: str, account: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM holds WHERE reservation_id = ? AND account = ? AND state = 'reserved'",
+                (rid, account),
+            )
+            return cur.rowcount > 0
+
+    # -- orders ----------------------------------------------------------------------------
+    def order(self, numbers: list[str], account: str, customer_order_id: str | None,
+              reservation_ids: list[str] = (), extra: dict | None = None) -> WorldOrder:
+        with self._tx() as db:
+            return self._place(db, numbers, account, customer_order_id, list(reservation_ids), extra or {})
+
+    def search_and_order(self, criteria: Criteria, quantity: int, account: str,
+                         customer_order_id: str | None, extra: dict | None = None) -> WorldOrder:
+        with self._tx() as db:
+            found = [n.number for n in self._search(db, criteria, quantity)]
+            request = {"criteria": criteria.as_dict(), "quantity": quantity} | (extra or {})
+            return self._place(db, found, account, customer_order_id, [], request)
+
+    def _place(self, db: sqlite3.Connection, numbers: list[str], account: str,
+               coid: str | None, rids: list[str], request: dict) -> WorldOrder:
+        oid = str(uuid.uuid4())
+        held = self._held(db, numbers)
+        taken = []
+        for number in numbers:
+            hold = held.get(number)
+            ours = hold and hold[1] == "reserved" and hold[2] == account and hold[3] in rids
+            if hold and not ours:
+                taken.append(number)
+                continue
+            db.execute(
+                "INSERT OR REPLACE INTO holds VALUES (?, 'ordered', ?, NULL, ?, NULL)",
+                (number, account, oid),
+            )
+        request = {"numbers": numbers, "taken": taken} | request
+        now = time.time()
+        db.execute(
+            "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, "
+            "status, request) VALUES (?, ?, 'order', ?, ?, ?, 'RECEIVED', ?)",
+            (oid, account, coid, now, now + self.complete_after, json.dumps(request)),
+        )
+        return WorldOrder(oid, "order", coid, "RECEIVED", now, request)
+
+    def disconnect(self, numbers: list[str], account: str, customer_order_id: str | None) -> WorldOrder:
+        with self._tx() as db:
+            oid = str(uuid.uuid4())
+            now = time.time()
+            request = {"numbers": numbers}
+            db.execute(
+                "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, "
+                "status, request) VALUES (?, ?, 'disconnect', ?, ?, ?, 'RECEIVED', ?)",
+                (oid, account, customer_order_id, now, now + self.complete_after, json.dumps(request)),
+            )
+            return WorldOrder(oid, "disconnect", customer_order_id, "RECEIVED", now, request)
+
+    def get(self, oid: str, account: str, kind: str = "order") -> WorldOrder | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id, kind, customer_order_id, status, created_at, request, completed, failed, "
+                "complete_at FROM orders WHERE id = ? AND account = ? AND kind = ?", (oid, account, kind),
+            ).fetchone()
+            if row is None:
+                return None
+            if row[3] == "RECEIVED" and time.time() >= row[8]:
+                self._settle(db, oid, account, row[1], json.loads(row[5]))
+                return self.get_settled(db, oid)
+            return self._row(row)
+
+    def get_settled(self, db: sqlite3.Connection, oid: str) -> WorldOrder:
+        row = db.execute(
+            "SELECT id, kind, customer_order_id, status, created_at, request, completed, failed "
+            "FROM orders WHERE id = ?", (oid,),
+        ).fetchone()
+        return self._row(row)
+
+    def _row(self, row: tuple) -> WorldOrder:
+        completed = [self.details(n) for n in json.loads(row[6])]
+        failed = [tuple(f) for f in json.loads(row[7])]
+        return WorldOrder(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), completed, failed)
+
+    def _settle(self, db: sqlite3.Connection, oid: str, account: str, kind: str, request: dict) -> None:
+        numbers = request.get("numbers", [])
+        completed, failed = [], []
+        if kind == "order":
+            taken = set(request.get("taken", []))
+            for number in numbers:
+                if number in taken:
+                    failed.append((number, *UNAVAILABLE))
+                else:
+                    completed.append(number)
+                    db.execute("UPDATE holds SET state = 'inservice' WHERE tn = ? AND order_id = ?",
+                               (number, oid))
+            if not numbers and "quantity" in request:
+                failed.append(("", *NONE_FOUND))
+        else:
+            for number in numbers:
+                cur = db.execute(
+                    "UPDATE holds SET state = 'aging', order_id = ? "
+                    "WHERE tn = ? AND account = ? AND state = 'inservice'", (oid, number, account),
+                )
+                if cur.rowcount:
+                    completed.append(number)
+                else:
+                    failed.append((number, *NOT_OURS))
+        status = "COMPLETE" if not failed else ("PARTIAL" if completed else "FAILED")
+        db.execute("UPDATE orders SET status = ?, completed = ?, failed = ? WHERE id = ?",
+                   (status, json.dumps(completed), json.dumps(failed), oid))
+
+    def find(self, customer_order_id: str, account: str, kind: str = "order") -> list[str]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id FROM orders WHERE customer_order_id = ? AND account = ? AND kind = ? "
+                "ORDER BY created_at", (customer_order_id, account, kind),
+            ).fetchall()
+            return [r[0] for r in rows]
+
+    def in_service(self, account: str) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT tn FROM holds WHERE account = ? AND state = 'inservice' ORDER BY tn", (account,)
+            ).fetchall()
+            return [r[0] for r in rows]

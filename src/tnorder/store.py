@@ -1,0 +1,100 @@
+"""The inventory store: SQLite by default (WAL, busy timeout, foreign keys), any SQLAlchemy URL.
+
+Opening a store applies pending migrations. `write()` takes the write lock up front, so that a
+read-then-write (is this order still pending?) cannot interleave with another process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlmodel import Session
+
+from tnorder.errors import ConfigError
+from tnorder.migrations import MIGRATIONS
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self.dialect = self.engine.dialect.name
+        migrate(self.engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction holding the write lock; commits on success, rolls back on error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(begin="IMMEDIATE")
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # a bad URL or a missing driver: say which
+        raise ConfigError(f"cannot use store {url.split('@')[-1]!r}: {exc}") from None
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # pysqlite's own transaction handling defers BEGIN; we issue BEGIN ourselves (see _sqlite_begin)
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin', '')}")
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied."""
+    dialect = engine.dialect.name
+    applied: list[str] = []
+    with engine.connect() as conn:
+        conn = conn.execution_options(begin="IMMEDIATE")
+        with conn.begin():
+            conn.execute(text(
+                "CREATE TABLE IF NOT EXISTS migrations "
+                "(name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+            ))
+        for name, fn in MIGRATIONS:
+            with conn.begin():
+                if dialect == "postgresql":
+                    # serialise concurrent first opens of one database
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
+                done = conn.execute(
+                    text("SELECT 1 FROM migrations WHERE name = :n"), {"n": name}
+                ).first()
+                if done:
+                    continue
+                fn(conn, dialect)
+                conn.execute(
+                    text("INSERT INTO migrations (name, applied_at) VALUES (:n, :t)"),
+                    {"n": name, "t": datetime.now(UTC).replace(tzinfo=None)},
+                )
+                applied.append(name)
+    return applied
