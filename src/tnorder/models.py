@@ -8,7 +8,12 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """`2026-11-26T03:25:22.318000Z`: UTC, as every JSON document shows times."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Number(SQLModel, table=True):

@@ -132,5 +132,5 @@ class Carrier(ABC):
         """A cheap authenticated read proving the credentials and ids; returns what it saw."""
         raise self.unsupported("a connection test")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most carriers hold nothing to release
         """Release connections; called once the operation is done."""

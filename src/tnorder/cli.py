@@ -1,0 +1,73 @@
+"""The root command: global options, the sub-apps, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from tnorder import __version__
+from tnorder.commands import config, inventory, orders
+
+app = typer.Typer(
+    name="tnorder",
+    help="Order telephone numbers (DIDs) from carriers and keep their inventory.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config.app, name="config")
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(orders.app, name="orders")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"tnorder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="TNORDER_DB", help="Store: a SQLite path or any SQLAlchemy URL."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = {"db": db}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
+    from typer.exceptions import TyperException
+
+    from tnorder.errors import TnorderError
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
+    except TnorderError as exc:
+        _fail(str(exc), exc.exit_code)
+    except TyperException as exc:  # usage errors from the parser
+        _fail(exc.format_message(), getattr(exc, "exit_code", 2) or 2)
+    except typer.Abort:
+        _fail("aborted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("TNORDER_DEBUG"):
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    first = " ".join(str(message).split()) or "failed"
+    sys.stderr.write(f"tnorder: error: {first}\n")
+    sys.exit(code)

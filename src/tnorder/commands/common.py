@@ -1,0 +1,81 @@
+"""Options shared by several commands (defined once) and small helpers for command modules."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from tnorder.criteria import Criteria
+    from tnorder.services.context import Context
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+TypeOpt = Annotated[
+    str | None,
+    typer.Option("--type", "-t", help="Inventory type (optional while only one exists)."),
+]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--key", help="Idempotency key: the same key again returns the first order."),
+]
+QuantityOpt = Annotated[int, typer.Option("--quantity", "-q", help="How many numbers.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait at most.")]
+
+_C = "Lookup criteria"
+AreaCode = Annotated[str | None, typer.Option("--area-code", help="NPA, e.g. 919.", rich_help_panel=_C)]
+RateCenter = Annotated[
+    str | None, typer.Option("--rate-center", help="Rate center (with --state).", rich_help_panel=_C)
+]
+State = Annotated[str | None, typer.Option("--state", help="Two-letter state.", rich_help_panel=_C)]
+City = Annotated[str | None, typer.Option("--city", help="City (with --state).", rich_help_panel=_C)]
+Zip = Annotated[str | None, typer.Option("--zip", help="5-digit ZIP.", rich_help_panel=_C)]
+Lata = Annotated[str | None, typer.Option("--lata", help="LATA code.", rich_help_panel=_C)]
+TollFree = Annotated[
+    str | None, typer.Option("--toll-free", help="Toll-free wildcard: 8**, 87*.", rich_help_panel=_C)
+]
+Vanity = Annotated[
+    str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)
+]
+
+
+def criteria(area_code: str | None, rate_center: str | None, state: str | None, city: str | None,
+             zip: str | None, lata: str | None, toll_free: str | None, vanity: str | None) -> Criteria:
+    from tnorder.criteria import build
+
+    return build(area_code=area_code, rate_center=rate_center, state=state, city=city, zip=zip,
+                 lata=lata, toll_free=toll_free, vanity=vanity)
+
+
+def any_criteria(*values: str | None) -> bool:
+    return any(v is not None for v in values)
+
+
+def context(ctx: typer.Context) -> Context:
+    """The services context for this invocation (built once, closed by the root callback)."""
+    from tnorder.services.context import Context
+
+    root = ctx.find_root()
+    obj = root.obj or {}
+    if "context" not in obj:
+        obj["context"] = Context(db=obj.get("db"))
+        root.obj = obj
+        root.call_on_close(obj["context"].close)
+    return obj["context"]
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """Ask on a terminal; without one and without --yes, refuse (exit 2) rather than hang."""
+    from tnorder.errors import BadInput
+
+    if yes:
+        return True
+    if not interactive():
+        raise BadInput("this spends money or gives numbers up: confirm with --yes when not on a terminal")
+    return typer.confirm(question, default=False, err=True)

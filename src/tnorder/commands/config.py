@@ -1,0 +1,177 @@
+"""`tnorder config …`: carriers, carrier accounts and inventory types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tnorder.commands.common import JsonOpt, context
+
+app = typer.Typer(help="Carriers, carrier accounts and inventory types.", no_args_is_help=True)
+carrier_app = typer.Typer(help="Carriers: who numbers are ordered from.", no_args_is_help=True)
+account_app = typer.Typer(help="Carrier accounts: credentials and account ids.", no_args_is_help=True)
+type_app = typer.Typer(help="Inventory types: folders that hold numbers.", no_args_is_help=True)
+app.add_typer(carrier_app, name="carrier")
+app.add_typer(account_app, name="account")
+app.add_typer(type_app, name="inventory-type")
+
+
+@app.command("path")
+def path() -> None:
+    """Print where the config file is (it may not exist yet: the built-in default applies)."""
+    from tnorder.settings import config_path
+
+    print(config_path())
+
+
+def _option(text: str) -> tuple[str, object]:
+    import tomllib
+
+    from tnorder.errors import BadInput
+
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise BadInput(f"--option {text!r} must be KEY=VALUE")
+    try:  # numbers and booleans keep their type in the TOML file
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.strip(), value
+
+
+@carrier_app.command("add")
+def carrier_add(
+    ctx: typer.Context,
+    name: str,
+    kind: Annotated[str, typer.Option("--kind", help="Plugin: sandbox, bandwidth, broadvox, …")],
+    url: Annotated[str | None, typer.Option("--url", help="API base URL.")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
+) -> None:
+    """Add a carrier."""
+    from tnorder.carriers import carrier_class
+    from tnorder.services import config_admin
+
+    options = dict(_option(o) for o in option or [])
+    carrier_class(kind)  # refuses an uninstalled or broken kind, listing what is installed
+    config_admin.add(context(ctx), "carriers", name, {"kind": kind, "url": url} | options)
+    print(f"carrier {name} ({kind}) added")
+
+
+@carrier_app.command("list")
+def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List carriers."""
+    cfg = context(ctx).config
+    rows = [{"name": n} | cfg.data["carriers"][n] for n in cfg.names("carriers")]
+    _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], json)
+
+
+@carrier_app.command("remove")
+def carrier_remove(ctx: typer.Context, name: str) -> None:
+    """Remove a carrier (refused while accounts or numbers use it)."""
+    from tnorder.services import config_admin
+
+    config_admin.remove(context(ctx), "carriers", name)
+    print(f"carrier {name} removed")
+
+
+EnvOpt = Annotated[str | None, typer.Option(help="Name of the environment variable holding it.")]
+
+
+@account_app.command("add")
+def account_add(
+    ctx: typer.Context,
+    name: str,
+    carrier: Annotated[str, typer.Option("--carrier", help="Carrier name.")],
+    account_id: Annotated[str | None, typer.Option("--account-id")] = None,
+    site_id: Annotated[str | None, typer.Option("--site-id")] = None,
+    peer_id: Annotated[str | None, typer.Option("--peer-id")] = None,
+    username_env: EnvOpt = None,
+    password_env: EnvOpt = None,
+    client_id_env: EnvOpt = None,
+    client_secret_env: EnvOpt = None,
+) -> None:
+    """Add a carrier account. Secrets are named by environment variable, never stored."""
+    from tnorder.errors import BadInput
+    from tnorder.services import config_admin
+
+    basic = (username_env, password_env)
+    oauth = (client_id_env, client_secret_env)
+    if any(basic) and any(oauth):
+        raise BadInput("use either --username-env/--password-env or --client-id-env/--client-secret-env")
+    for pair, flags in ((basic, "--username-env and --password-env"),
+                        (oauth, "--client-id-env and --client-secret-env")):
+        if any(pair) and not all(pair):
+            raise BadInput(f"give both {flags}")
+    values = {"carrier": carrier, "account_id": account_id, "site_id": site_id, "peer_id": peer_id,
+              "username_env": username_env, "password_env": password_env,
+              "client_id_env": client_id_env, "client_secret_env": client_secret_env}
+    config_admin.add(context(ctx), "accounts", name, values)
+    print(f"carrier account {name} added")
+
+
+@account_app.command("list")
+def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List carrier accounts (environment variable names only, never their values)."""
+    cfg = context(ctx).config
+    rows = [{"name": n} | cfg.data["accounts"][n] for n in cfg.names("accounts")]
+    _show(rows, [("name", "Name"), ("carrier", "Carrier"), ("account_id", "Account id"),
+                 ("site_id", "Site id"), ("peer_id", "Peer id")], json)
+
+
+@account_app.command("remove")
+def account_remove(ctx: typer.Context, name: str) -> None:
+    """Remove a carrier account (refused while inventory types or numbers use it)."""
+    from tnorder.services import config_admin
+
+    config_admin.remove(context(ctx), "accounts", name)
+    print(f"carrier account {name} removed")
+
+
+@type_app.command("add")
+def type_add(
+    ctx: typer.Context,
+    name: str,
+    account: Annotated[str, typer.Option("--account", help="Carrier account its numbers come from.")],
+) -> None:
+    """Add an inventory type bound to a carrier account."""
+    from tnorder.services import config_admin
+
+    config_admin.add(context(ctx), "inventory_types", name, {"account": account})
+    print(f"inventory type {name} added")
+
+
+@type_app.command("list")
+def type_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List inventory types."""
+    cfg = context(ctx).config
+    rows = [{"name": n} | cfg.data["inventory_types"][n] for n in cfg.names("inventory_types")]
+    _show(rows, [("name", "Name"), ("account", "Carrier account")], json)
+
+
+@type_app.command("remove")
+def type_remove(ctx: typer.Context, name: str) -> None:
+    """Remove an inventory type (refused while it holds numbers)."""
+    from tnorder.services import config_admin
+
+    config_admin.remove(context(ctx), "inventory_types", name)
+    print(f"inventory type {name} removed")
+
+
+@app.command("test")
+def test(ctx: typer.Context, account: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Reach the carrier with an account's credentials (a cheap authenticated read)."""
+    c = context(ctx)
+    names = [account] if account else c.config.names("accounts")
+    for name in names:
+        seen = c.carrier(name).check_access()
+        print(f"{name}: ok ({seen})")
+
+
+def _show(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:
+    from tnorder import render
+
+    if as_json:
+        render.emit_json(rows)
+    else:
+        render.table(rows, columns)

@@ -1,0 +1,74 @@
+"""Showing orders and turning their outcome into an exit code (shared by several commands)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING
+
+if TYPE_CHECKING:
+    from tnorder.models import Order
+    from tnorder.services.context import Context
+
+EXIT_FOR = {"partial": EXIT_PARTIAL, "failed": EXIT_CARRIER}
+
+
+def document(ctx: Context, order: Order) -> dict:
+    from tnorder.services import orders
+
+    return orders.as_dict(order, orders.items(ctx, order))
+
+
+def summary(doc: dict) -> str:
+    count = len(doc["completed"]) if doc["status"] in ("complete", "partial") else len(doc["numbers"])
+    what = f"{count} number{'s' if count != 1 else ''}" if count or doc["status"] != "pending" \
+        else f"{doc['quantity'] or '?'} number(s) requested"
+    line = f"{doc['ref']} {doc['status']}: {what}"
+    if doc["kind"] == "disconnect":
+        return f"{line} to disconnect at {doc['carrier']}"
+    where = f"line {doc['line']} of {doc['customer']}" if doc["line"] else f"'{doc['inventory_type']}'"
+    line += f" from {doc['carrier']} into {where}"
+    if doc["failed"]:
+        line += f"; {len(doc['failed'])} failed"
+    return line
+
+
+def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict:
+    from tnorder import render
+
+    doc = document(ctx, order)
+    if as_json:
+        render.emit_json(doc)
+        return doc
+    print(summary(doc))
+    if detail:
+        numbers = doc["completed"] or doc["numbers"]
+        for number in numbers:
+            print(f"  {number}")
+        for f in doc["failed"]:
+            print(f"  {f['number'] or '(quantity)'} failed: {f['code'] or ''} {f['reason'] or ''}".rstrip())
+        if doc["status"] in ("pending", "submitting"):
+            render.message(f"Order {doc['ref']} is pending at the carrier; "
+                           "`tnorder orders poll` will complete it.")
+    return doc
+
+
+def exit_code(status: str, waited: bool) -> int:
+    if status in ("pending", "submitting"):
+        return EXIT_STILL_PENDING if waited else 0
+    return EXIT_FOR.get(status, 0)
+
+
+def wait_with_progress(ctx: Context, refs: list[str], timeout: float) -> None:
+    """Poll until the orders finish or time runs out; a spinner on stderr when it is a terminal."""
+    from tnorder import render
+    from tnorder.services import orders
+
+    if not render.err.is_terminal:
+        orders.wait(ctx, refs, timeout)
+        return
+    with render.err.status("Waiting for the carrier…") as status:
+        def tick(progress: orders.PollResult) -> None:
+            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending")
+
+        orders.wait(ctx, refs, timeout, tick)

@@ -1,0 +1,127 @@
+"""The ordering flows behind `inventory order` (and, later, `customer add-dids`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from tnorder.commands.common import confirm, interactive
+from tnorder.errors import BadInput
+
+if TYPE_CHECKING:
+    from tnorder.criteria import Criteria
+    from tnorder.models import Order
+    from tnorder.services.context import Context
+    from tnorder.services.ordering import Plan, Selection
+
+MODES = ("select", "all", "pick", "numbers")
+
+
+def mode(select: bool, all_: bool, pick: str | None, numbers: str | None, has_criteria: bool) -> str:
+    """Which setup method the flags ask for, checked before anything is sent."""
+    given = [m for m, on in zip(MODES, (select, all_, pick is not None, numbers is not None), strict=True)
+             if on]
+    if len(given) > 1:
+        raise BadInput(" and ".join(f"--{m}" for m in given) + " cannot be combined")
+    if numbers is not None and has_criteria:
+        raise BadInput("--numbers orders known numbers: give no lookup criteria with it")
+    if not given:
+        if not has_criteria:
+            raise BadInput("give lookup criteria (e.g. --area-code 919) or --numbers")
+        if not interactive():
+            raise BadInput("choose --pick 1,3-5 or --all: there is no terminal to --select on")
+        given = ["select"]
+    if given[0] != "numbers" and not has_criteria:
+        raise BadInput(f"--{given[0]} needs lookup criteria (e.g. --area-code 919)")
+    if given[0] == "select" and not interactive():
+        raise BadInput("--select needs a terminal; in scripts use --pick 1,3-5 or --all")
+    return given[0]
+
+
+def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria | None,
+        quantity: int, pick: str | None, numbers: str | None, key: str | None, wait: bool,
+        timeout: float, yes: bool, as_json: bool, customer: str | None = None,
+        line: str | None = None) -> int:
+    """Place one order by the chosen method; returns the exit code for its outcome."""
+    from tnorder import render
+    from tnorder.commands import order_view
+    from tnorder.numbers import parse_numbers, parse_pick
+    from tnorder.services import ordering
+
+    tns = parse_numbers([numbers]) if mode == "numbers" and numbers is not None else None
+    if mode == "pick" and pick is not None:
+        parse_pick(pick, quantity)  # syntax and range, before any carrier call
+    if timeout <= 0:
+        raise BadInput("--timeout must be more than 0 seconds")
+    if not yes and not interactive():
+        confirm("", yes)  # refuses with exit 2 before anything is sent
+    p = ordering.plan(c, inventory_type=inventory_type, criteria=criteria,
+                      quantity=quantity if criteria else None, numbers=tns, key=key,
+                      customer=customer, line=line)
+    placed = ordering.existing(c, key)
+    if placed is not None:
+        render.message(f"key {key!r} already placed {placed.ref}: nothing new ordered")
+    elif mode == "numbers":
+        ordering.check_not_held(c, p.numbers)
+        if confirm(f"Order {len(p.numbers)} number(s) from {p.carrier.name} into {p.inventory_type!r}?", yes):
+            placed = ordering.order_numbers(c, p)
+    elif mode == "all":
+        assert criteria is not None
+        question = f"Order {quantity} number(s) ({criteria.describe()}) from {p.carrier.name}?"
+        if confirm(question, yes):
+            placed = ordering.lookup_and_order(c, p)
+    else:
+        placed = _select(c, p, pick, yes, as_json)
+    if placed is None:
+        if as_json:
+            render.emit_json({"ref": None, "status": "nothing-ordered", "numbers": []})
+        return 0
+    if wait and placed.status in ("pending", "submitting"):
+        from tnorder.services import orders
+
+        order_view.wait_with_progress(c, [placed.ref or ""], timeout)
+        placed = orders.find(c, placed.ref or "")
+    doc = order_view.show(c, placed, as_json)
+    return order_view.exit_code(doc["status"], wait)
+
+
+def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:
+    """Lookup-and-select: reserve what is shown, order what is chosen, release the rest."""
+    from tnorder import render
+    from tnorder.services import ordering
+
+    with ordering.Selection(c, p) as sel:
+        if not sel.results:
+            render.message(f"no numbers found ({p.criteria.describe() if p.criteria else ''}): nothing ordered")
+            return None
+        chosen = _choose(sel, pick, as_json)
+        if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
+                              f"into {p.inventory_type!r}?", yes):
+            order = sel.order([sel.results[i] for i in chosen])
+        else:
+            order = None
+            render.message("nothing ordered")
+        released = sel.release_rest()
+    if released:
+        render.message(f"released {len(released)} number(s) not ordered back to {p.carrier.name}")
+    return order
+
+
+def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
+    from tnorder import render
+    from tnorder.commands.inventory import LOOKUP_COLUMNS
+    from tnorder.numbers import parse_pick
+
+    if pick is not None:
+        return parse_pick(pick, len(sel.results))
+    screen = render.err if as_json else render.out
+    held = " (held for you while you choose)" if sel.reservations else ""
+    render.table((n.as_dict() for n in sel.results), LOOKUP_COLUMNS, numbered=True,
+                 title=f"{len(sel.results)} number(s) found{held}", console=screen)
+    while True:
+        answer = typer.prompt("Order which numbers? (e.g. 1,3-5, all, none)", err=True)
+        try:
+            return parse_pick(answer, len(sel.results))
+        except BadInput as exc:
+            render.message(str(exc))

@@ -1,0 +1,1 @@
+"""Workflows over the store and the carriers. No Typer, no Rich: usable as a library."""

@@ -1,0 +1,211 @@
+"""Purchase orders: lookup-and-select, lookup-and-order, and ordering numbers already known.
+
+The order row is written (`submitting`) before the carrier is called, so a crash between send
+and save is repaired by `orders poll`, which asks the carrier for the order by its key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
+from tnorder.criteria import Criteria, check_quantity
+from tnorder.errors import BadInput, CarrierError, CarrierUnreachable
+from tnorder.models import Number, Order, OrderItem
+from tnorder.services import lifecycle
+from tnorder.services.orders import apply_answer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tnorder.carriers.base import Carrier
+    from tnorder.services.context import Context
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,39}")
+
+
+def check_key(key: str | None) -> str | None:
+    """Keys travel as the carrier's client reference (Bandwidth: CustomerOrderId, ≤40, [A-Za-z0-9 -])."""
+    if key is not None and not KEY_PATTERN.fullmatch(key):
+        raise BadInput("--key must be 1-40 letters, digits, dashes or spaces")
+    return key
+
+
+def new_key() -> str:
+    return f"tn-{uuid.uuid4().hex[:20]}"
+
+
+@dataclass
+class Plan:
+    """An order checked against config and carrier before anything is sent."""
+
+    inventory_type: str
+    account: str
+    carrier: Carrier
+    criteria: Criteria | None
+    quantity: int | None
+    key: str
+    customer: str | None = None
+    line: str | None = None
+    numbers: list[str] = field(default_factory=list)
+
+
+def plan(ctx: Context, *, inventory_type: str | None, criteria: Criteria | None = None,
+         quantity: int | None = None, numbers: list[str] | None = None, key: str | None = None,
+         customer: str | None = None, line: str | None = None) -> Plan:
+    itype = ctx.inventory_type(inventory_type)
+    carrier = ctx.carrier(itype.account)
+    if criteria is not None:
+        carrier.check_criteria(criteria)
+        check_quantity(quantity or 0, carrier.capabilities.max_quantity, carrier.name)
+    return Plan(itype.name, itype.account, carrier, criteria, quantity,
+                check_key(key) or new_key(), customer, line, list(numbers or []))
+
+
+def existing(ctx: Context, key: str | None) -> Order | None:
+    """The order already placed under this key, if any: the same key never orders twice."""
+    if key is None:
+        return None
+    with ctx.store.session() as s:
+        return s.execute(select(Order).where(Order.key == key)).scalars().first()
+
+
+def check_not_held(ctx: Context, numbers: list[str]) -> None:
+    """Numbers already in inventory (not disconnected) cannot be ordered again."""
+    if not numbers:
+        return
+    with ctx.store.session() as s:
+        row = s.execute(select(Number.number, Number.inventory_type, Number.status).where(
+            Number.number.in_(numbers), Number.status != "disconnected")).first()
+    if row:
+        raise BadInput(f"{row[0]} is already in inventory type {row[1]!r} ({row[2]})")
+
+
+def order_numbers(ctx: Context, p: Plan) -> Order:
+    """Order numbers already known (`--numbers`), e.g. from an earlier lookup."""
+    found = existing(ctx, p.key)
+    if found:
+        return found
+    check_not_held(ctx, p.numbers)
+    chosen = [AvailableNumber(n) for n in p.numbers]
+    return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key))
+
+
+def lookup_and_order(ctx: Context, p: Plan) -> Order:
+    """Search and order whatever comes back; one request where the carrier can do both."""
+    found = existing(ctx, p.key)
+    if found:
+        return found
+    assert p.criteria is not None and p.quantity is not None
+    if p.carrier.capabilities.search_and_order:
+        return submit(ctx, p, "lookup-and-order", None,
+                      lambda c: c.search_and_order(p.criteria, p.quantity, p.key))
+    results = p.carrier.search(p.criteria, p.quantity)
+    if not results:
+        raise CarrierError(p.carrier.name, "no numbers matched: nothing was ordered", "none-found")
+    numbers = [r.number for r in results]
+    return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key))
+
+
+class Selection:
+    """Lookup-and-select: results are held at the carrier while the operator chooses.
+
+    Used as a context manager; on exit every reservation not ordered is released, also when the
+    operator aborts (Ctrl-C) or the order fails.
+    """
+
+    def __init__(self, ctx: Context, p: Plan) -> None:
+        self.ctx, self.plan = ctx, p
+        self.results: list[AvailableNumber] = []
+        self.reservations: dict[str, Reservation] = {}
+        self.ordered: set[str] = set()
+
+    def __enter__(self) -> Selection:
+        p = self.plan
+        assert p.criteria is not None and p.quantity is not None
+        found = p.carrier.search(p.criteria, p.quantity)
+        if p.carrier.capabilities.reserve and found:
+            try:
+                held = p.carrier.reserve([n.number for n in found])
+            except BaseException:
+                raise
+            self.reservations = {r.number: r for r in held}
+            found = [n for n in found if n.number in self.reservations]
+        self.results = found
+        return self
+
+    def order(self, chosen: list[AvailableNumber]) -> Order:
+        p = self.plan
+        numbers = [n.number for n in chosen]
+        check_not_held(self.ctx, numbers)
+        held = [self.reservations[n] for n in numbers if n in self.reservations]
+        self.ordered.update(numbers)
+        return submit(self.ctx, p, "lookup-and-select", chosen,
+                      lambda c: c.order(numbers, p.key, held or None))
+
+    def release_rest(self) -> list[str]:
+        rest = [r for n, r in self.reservations.items() if n not in self.ordered]
+        if rest:
+            self.plan.carrier.release(rest)
+        self.reservations = {n: r for n, r in self.reservations.items() if n in self.ordered}
+        return [r.number for r in rest]
+
+    def __exit__(self, *exc: object) -> None:
+        self.release_rest()
+
+
+def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None,
+           send: Callable[[Carrier], CarrierOrder]) -> Order:
+    """Write-ahead, send, record. A refusal at create time leaves nothing behind."""
+    order = _write_ahead(ctx, p, method, chosen)
+    try:
+        answer = send(p.carrier)
+    except CarrierUnreachable:
+        raise  # outcome unknown: the row stays `submitting`; `orders poll` finds it by key
+    except (CarrierError, BadInput):
+        _discard(ctx, order)
+        raise
+    with ctx.store.write() as s:
+        current = s.get(Order, order.id)
+        apply_answer(s, current, answer, ctx.actor)
+        return current
+
+
+def _write_ahead(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None) -> Order:
+    with ctx.store.write() as s:
+        criteria = json.dumps(p.criteria.as_dict()) if p.criteria else None
+        order = Order(kind="purchase", method=method, carrier=p.carrier.name, account=p.account,
+                      inventory_type=p.inventory_type, customer=p.customer, line=p.line,
+                      criteria=criteria, quantity=p.quantity, key=p.key, status="submitting",
+                      actor=ctx.actor)
+        s.add(order)
+        s.flush()
+        order.ref = f"ORD-{order.id:06d}"
+        if chosen:
+            s.add_all(OrderItem(order_id=order.id, number=n.number, status="requested") for n in chosen)
+            lifecycle.add(s, chosen, status="pending", inventory_type=p.inventory_type,
+                          carrier=p.carrier.name, account=p.account, ref=order.ref,
+                          actor=ctx.actor, customer=p.customer, line=p.line, note="ordered")
+        return order
+
+
+def _discard(ctx: Context, order: Order) -> None:
+    from sqlalchemy import delete
+
+    with ctx.store.write() as s:
+        numbers = [i.number for i in s.execute(select(OrderItem).where(OrderItem.order_id == order.id)).scalars()]
+        lifecycle.forget_pending(s, numbers, order.ref or "", ctx.actor, "order refused by the carrier")
+        s.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
+        s.execute(delete(Order).where(Order.id == order.id))
+
+
+def lookup(ctx: Context, p: Plan) -> list[AvailableNumber]:
+    """Search only: nothing is held or ordered. An empty list is an answer, not an error."""
+    assert p.criteria is not None and p.quantity is not None
+    return p.carrier.search(p.criteria, p.quantity)

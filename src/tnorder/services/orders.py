@@ -1,0 +1,234 @@
+"""Following orders: applying a carrier's answer, polling pending orders, listing them.
+
+Only an explicit final status from the carrier moves an order; a number becomes available (or
+assigned) only once the carrier says it is done.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tnorder.carriers.base import AvailableNumber, CarrierOrder
+from tnorder.errors import BadInput, TnorderError
+from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, iso, utcnow
+from tnorder.services import lifecycle
+
+if TYPE_CHECKING:
+    from tnorder.services.context import Context
+
+# a write-ahead row younger than this may belong to an order still being sent by another process
+SUBMIT_GRACE = timedelta(minutes=2)
+POLL_WORKERS = 16
+
+
+def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
+    """Record what the carrier said about `order`; returns whether its status changed."""
+    before = order.status
+    if order.status not in PENDING_ORDER_STATUSES:
+        return False  # another poll applied it first
+    order.carrier_order_id = answer.id or order.carrier_order_id
+    order.raw = answer.raw
+    order.updated_at = utcnow()
+    if not answer.final:
+        order.status = "pending"
+    elif order.kind == "disconnect":
+        _finish_disconnect(s, order, answer, actor)
+    else:
+        _finish_purchase(s, order, answer, actor)
+    s.add(order)
+    return order.status != before
+
+
+def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
+    ref = order.ref or ""
+    items = {i.number: i for i in s.execute(
+        select(OrderItem).where(OrderItem.order_id == order.id)).scalars()}
+    done = [n for n in answer.completed if n.number]
+    target = "assigned" if order.line else "available"
+    pending = set(s.execute(select(Number.number).where(
+        Number.order_ref == ref, Number.status == "pending")).scalars())
+    lifecycle.add(s, [n for n in done if n.number not in pending or _has_details(n)],
+                  status=target, inventory_type=order.inventory_type, carrier=order.carrier,
+                  account=order.account, ref=ref, actor=actor, customer=order.customer,
+                  line=order.line, note="carrier completed the order")
+    lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
+                   target, ref=ref, actor=actor, note="carrier completed the order")
+    _record_items(s, order, items, done, answer)
+    failed = [f.number for f in answer.failed if f.number in pending]
+    lifecycle.forget_pending(s, failed, ref, actor, "carrier failed this number")
+    order.status = answer.status
+    order.error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+
+
+def _has_details(n: AvailableNumber) -> bool:
+    return any(getattr(n, f) for f in lifecycle.DETAIL_FIELDS)
+
+
+def _record_items(s: Session, order: Order, items: dict[str, OrderItem],
+                  done: list[AvailableNumber], answer: CarrierOrder) -> None:
+    outcome = {n.number: ("complete", None, None) for n in done}
+    outcome |= {f.number: ("failed", f.code, f.reason) for f in answer.failed}
+    fresh = []
+    for number, (status, code, reason) in outcome.items():
+        if number in items:
+            items[number].status, items[number].code, items[number].reason = status, code, reason
+        elif number or status == "failed":
+            fresh.append(OrderItem(order_id=order.id, number=number, status=status,
+                                   code=code, reason=reason))
+    s.add_all(fresh)
+    s.add_all(items.values())
+
+
+def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
+    ref = order.ref or ""
+    lifecycle.move(s, [n.number for n in answer.completed], "disconnected", ref=ref, actor=actor,
+                   note="carrier disconnected the number", customer=None, line=None)
+    for f in answer.failed:
+        prior = s.execute(select(Number.customer).where(Number.number == f.number)).scalar()
+        lifecycle.move(s, [f.number], "assigned" if prior else "available", ref=ref, actor=actor,
+                       note=f"disconnect failed: {f.reason}")
+    items = {i.number: i for i in s.execute(
+        select(OrderItem).where(OrderItem.order_id == order.id)).scalars()}
+    _record_items(s, order, items, answer.completed, answer)
+    order.status = answer.status
+    order.error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+
+
+@dataclass
+class PollResult:
+    changed: list[tuple[Order, str]] = field(default_factory=list)  # order, previous status
+    errors: list[tuple[Order, TnorderError]] = field(default_factory=list)
+    pending: int = 0
+
+
+def pending_orders(ctx: Context, refs: list[str] | None = None) -> list[Order]:
+    with ctx.store.session() as s:
+        query = select(Order).where(Order.status.in_(PENDING_ORDER_STATUSES)).order_by(Order.id)
+        if refs:
+            query = query.where(Order.ref.in_(refs))
+        return list(s.execute(query).scalars())
+
+
+def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
+    """The carrier's current answer for one order (recovering lost ids by key)."""
+    carrier = ctx.carrier(order.account)
+    disconnect = order.kind == "disconnect"
+    if order.carrier_order_id:
+        status = carrier.disconnect_status if disconnect else carrier.order_status
+        return status(order.carrier_order_id)
+    found = (carrier.find_disconnect if disconnect else carrier.find_order)(order.key)
+    if found is None and utcnow() - order.created_at > SUBMIT_GRACE:
+        return CarrierOrder(id="", status="failed",
+                            errors=[(None, "the order never reached the carrier")])
+    return found
+
+
+def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
+    """Ask the carriers about pending orders (concurrently, bounded) and apply what finished."""
+    result = PollResult()
+    orders = pending_orders(ctx, refs)
+    if not orders:
+        return result
+    for order in orders:  # build carriers up front: plugin construction need not be thread-safe
+        ctx.carrier(order.account)
+    with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(orders))) as pool:
+        answers = list(pool.map(lambda o: _safe(lambda: _ask(ctx, o)), orders))
+    for order, answer in zip(orders, answers, strict=True):
+        if isinstance(answer, TnorderError):
+            result.errors.append((order, answer))
+        elif answer is not None:
+            _apply_one(ctx, order, answer, result)
+    result.pending = len(pending_orders(ctx, refs))
+    return result
+
+
+def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError | None:
+    try:
+        return fn()
+    except TnorderError as exc:
+        return exc
+
+
+def _apply_one(ctx: Context, order: Order, answer: CarrierOrder, result: PollResult) -> None:
+    with ctx.store.write() as s:
+        current = s.get(Order, order.id)
+        previous = current.status
+        if apply_answer(s, current, answer, ctx.actor):
+            result.changed.append((current, previous))
+
+
+def wait(ctx: Context, refs: list[str] | None, timeout: float,
+         tick: Callable[[PollResult], None] | None = None) -> PollResult:
+    """Poll until nothing (of `refs`) is pending or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    total = PollResult()
+    delay = 0.5
+    while True:
+        step = poll(ctx, refs)
+        total.changed += step.changed
+        total.errors = step.errors
+        total.pending = step.pending
+        if tick:
+            tick(total)
+        if not step.pending or time.monotonic() + delay > deadline:
+            return total
+        time.sleep(delay)
+        delay = min(delay * 1.5, 5.0)
+
+
+def find(ctx: Context, ref: str) -> Order:
+    with ctx.store.session() as s:
+        order = s.execute(select(Order).where(
+            (Order.ref == ref.upper()) | (Order.key == ref))).scalars().first()
+    if order is None:
+        raise BadInput(f"no order {ref!r}")
+    return order
+
+
+def items(ctx: Context, order: Order) -> list[OrderItem]:
+    with ctx.store.session() as s:
+        return list(s.execute(select(OrderItem).where(
+            OrderItem.order_id == order.id).order_by(OrderItem.id)).scalars())
+
+
+def numbers_of(ctx: Context, order: Order) -> list[str]:
+    with ctx.store.session() as s:
+        return list(s.execute(select(Number.number).where(
+            Number.order_ref == order.ref).order_by(Number.number)).scalars())
+
+
+def list_orders(ctx: Context, status: str | None = None, limit: int | None = None) -> list[Order]:
+    with ctx.store.session() as s:
+        query = select(Order).order_by(Order.id.desc())
+        if status:
+            query = query.where(Order.status == status)
+        if limit:
+            query = query.limit(limit)
+        return list(s.execute(query).scalars())
+
+
+def as_dict(order: Order, order_items: list[OrderItem]) -> dict:
+    requested = [i.number for i in order_items if i.number]
+    return {
+        "ref": order.ref, "kind": order.kind, "method": order.method, "status": order.status,
+        "carrier": order.carrier, "account": order.account, "inventory_type": order.inventory_type,
+        "customer": order.customer, "line": order.line,
+        "criteria": json.loads(order.criteria) if order.criteria else None,
+        "quantity": order.quantity, "key": order.key, "carrier_order_id": order.carrier_order_id,
+        "numbers": requested,
+        "completed": [i.number for i in order_items if i.status == "complete"],
+        "failed": [{"number": i.number or None, "code": i.code, "reason": i.reason}
+                   for i in order_items if i.status == "failed"],
+        "error": order.error, "actor": order.actor,
+        "created_at": iso(order.created_at), "updated_at": iso(order.updated_at),
+    }
+

@@ -1,0 +1,74 @@
+"""Every test gets a fresh TNORDER_HOME; helpers run tnorder in-process or as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tnorder.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("TNORDER_HOME", str(path))
+    monkeypatch.delenv("TNORDER_DB", raising=False)
+    monkeypatch.setenv("TNORDER_OPERATOR", "tester")
+    return path
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """tnorder in this process: `run("inventory", "lookup", ...)` -> Result."""
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def cli(home: Path):
+    """tnorder as a real process, as a script or cron job runs it."""
+
+    def invoke(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "tnorder", *args], capture_output=True, text=True,
+            timeout=timeout, stdin=subprocess.DEVNULL, env=os.environ | (env or {}),
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def fast_sandbox(run):
+    """Sandbox orders that complete at once (the default waits a few seconds)."""
+    result = run("config", "carrier", "add", "fast", "--kind", "sandbox", "--option", "complete_after=0")
+    assert result.code == 0, result.err
+    assert run("config", "account", "add", "fast", "--carrier", "fast").code == 0
+    assert run("config", "inventory-type", "add", "Fast DIDs", "--account", "fast").code == 0
+    return "Fast DIDs"
