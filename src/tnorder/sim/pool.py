@@ -19,10 +19,10 @@ from pathlib import Path
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
 from tnorder.numbers import keypad_digits
-from tnorder.usgeo import STATES, TOLL_FREE_NPAS, latas, zip_ranges
+from tnorder.usgeo import STATES, TOLL_FREE_NPAS, latas, state_code, zip_ranges
 
 LINES_PER_EXCHANGE = 40
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 TOLL_FREE_EXCHANGES = 40
 
 
@@ -76,6 +76,7 @@ class Pool:
             city, _, state = names.get("en", "").rpartition(", ")
             if state in STATES and city:
                 places.append((prefix[1:], city.upper(), state))
+        places += _npa_only_places(GEOCODE_DATA, places)
         places.sort()
         zips = self._zips(places)
         return [
@@ -178,6 +179,40 @@ class Pool:
                     continue
                 seen.add(npa + subscriber)
                 yield AvailableNumber(f"+1{npa}{subscriber}")
+
+
+SYNTHETIC_EXCHANGES = 24
+NPA_ALIASES = {"Washington D.C.": ("WASHINGTON", "DC"), "Washington State": (None, "WA")}
+
+
+def _npa_only_places(geodata: dict, places: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Exchanges for NPAs that the data names only as a whole (`New York, NY`, or an overlay's state).
+
+    An overlay shares its state's rate centers, so its exchanges take cities from that state.
+    """
+    known = {p[:3] for p, _, _ in places}
+    cities: dict[str, list[str]] = {}
+    for _, city, state in places:
+        cities.setdefault(state, []).append(city)
+    out = []
+    for prefix, names in geodata.items():
+        if len(prefix) != 4 or prefix[0] != "1" or prefix[1:] in known:
+            continue
+        name = names.get("en", "")
+        city, _, state = name.rpartition(", ")
+        if name in NPA_ALIASES:
+            city, state = NPA_ALIASES[name]
+        elif not city:
+            city, state = None, state_code(name) or ""
+        if state not in STATES or not (city or cities.get(state)):
+            continue
+        npa = prefix[1:]
+        pool = sorted(set(cities.get(state, [])))
+        n11 = set(range(211, 1000, 100))
+        nxxs = sorted({200 + _hash(npa, i) % 800 for i in range(SYNTHETIC_EXCHANGES)} - n11)
+        for i, nxx in enumerate(nxxs):
+            out.append((f"{npa}{nxx}", (city or pool[_hash(npa, i, "city") % len(pool)]).upper(), state))
+    return out
 
 
 def state_zips(state: str) -> list[str]:
