@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tnorder.carriers.base import AvailableNumber, CarrierOrder
+from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
 from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, iso, utcnow
 from tnorder.services import lifecycle
@@ -62,11 +62,18 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
                   line=order.line, note="carrier completed the order")
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
                    target, ref=ref, actor=actor, note="carrier completed the order")
+    error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+    # a number the carrier did not complete is failed, named by the carrier or not
+    named = {f.number for f in answer.failed}
+    unnamed = (set(items) | pending) - {n.number for n in done} - named
+    answer.failed += [FailedNumber(n, None, error or "not completed by the carrier") for n in sorted(unnamed)]
     _record_items(s, order, items, done, answer)
-    failed = [f.number for f in answer.failed if f.number in pending]
-    lifecycle.forget_pending(s, failed, ref, actor, "carrier failed this number")
+    lifecycle.forget_pending(s, sorted(pending - {n.number for n in done}), ref, actor,
+                             "carrier failed this number")
     order.status = answer.status
-    order.error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+    if answer.status == "complete" and unnamed:  # "complete" yet numbers missing: say so
+        order.status = "partial" if done else "failed"
+    order.error = error
 
 
 def _has_details(n: AvailableNumber) -> bool:
