@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    first = " ".join(str(message).split()) or "failed"
-    sys.stderr.write(f"tnorder: error: {first}\n")
+    first = " ".join(str(message).split())
+    if first:  # empty when the parser already showed help (a group called with no command)
+        sys.stderr.write(f"tnorder: error: {first}\n")
     sys.exit(code)

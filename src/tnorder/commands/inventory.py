@@ -78,6 +78,22 @@ def order(
     raise typer.Exit(code)
 
 
+@app.command("disconnect")
+def disconnect(
+    ctx: typer.Context,
+    numbers: Annotated[list[str] | None, typer.Argument(help="Numbers to disconnect.")] = None,
+    type: TypeOpt = None,
+    select: Annotated[bool, typer.Option("--select", help="Choose from the inventory type's numbers.")] = False,
+    key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
+    timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
+) -> None:
+    """Select-and-disconnect: send the carrier a disconnect order for numbers in inventory."""
+    from tnorder.commands import release
+
+    raise typer.Exit(release.run(context(ctx), numbers or [], inventory_type=type, select=select, key=key,
+                                 wait=wait, timeout=timeout, yes=yes, as_json=json))
+
+
 LIST_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("customer", "Customer"),
                 ("line", "Line"), ("order_ref", "Order")]

@@ -1,0 +1,69 @@
+"""The select-and-disconnect flow behind `inventory disconnect`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from tnorder.commands.common import confirm, interactive
+from tnorder.errors import BadInput
+
+if TYPE_CHECKING:
+    from tnorder.services.context import Context
+
+COLUMNS = [("number", "Number"), ("status", "Status"), ("customer", "Customer"), ("line", "Line"),
+           ("rate_center", "Rate center"), ("state", "State")]
+
+
+def run(c: Context, given: list[str], *, inventory_type: str | None, select: bool, key: str | None,
+        wait: bool, timeout: float, yes: bool, as_json: bool) -> int:
+    from tnorder import render
+    from tnorder.commands import order_view
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import disconnecting, ordering, orders
+
+    if select == bool(given):
+        raise BadInput("give the numbers to disconnect, or --select to choose them")
+    if select and not interactive():
+        raise BadInput("--select needs a terminal; in scripts name the numbers")
+    if timeout <= 0:
+        raise BadInput("--timeout must be more than 0 seconds")
+    if not yes and not interactive():
+        confirm("", yes)  # refuses with exit 2 before anything is sent
+    placed = ordering.existing(c, ordering.check_key(key))
+    if placed is None:
+        numbers = _choose(c, inventory_type, as_json) if select else parse_numbers(given)
+        if not numbers:
+            render.message("nothing disconnected")
+            return 0
+        p = disconnecting.plan(c, inventory_type=inventory_type, numbers=numbers, key=key)
+        if not confirm(f"Disconnect {len(numbers)} number(s) at {p.carrier.name}? They will be given up.", yes):
+            render.message("nothing disconnected")
+            return 0
+        placed = disconnecting.disconnect(c, p)
+    else:
+        render.message(f"key {key!r} already placed {placed.ref}: nothing new sent")
+    if wait and placed.status in ("pending", "submitting"):
+        order_view.wait_with_progress(c, [placed.ref or ""], timeout)
+        placed = orders.find(c, placed.ref or "")
+    doc = order_view.show(c, placed, as_json)
+    return order_view.exit_code(doc["status"], wait)
+
+
+def _choose(c: Context, inventory_type: str | None, as_json: bool) -> list[str]:
+    from tnorder import render
+    from tnorder.numbers import parse_pick
+    from tnorder.services import disconnecting
+
+    rows = disconnecting.candidates(c, inventory_type)
+    if not rows:
+        return []
+    render.table(rows, COLUMNS, numbered=True, console=render.err if as_json else render.out,
+                 title="Numbers that can be disconnected")
+    while True:
+        answer = typer.prompt("Disconnect which numbers? (e.g. 1,3-5, all, none)", err=True)
+        try:
+            return [rows[i]["number"] for i in parse_pick(answer, len(rows))]
+        except BadInput as exc:
+            render.message(str(exc))

@@ -1,0 +1,109 @@
+"""Select-and-disconnect: numbers leave the inventory through a real carrier disconnect order.
+
+A carrier that cannot disconnect is refused before any request; a disconnect is never a silent
+local no-op while the carrier keeps billing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+
+from tnorder.errors import BadInput, CarrierError, CarrierUnreachable
+from tnorder.models import Number, Order, OrderItem
+from tnorder.services import lifecycle
+from tnorder.services.ordering import check_key, existing, new_key
+from tnorder.services.orders import apply_answer
+
+if TYPE_CHECKING:
+    from tnorder.carriers.base import Carrier
+    from tnorder.services.context import Context
+
+DISCONNECTABLE = ("available", "assigned")
+
+
+@dataclass
+class DisconnectPlan:
+    inventory_type: str
+    account: str
+    carrier: Carrier
+    numbers: list[str]
+    key: str
+
+
+def candidates(ctx: Context, inventory_type: str | None, limit: int = 500) -> list[dict]:
+    """Numbers of one inventory type that could be disconnected, for a selection screen."""
+    itype = ctx.inventory_type(inventory_type)
+    with ctx.store.session() as s:
+        rows = s.execute(select(Number).where(
+            Number.inventory_type == itype.name, Number.status.in_(DISCONNECTABLE))
+            .order_by(Number.number).limit(limit)).scalars().all()
+    return [{"number": r.number, "status": r.status, "customer": r.customer, "line": r.line,
+             "rate_center": r.rate_center, "state": r.state} for r in rows]
+
+
+def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: str | None) -> DisconnectPlan:
+    if not numbers:
+        raise BadInput("no numbers to disconnect")
+    with ctx.store.session() as s:
+        rows = {r.number: r for r in s.execute(select(Number).where(Number.number.in_(numbers))).scalars()}
+    for number in numbers:
+        row = rows.get(number)
+        if row is None:
+            raise BadInput(f"{number} is not in the inventory")
+        if row.status not in DISCONNECTABLE:
+            raise BadInput(f"{number} is {row.status}: only available or assigned numbers can be disconnected")
+    types = sorted({r.inventory_type for r in rows.values()})
+    if inventory_type is not None and types != [inventory_type]:
+        raise BadInput(f"not all numbers are in inventory type {inventory_type!r} (they are in {', '.join(types)})")
+    if len(types) > 1:
+        raise BadInput(f"the numbers span inventory types {', '.join(types)}: disconnect one type at a time")
+    itype = ctx.inventory_type(types[0])
+    carrier = ctx.carrier(itype.account)
+    if not carrier.capabilities.disconnect:
+        raise carrier.unsupported("disconnects; disconnect these numbers with the carrier directly")
+    return DisconnectPlan(itype.name, itype.account, carrier, numbers, check_key(key) or new_key())
+
+
+def disconnect(ctx: Context, p: DisconnectPlan) -> Order:
+    found = existing(ctx, p.key)
+    if found:
+        return found
+    order = _write_ahead(ctx, p)
+    try:
+        answer = p.carrier.disconnect(p.numbers, p.key)
+    except CarrierUnreachable:
+        raise
+    except (CarrierError, BadInput):
+        _undo(ctx, order, p)
+        raise
+    with ctx.store.write() as s:
+        current = s.get(Order, order.id)
+        apply_answer(s, current, answer, ctx.actor)
+        return current
+
+
+def _write_ahead(ctx: Context, p: DisconnectPlan) -> Order:
+    with ctx.store.write() as s:
+        order = Order(kind="disconnect", method="select-and-disconnect", carrier=p.carrier.name,
+                      account=p.account, inventory_type=p.inventory_type, key=p.key,
+                      criteria=json.dumps({}), quantity=len(p.numbers), status="submitting", actor=ctx.actor)
+        s.add(order)
+        s.flush()
+        order.ref = f"ORD-{order.id:06d}"
+        s.add_all(OrderItem(order_id=order.id, number=n, status="requested") for n in p.numbers)
+        lifecycle.move(s, p.numbers, "disconnecting", ref=order.ref, actor=ctx.actor, note="disconnect sent")
+        return order
+
+
+def _undo(ctx: Context, order: Order, p: DisconnectPlan) -> None:
+    with ctx.store.write() as s:
+        for number in p.numbers:
+            before = s.execute(select(Number.customer).where(Number.number == number)).scalar()
+            lifecycle.move(s, [number], "assigned" if before else "available", ref=order.ref, actor=ctx.actor,
+                           note="disconnect refused by the carrier")
+        s.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
+        s.execute(delete(Order).where(Order.id == order.id))
