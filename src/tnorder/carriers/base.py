@@ -77,6 +77,11 @@ class Carrier(ABC):
         self.account = account
         self.home = home
 
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        """Refuse bad carrier options when they are configured, not when first used."""
+        return None  # most carriers have no options to check
+
     @property
     def name(self) -> str:
         return self.carrier.name
@@ -132,5 +137,6 @@ class Carrier(ABC):
         """A cheap authenticated read proving the credentials and ids; returns what it saw."""
         raise self.unsupported("a connection test")
 
-    def close(self) -> None:  # noqa: B027 - optional hook; most carriers hold nothing to release
+    def close(self) -> None:
         """Release connections; called once the operation is done."""
+        return None  # most carriers hold nothing to release

@@ -30,15 +30,25 @@ class SandboxCarrier(Carrier):
         max_quantity=500, search_and_order=True,
     )
 
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        cls._settings(options)
+
+    @staticmethod
+    def _settings(options: dict) -> tuple[float, int]:
+        try:
+            delay = float(options.get("complete_after", 3))
+            seed = int(options.get("seed", 0))
+        except (TypeError, ValueError):
+            raise ConfigError("sandbox options complete_after and seed must be numbers") from None
+        if delay < 0:
+            raise ConfigError("sandbox option complete_after cannot be negative")
+        return delay, seed
+
     @property
     def world(self) -> World:
         if not hasattr(self, "_world"):
-            options = self.carrier.options
-            try:
-                delay = float(options.get("complete_after", 3))
-                seed = int(options.get("seed", 0))
-            except (TypeError, ValueError):
-                raise ConfigError(f"carrier {self.name}: complete_after and seed must be numbers") from None
+            delay, seed = self._settings(self.carrier.options)
             self._world = World(self.home / "sandbox" / "world.sqlite", seed, delay)
         return self._world
 

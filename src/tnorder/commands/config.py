@@ -53,7 +53,8 @@ def carrier_add(
     from tnorder.services import config_admin
 
     options = dict(_option(o) for o in option or [])
-    carrier_class(kind)  # refuses an uninstalled or broken kind, listing what is installed
+    # refuses an uninstalled or broken kind (listing what is installed) and bad options
+    carrier_class(kind).check_options(options)
     config_admin.add(context(ctx), "carriers", name, {"kind": kind, "url": url} | options)
     print(f"carrier {name} ({kind}) added")
 

@@ -17,7 +17,7 @@ PARENT = {"accounts": ("carriers", "carrier"), "inventory_types": ("accounts", "
 def add(ctx: Context, section: str, name: str, values: dict[str, Any], replace: bool = False) -> None:
     config = ctx.config
     if not name.strip():
-        raise BadInput(f"a {WHAT[section]} needs a name")
+        raise BadInput(f"the {WHAT[section]} needs a name")
     if name in config.names(section) and not replace:
         raise BadInput(f"{WHAT[section]} {name!r} exists already in {config.path}")
     if section in PARENT:

@@ -31,11 +31,20 @@ def check_filters(status: str | None, area_code: str | None, limit: int | None) 
 def list_numbers(ctx: Context, *, inventory_type: str | None = None, status: str | None = None,
                  area_code: str | None = None, customer: str | None = None,
                  limit: int | None = None) -> Iterator[dict]:
-    """Rows as dicts, streamed from the store in batches (bounded memory for any size)."""
+    """Rows as dicts, streamed from the store in batches (bounded memory for any size).
+
+    Everything is checked before the first row, so a bad filter fails before any output starts.
+    """
     check_filters(status, area_code, limit)
-    query = select(*(getattr(Number, c) for c in COLUMNS)).order_by(Number.number)
     if inventory_type:
         ctx.inventory_type(inventory_type)
+    return _rows(ctx, inventory_type, status, area_code, customer, limit)
+
+
+def _rows(ctx: Context, inventory_type: str | None, status: str | None, area_code: str | None,
+          customer: str | None, limit: int | None) -> Iterator[dict]:
+    query = select(*(getattr(Number, c) for c in COLUMNS)).order_by(Number.number)
+    if inventory_type:
         query = query.where(Number.inventory_type == inventory_type)
     if status:
         query = query.where(Number.status == status)

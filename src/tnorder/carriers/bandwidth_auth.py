@@ -1,0 +1,75 @@
+"""Bandwidth authentication: OAuth2 client credentials (cached token) or a legacy API user (Basic)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Generator
+from urllib.parse import urlsplit
+
+import httpx
+
+from tnorder.errors import CarrierAuthError, CarrierUnreachable
+
+OFFICIAL_TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
+RENEW_BEFORE = 60  # seconds: renew a token about a minute before it expires, as Bandwidth's tools do
+DEFAULT_LIFETIME = 3600
+
+
+def token_url_for(base_url: str, configured: str | None) -> str:
+    """Bandwidth's own token endpoint for Bandwidth's hosts; `<base>/v1/oauth2/token` for others (the emulator)."""
+    if configured:
+        return configured
+    host = urlsplit(base_url).hostname or ""
+    if host.endswith("bandwidth.com"):
+        return OFFICIAL_TOKEN_URL
+    return base_url.rstrip("/") + "/v1/oauth2/token"
+
+
+class ClientCredentials(httpx.Auth):
+    """Fetches a bearer token with the client id and secret, caches it, renews it before expiry."""
+
+    def __init__(self, carrier: str, token_url: str, client_id: str, client_secret: str,
+                 http: httpx.Client) -> None:
+        self.carrier = carrier
+        self.token_url = token_url
+        self._client = (client_id, client_secret)
+        self._http = http
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self.token()}"
+        response = yield request
+        if response.status_code == 401:  # revoked or expired early: one fresh token, one retry
+            request.headers["Authorization"] = f"Bearer {self.token(renew=True)}"
+            yield request
+
+    def token(self, renew: bool = False) -> str:
+        with self._lock:
+            if renew or not self._token or time.time() > self._expires - RENEW_BEFORE:
+                self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def _fetch(self) -> None:
+        try:
+            response = self._http.post(
+                self.token_url, data={"grant_type": "client_credentials"}, auth=self._client,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        except httpx.HTTPError as exc:
+            raise CarrierUnreachable(self.carrier, f"token endpoint unreachable: {type(exc).__name__}") from None
+        if response.status_code in (400, 401, 403):
+            raise CarrierAuthError(self.carrier, "OAuth2 client credentials were refused: check the client id "
+                                   "and secret variables of this carrier account", str(response.status_code))
+        if response.status_code != 200:
+            raise CarrierUnreachable(self.carrier, f"token endpoint answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+            self._token = str(body["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise CarrierUnreachable(self.carrier, "token endpoint answered without an access_token") from None
+        lifetime = body.get("expires_in") or DEFAULT_LIFETIME
+        self._expires = time.time() + float(lifetime)

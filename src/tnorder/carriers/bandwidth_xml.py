@@ -1,0 +1,217 @@
+"""Bandwidth Dashboard API XML: request bodies built with ElementTree, answers parsed with defusedxml.
+
+Element names and casing are copied exactly from Bandwidth's documentation (see
+shared/carriers/bandwidth.md): `<id>` vs `<orderId>`, `LATA` vs `Lata`, the `WildChar` wrapper
+holding a `WildCard` child, mandatory wrapper elements. Lists are always read as lists, so a single
+result never turns into a scalar.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from defusedxml.ElementTree import ParseError, fromstring
+
+from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
+from tnorder.criteria import Criteria
+from tnorder.numbers import from_ten_digit, ten_digit
+
+STATUS = {"RECEIVED": "pending", "BACKORDERED": "pending", "PROCESSING": "pending", "SUBMITTED": "pending",
+          "COMPLETE": "complete", "PARTIAL": "partial", "FAILED": "failed"}
+
+# tnorder criterion -> (search-and-order element, [(child, Criteria field or literal)])
+SEARCH_AND_ORDER = {
+    "area_code": ("AreaCodeSearchAndOrderType", [("AreaCode", "area_code")]),
+    "rate_center": ("RateCenterSearchAndOrderType", [("RateCenter", "rate_center"), ("State", "state")]),
+    "state": ("StateSearchAndOrderType", [("State", "state")]),
+    "city": ("CitySearchAndOrderType", [("City", "city"), ("State", "state")]),
+    "zip": ("ZIPSearchAndOrderType", [("Zip", "zip")]),
+    "lata": ("LATASearchAndOrderType", [("Lata", "lata")]),
+    "toll_free": ("TollFreeWildCharSearchAndOrderType", [("TollFreeWildCardPattern", "toll_free")]),
+    "vanity": ("TollFreeVanitySearchAndOrderType", [("TollFreeVanity", "vanity")]),
+}
+
+
+class BadXml(ValueError):
+    """The carrier's answer could not be read as XML."""
+
+
+def parse(body: bytes | str) -> Element:
+    try:
+        return fromstring(body)
+    except (ParseError, ValueError) as exc:
+        raise BadXml(str(exc)) from None
+
+
+def text(node: Element | None, path: str) -> str | None:
+    found = node.find(path) if node is not None else None
+    return found.text.strip() if found is not None and found.text else None
+
+
+def to_bytes(root: Element) -> bytes:
+    return tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def _add(parent: Element, tag: str, value: object) -> Element:
+    child = SubElement(parent, tag)
+    child.text = str(value).lower() if isinstance(value, bool) else str(value)
+    return child
+
+
+# -- search ------------------------------------------------------------------------------------
+def search_params(criteria: Criteria, quantity: int) -> dict[str, str]:
+    """Query parameters for GET availableNumbers: explicit quantity, details on, LCA off where it applies."""
+    kind = criteria.kind
+    params = {
+        "area_code": lambda: {"areaCode": criteria.area_code},
+        "rate_center": lambda: {"rateCenter": criteria.rate_center, "state": criteria.state, "LCA": "false"},
+        "state": lambda: {"state": criteria.state},
+        "city": lambda: {"city": criteria.city, "state": criteria.state},
+        "zip": lambda: {"zip": criteria.zip},
+        "lata": lambda: {"lata": criteria.lata},
+        "toll_free": lambda: {"tollFreeWildCardPattern": criteria.toll_free},
+        "vanity": lambda: {"tollFreeVanity": criteria.vanity},
+    }[kind]()
+    return params | {"quantity": str(quantity), "enableTNDetail": "true"}
+
+
+def search_results(root: Element) -> list[AvailableNumber]:
+    """Both documented shapes: detail elements (`FullNumber` or `TelephoneNumber`, `LATA` or `Lata`)
+    or a bare number list; one result or many; an empty `SearchResult`."""
+    found = []
+    for detail in root.iter("TelephoneNumberDetail"):
+        number = text(detail, "FullNumber") or text(detail, "TelephoneNumber")
+        if number:
+            found.append(AvailableNumber(
+                from_ten_digit(number), text(detail, "RateCenter"), text(detail, "City"),
+                text(detail, "State"), text(detail, "LATA") or text(detail, "Lata"), text(detail, "Zip"),
+            ))
+    if not found:
+        for listed in root.findall("TelephoneNumberList/TelephoneNumber"):
+            if listed.text and listed.text.strip():
+                found.append(AvailableNumber(from_ten_digit(listed.text)))
+    return found
+
+
+# -- orders ------------------------------------------------------------------------------------
+def _order(key: str, site_id: str, peer_id: str | None, partial_allowed: bool) -> Element:
+    order = Element("Order")
+    _add(order, "CustomerOrderId", key)
+    _add(order, "Name", f"tnorder {key}"[:50])
+    _add(order, "SiteId", site_id)
+    if peer_id:
+        _add(order, "PeerId", peer_id)
+    _add(order, "PartialAllowed", partial_allowed)
+    return order
+
+
+def existing_order(numbers: list[str], reservation_ids: list[str], *, key: str, site_id: str,
+                   peer_id: str | None, partial_allowed: bool) -> bytes:
+    order = _order(key, site_id, peer_id, partial_allowed)
+    kind = SubElement(order, "ExistingTelephoneNumberOrderType")
+    listed = SubElement(kind, "TelephoneNumberList")
+    for number in numbers:
+        _add(listed, "TelephoneNumber", ten_digit(number))
+    if reservation_ids:
+        held = SubElement(kind, "ReservationIdList")
+        for rid in reservation_ids:
+            _add(held, "ReservationId", rid)
+    return to_bytes(order)
+
+
+def search_and_order(criteria: Criteria, quantity: int, *, key: str, site_id: str, peer_id: str | None,
+                     partial_allowed: bool) -> bytes:
+    order = _order(key, site_id, peer_id, partial_allowed)
+    element, children = SEARCH_AND_ORDER[criteria.kind]
+    kind = SubElement(order, element)
+    for tag, field in children:
+        _add(kind, tag, getattr(criteria, field))
+    _add(kind, "Quantity", quantity)
+    if criteria.kind == "rate_center":
+        _add(kind, "EnableLCA", False)  # the rate center asked for, not its local calling area
+    return to_bytes(order)
+
+
+def order_answer(root: Element, order_id: str, key: str | None = None) -> CarrierOrder:
+    """An `OrderResponse` (create or GET). The GET echo has no `<id>`: the caller passes the id."""
+    status = STATUS.get((text(root, "OrderStatus") or "RECEIVED").upper(), "pending")
+    reasons = _errors(root)
+    completed = [AvailableNumber(from_ten_digit(n.text))
+                 for n in root.findall("CompletedNumbers/TelephoneNumber/FullNumber") if n.text]
+    failed_numbers = [n.text.strip() for n in root.findall("FailedNumbers/FullNumber") if n.text]
+    failed = [_failed(n, reasons) for n in failed_numbers]
+    failed += [FailedNumber(from_ten_digit(tn), code, desc) for code, desc, tn in reasons
+               if tn and tn not in failed_numbers]
+    return CarrierOrder(
+        id=order_id, status=status, completed=completed, failed=failed,
+        errors=[(code, desc) for code, desc, _ in reasons],
+        key=text(root, "Order/CustomerOrderId") or key,
+    )
+
+
+def _failed(number: str, reasons: list[tuple[str | None, str, str | None]]) -> FailedNumber:
+    for code, desc, tn in reasons:
+        if tn and ten_digit(from_ten_digit(tn)) == ten_digit(from_ten_digit(number)):
+            return FailedNumber(from_ten_digit(number), code, desc)
+    code, desc = (reasons[0][0], reasons[0][1]) if reasons else (None, "failed at the carrier")
+    return FailedNumber(from_ten_digit(number), code, desc)
+
+
+def _errors(root: Element) -> list[tuple[str | None, str, str | None]]:
+    return [(text(e, "Code"), text(e, "Description") or "", text(e, "TelephoneNumber"))
+            for e in root.findall("ErrorList/Error")]
+
+
+def order_ids(root: Element, tag: str = "orderId") -> list[tuple[str, str | None]]:
+    """(order id, CustomerOrderId) from a `ResponseSelectWrapper` order or disconnect list."""
+    out = []
+    for row in root.iter("OrderIdUserIdDate"):
+        oid = text(row, tag) or text(row, "orderId") or text(row, "OrderId")
+        if oid:
+            out.append((oid, text(row, "CustomerOrderId")))
+    return out
+
+
+# -- disconnects -------------------------------------------------------------------------------
+def disconnect_order(numbers: list[str], *, key: str) -> bytes:
+    root = Element("DisconnectTelephoneNumberOrder")
+    _add(root, "CustomerOrderId", key)
+    kind = SubElement(root, "DisconnectTelephoneNumberOrderType")  # mandatory: without it, 5001
+    listed = SubElement(kind, "TelephoneNumberList")
+    for number in numbers:
+        _add(listed, "TelephoneNumber", ten_digit(number))
+    _add(kind, "DisconnectMode", "normal")
+    return to_bytes(root)
+
+
+def disconnect_answer(root: Element, order_id: str) -> CarrierOrder:
+    status = STATUS.get((text(root, "OrderStatus") or "RECEIVED").upper(), "pending")
+    reasons = _errors(root)
+    done = [AvailableNumber(from_ten_digit(n.text))
+            for n in root.findall("DisconnectedTelephoneNumberList/TelephoneNumber") if n.text]
+    failed = [FailedNumber(from_ten_digit(tn), code, desc) for code, desc, tn in reasons if tn]
+    return CarrierOrder(id=order_id, status=status, completed=done, failed=failed,
+                        errors=[(code, desc) for code, desc, _ in reasons],
+                        key=text(root, "orderRequest/CustomerOrderId"))
+
+
+# -- errors ------------------------------------------------------------------------------------
+def error_of(root: Element) -> tuple[str | None, str] | None:
+    """The first error in any documented envelope, as (code, text); None when there is none.
+
+    Same search order as Bandwidth's node client: ErrorCode+Description anywhere, then
+    Error{Code,Description}, then resultCode/resultMessage; code 0 means success.
+    """
+    for node in root.iter():
+        code = text(node, "ErrorCode")
+        if code is not None and code != "0":
+            return code, text(node, "Description") or "error"
+    for error in root.iter("Error"):
+        code = text(error, "Code")
+        if code is not None and code != "0":
+            return code, text(error, "Description") or "error"
+    code = text(root, "resultCode")
+    if code is not None and code != "0":
+        return code, text(root, "resultMessage") or "error"
+    description = text(root, "ResponseStatus/Description") or text(root, "Description")
+    return (None, description) if description else None

@@ -1,0 +1,28 @@
+"""The one place tnorder builds HTTP clients: finite timeouts, a User-Agent, injectable transport."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tnorder import __version__
+
+USER_AGENT = f"tnorder/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx.Timeout | float | None = None,
+           headers: dict[str, str] | None = None, transport: httpx.BaseTransport | None = None,
+           **extra: Any) -> httpx.Client:
+    """An httpx client. Redirects are followed; httpx drops Authorization on a cross-origin hop and
+    keeps it on the same host, which is what Bandwidth's list endpoints need (they redirect)."""
+    return httpx.Client(
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout or DEFAULT_TIMEOUT,
+        headers={"User-Agent": USER_AGENT} | (headers or {}),
+        transport=transport,
+        follow_redirects=True,
+        **extra,
+    )

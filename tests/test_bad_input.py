@@ -1,0 +1,292 @@
+"""Bad input exits 2 with one line on stderr, calls no carrier, and leaves the store unchanged.
+
+Every case runs against a home that already holds one completed order (so "unchanged" is not
+trivially true of an empty store), with every carrier-facing method of the sandbox carrier
+replaced by a recorder that fails loudly if it is reached.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from tnorder.carriers.sandbox import SandboxCarrier
+
+FAST = "Fast DIDs"
+HELD = "{held}"  # replaced by a number the setup order put in the inventory
+
+CARRIER_METHODS = (
+    "search", "reserve", "release", "order", "search_and_order", "order_status", "find_order",
+    "disconnect", "disconnect_status", "find_disconnect", "in_service", "check_access",
+)
+STORE_TABLES = {"numbers", "number_events", "orders", "order_items", "migrations"}
+WORLD_TABLES = {"holds", "orders"}
+
+
+def lookup(*args: str) -> tuple[str, ...]:
+    return ("inventory", "lookup", "--type", FAST, *args)
+
+
+def order(*args: str) -> tuple[str, ...]:
+    return ("inventory", "order", "--type", FAST, *args)
+
+
+def case(id_: str, args: tuple[str, ...], *keywords: str, bug: str | None = None):
+    marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+    return pytest.param(args, keywords, id=id_, marks=marks)
+
+
+CASES = [
+    # area codes that cannot exist
+    case("npa-0xx", lookup("--area-code", "019"), "area code 019", "0 or 1"),
+    case("npa-1xx", lookup("--area-code", "123"), "area code 123", "0 or 1"),
+    case("npa-n11", lookup("--area-code", "411"), "area code 411", "N11"),
+    case("npa-x9x", lookup("--area-code", "290"), "area code 290", "second digit"),
+    case("npa-37x", lookup("--area-code", "375"), "area code 375", "37X"),
+    case("npa-96x", lookup("--area-code", "962"), "area code 962", "96X"),
+    case("npa-letters", lookup("--area-code", "9a9"), "area code", "3 digits"),
+    case("npa-4-digits", lookup("--area-code", "9190"), "area code", "3 digits"),
+    case("npa-2-digits", order("--area-code", "91", "--all", "--yes"), "area code", "3 digits"),
+    # state, rate center, city
+    case("state-unknown", lookup("--state", "XX"), "unknown state", "XX"),
+    case("state-unknown-name", lookup("--state", "Atlantis"), "unknown state"),
+    case("rate-center-without-state", lookup("--rate-center", "RALEIGH"), "--rate-center", "--state"),
+    case("city-without-state", lookup("--city", "Raleigh"), "--city", "--state"),
+    case("rate-center-empty", lookup("--rate-center", "", "--state", "NC"), "rate center"),
+    case("rate-center-bad-chars", lookup("--rate-center", "RAL@IGH", "--state", "NC"), "rate center"),
+    case("city-too-long", lookup("--city", "X" * 41, "--state", "NC"), "city"),
+    # criteria that exclude each other, or none at all
+    case("area-code-and-zip", lookup("--area-code", "919", "--zip", "27601"),
+         "--area-code", "--zip", "cannot be combined"),
+    case("toll-free-and-vanity", lookup("--toll-free", "8**", "--vanity", "FLOWERS"),
+         "--toll-free", "--vanity", "cannot be combined"),
+    case("state-and-zip", lookup("--state", "NC", "--zip", "27601"), "--state", "--zip", "cannot be combined"),
+    case("state-and-area-code", order("--state", "NC", "--area-code", "919", "--all", "--yes"),
+         "--state", "--area-code", "cannot be combined"),
+    case("no-criteria", lookup(), "no lookup criteria"),
+    # zip, LATA, toll-free, vanity
+    case("zip-4-digits", lookup("--zip", "2760"), "zip", "2760"),
+    case("zip-plus-2", lookup("--zip", "27601-12"), "zip", "27601-12"),
+    case("zip-letters", lookup("--zip", "abcde"), "zip", "abcde"),
+    case("lata-2-digits", lookup("--lata", "42"), "LATA", "42"),
+    case("lata-letters", lookup("--lata", "abc"), "LATA", "abc"),
+    case("lata-6-digits", lookup("--lata", "123456"), "LATA", "123456"),
+    case("toll-free-not-8", lookup("--toll-free", "9**"), "toll-free pattern", "9**"),
+    case("toll-free-too-long", lookup("--toll-free", "8***"), "toll-free pattern", "8***"),
+    case("toll-free-letter", lookup("--toll-free", "8a*"), "toll-free pattern", "8a*"),
+    case("vanity-too-short", lookup("--vanity", "CAT"), "vanity word", "4 to 7"),
+    case("vanity-too-long", lookup("--vanity", "ABCDEFGH"), "vanity word", "4 to 7"),
+    case("vanity-not-alnum", lookup("--vanity", "FLO-WER"), "vanity word", "letters and digits"),
+    # quantity
+    case("lookup-quantity-0", lookup("--area-code", "919", "--quantity", "0"), "--quantity", "500"),
+    case("lookup-quantity-negative", lookup("--area-code", "919", "--quantity", "-3"), "--quantity", "500"),
+    case("lookup-quantity-above-max", lookup("--area-code", "919", "--quantity", "501"), "--quantity", "500"),
+    case("order-quantity-0", order("--area-code", "919", "--quantity", "0", "--all", "--yes"), "--quantity"),
+    case("order-quantity-above-max", order("--area-code", "919", "--quantity", "1000", "--all", "--yes"),
+         "--quantity", "500"),
+    case("quantity-not-a-number", lookup("--area-code", "919", "--quantity", "ten"), "--quantity", "integer"),
+    # inventory type
+    case("lookup-type-missing-with-two-types", ("inventory", "lookup", "--area-code", "919"), "--type"),
+    case("lookup-type-unknown", ("inventory", "lookup", "--type", "Nope", "--area-code", "919"),
+         "inventory type", "Nope"),
+    case("order-type-unknown",
+         ("inventory", "order", "--type", "Nope", "--area-code", "919", "--all", "--yes"),
+         "inventory type", "Nope"),
+    # --pick
+    case("pick-0", order("--area-code", "919", "--quantity", "2", "--pick", "0", "--yes"), "selection", "1-2"),
+    case("pick-above-quantity", order("--area-code", "919", "--quantity", "2", "--pick", "3", "--yes"),
+         "selection", "1-2"),
+    case("pick-range-reversed", order("--area-code", "919", "--quantity", "5", "--pick", "4-2", "--yes"),
+         "selection", "4-2"),
+    case("pick-malformed", order("--area-code", "919", "--quantity", "2", "--pick", "1,x", "--yes"),
+         "selection", "x"),
+    # --numbers
+    case("numbers-too-short", order("--numbers", "12345", "--yes"), "12345"),
+    case("numbers-not-north-american", order("--numbers", "+442071234567", "--yes"),
+         "North American", "+442071234567"),
+    case("numbers-letters", order("--numbers", "919-555-01xx", "--yes"), "919-555-01xx"),
+    case("numbers-empty", order("--numbers", " , ", "--yes"), "no telephone numbers"),
+    case("numbers-with-criteria", order("--numbers", "+19195550142", "--area-code", "919", "--yes"),
+         "--numbers", "criteria"),
+    case("numbers-already-held", order("--numbers", HELD, "--yes"), "already in inventory type", FAST),
+    # --key
+    case("key-bad-characters", order("--area-code", "919", "--all", "--yes", "--key", "batch/7"), "--key"),
+    case("key-too-long", order("--area-code", "919", "--all", "--yes", "--key", "k" * 41), "--key", "40"),
+    case("key-empty", order("--area-code", "919", "--all", "--yes", "--key", ""), "--key"),
+    case("key-leading-space", order("--area-code", "919", "--all", "--yes", "--key", " k1"), "--key"),
+    # setup method
+    case("select-and-all", order("--area-code", "919", "--select", "--all", "--yes"),
+         "--select", "--all", "cannot be combined"),
+    case("all-and-pick", order("--area-code", "919", "--all", "--pick", "1", "--yes"),
+         "--all", "--pick", "cannot be combined"),
+    case("pick-and-numbers", order("--pick", "1", "--numbers", "+19195550142", "--yes"),
+         "--pick", "--numbers", "cannot be combined"),
+    case("all-without-criteria", order("--all", "--yes"), "--all", "criteria"),
+    case("order-nothing-given", order("--yes"), "criteria", "--numbers"),
+    case("no-method-no-terminal", order("--area-code", "919", "--yes"), "--pick", "--all", "terminal"),
+    case("select-no-terminal", order("--area-code", "919", "--select", "--yes"), "--select", "terminal"),
+    case("all-without-yes-no-terminal", order("--area-code", "919", "--all"), "--yes"),
+    case("pick-without-yes-no-terminal", order("--area-code", "919", "--pick", "1"), "--yes"),
+    case("numbers-without-yes-no-terminal", order("--numbers", "+19195550142"), "--yes"),
+    case("timeout-0", order("--area-code", "919", "--all", "--yes", "--wait", "--timeout", "0"), "--timeout"),
+    case("timeout-negative", order("--area-code", "919", "--all", "--yes", "--wait", "--timeout", "-5"),
+         "--timeout"),
+    case("unknown-option", order("--area-code", "919", "--all", "--yes", "--bogus"), "--bogus"),
+    # inventory list / show
+    case("list-status-bogus", ("inventory", "list", "--status", "bogus"), "status", "bogus"),
+    case("list-area-code-111", ("inventory", "list", "--area-code", "111"), "area code 111"),
+    case("list-json-and-csv", ("inventory", "list", "--json", "--csv"), "--json", "--csv"),
+    case("list-limit-0", ("inventory", "list", "--limit", "0"), "--limit"),
+    case("list-type-unknown", ("inventory", "list", "--type", "Nope"), "inventory type", "Nope"),
+    case("list-type-unknown-json", ("inventory", "list", "--type", "Nope", "--json"), "inventory type", "Nope"),
+    case("list-type-unknown-csv", ("inventory", "list", "--type", "Nope", "--csv"), "inventory type", "Nope"),
+    case("sandbox-option-not-a-number", ("config", "carrier", "add", "y", "--kind", "sandbox", "--option",
+                                         "complete_after=abc"), "complete_after"),
+    case("show-not-a-number", ("inventory", "show", "12345"), "12345"),
+    case("show-not-in-inventory", ("inventory", "show", "+19195550199"), "not in the inventory"),
+    # orders
+    case("orders-show-unknown-ref", ("orders", "show", "ORD-999999"), "ORD-999999"),
+    case("orders-list-status-bogus", ("orders", "list", "--status", "bogus"), "status", "bogus"),
+    case("orders-list-limit-0", ("orders", "list", "--limit", "0"), "--limit"),
+    case("orders-poll-timeout-0", ("orders", "poll", "--timeout", "0"), "--timeout"),
+    # config
+    case("carrier-add-unknown-kind", ("config", "carrier", "add", "x", "--kind", "nosuch"), "nosuch"),
+    case("carrier-add-empty-name", ("config", "carrier", "add", "", "--kind", "sandbox"), "name"),
+    case("carrier-add-duplicate", ("config", "carrier", "add", "fast", "--kind", "sandbox"), "fast"),
+    case("carrier-add-option-without-value",
+         ("config", "carrier", "add", "x", "--kind", "sandbox", "--option", "complete_after"),
+         "--option", "KEY=VALUE"),
+    case("carrier-add-option-without-key",
+         ("config", "carrier", "add", "x", "--kind", "sandbox", "--option", "=5"), "--option", "KEY=VALUE"),
+    case("carrier-remove-in-use", ("config", "carrier", "remove", "fast"), "fast"),
+    case("carrier-remove-unknown", ("config", "carrier", "remove", "nosuch"), "nosuch"),
+    case("account-add-unknown-carrier", ("config", "account", "add", "a2", "--carrier", "nosuch"), "nosuch"),
+    case("account-add-empty-name", ("config", "account", "add", "", "--carrier", "fast"), "name"),
+    case("account-add-mixed-credentials",
+         ("config", "account", "add", "a2", "--carrier", "fast", "--username-env", "U", "--password-env", "P",
+          "--client-id-env", "C", "--client-secret-env", "S"), "--username-env", "--client-id-env"),
+    case("account-add-half-credentials",
+         ("config", "account", "add", "a2", "--carrier", "fast", "--username-env", "U"),
+         "--username-env", "--password-env"),
+    case("inventory-type-add-unknown-account",
+         ("config", "inventory-type", "add", "T2", "--account", "nosuch"), "nosuch"),
+    case("inventory-type-add-empty-name", ("config", "inventory-type", "add", "", "--account", "fast"), "name"),
+    case("inventory-type-remove-holding-numbers", ("config", "inventory-type", "remove", FAST), FAST),
+    case("config-test-unknown-account", ("config", "test", "nosuch"), "nosuch"),
+]
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows (sorted, so the comparison does not depend on scan order)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
+    finally:
+        conn.close()
+
+
+def snapshot(home: Path) -> dict[str, object]:
+    return {
+        "store": _tables(home / "tnorder.db"),
+        "world": _tables(home / "sandbox" / "world.sqlite"),
+        "config": (home / "config.toml").read_bytes(),
+    }
+
+
+@pytest.fixture(scope="module")
+def pool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox's exchange cache, built once (building it in every home costs ~1.5 s a case)."""
+    from tnorder.sim.pool import Pool
+
+    path = tmp_path_factory.mktemp("pool")
+    Pool(0, path).exchanges  # noqa: B018 - builds and writes the cache file
+    return path
+
+
+@pytest.fixture
+def placed(run, fast_sandbox, home: Path, pool_cache: Path) -> dict[str, object]:
+    """A home holding one completed order of two numbers; returns the store's snapshot."""
+    shutil.copytree(pool_cache, home / "sandbox", dirs_exist_ok=True)
+    result = run("inventory", "order", "--type", fast_sandbox, "--area-code", "919", "--quantity", "2",
+                 "--all", "--yes")
+    assert result.code == 0, result.err
+    result = run("orders", "poll")
+    assert result.code == 0, result.err
+    before = snapshot(home)
+    assert set(before["store"]) >= STORE_TABLES
+    assert set(before["world"]) >= WORLD_TABLES
+    assert len(before["store"]["numbers"]) == 2 and len(before["store"]["orders"]) == 1
+    assert before["world"]["orders"]
+    return before
+
+
+@pytest.fixture
+def carrier_calls(placed, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Once the setup order is placed, reaching the carrier is recorded and fails."""
+    calls: list[str] = []
+    for name in CARRIER_METHODS:
+        def recorder(self, *args, _name=name, **kwargs):
+            calls.append(_name)
+            raise AssertionError(f"carrier called: {_name}")
+        monkeypatch.setattr(SandboxCarrier, name, recorder)
+    return calls
+
+
+@pytest.fixture
+def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stdin is not a terminal, also under `pytest -s` from a shell."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+
+
+@pytest.mark.parametrize(("args", "keywords"), CASES)
+def test_bad_input_exits_2_calls_no_carrier_changes_nothing(
+    args, keywords, run, home: Path, placed, carrier_calls, no_terminal
+):
+    held = placed["store"]["numbers"][0]
+    number = next(v for v in held if isinstance(v, str) and v.startswith("+1"))
+    args = tuple(number if a == HELD else a for a in args)
+
+    result = run(*args)
+
+    # 1. exit 2, one line on stderr naming the problem, nothing on stdout
+    lines = result.err.strip().splitlines()
+    assert result.code == 2, result.err
+    assert len(lines) == 1, result.err
+    assert lines[0].strip()
+    assert "Traceback" not in result.err and "unexpected" not in result.err
+    assert result.out == ""
+    for word in keywords:
+        assert word.lower() in lines[0].lower(), (word, lines[0])
+    # 2. no carrier call
+    assert carrier_calls == []
+    # 3. the store, the config and the sandbox world are as they were
+    assert snapshot(home) == placed
+
+
+def test_enough_distinct_bad_inputs():
+    assert len({tuple(p.values[0]) for p in CASES}) >= 30
+    assert len({p.id for p in CASES}) == len(CASES)
+
+
+def test_recorder_catches_a_carrier_call(run, placed, carrier_calls, no_terminal):
+    """The recorder is live: a valid lookup reaches the carrier and fails (not exit 2)."""
+    result = run(*lookup("--area-code", "919", "--quantity", "1"))
+    assert carrier_calls == ["search"]
+    assert result.code == 1
+
+
+def test_snapshot_sees_a_change(run, home: Path, placed, carrier_calls, no_terminal):
+    """The store check is live: a valid order writes its row before the (failing) carrier call."""
+    result = run(*order("--numbers", "+19195550142", "--yes"))
+    assert carrier_calls == ["order"]
+    assert result.code == 1
+    after = snapshot(home)
+    assert after["store"]["orders"] != placed["store"]["orders"]
+    assert run("config", "carrier", "add", "extra", "--kind", "sandbox").code == 0
+    assert snapshot(home)["config"] != placed["config"]
