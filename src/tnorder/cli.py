@@ -39,7 +39,15 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log carrier requests on stderr (never credentials).")
+    ] = False,
 ) -> None:
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("tnorder").setLevel(logging.DEBUG)
     ctx.obj = {"db": db}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 import httpx
@@ -10,6 +12,18 @@ from tnorder import __version__
 
 USER_AGENT = f"tnorder/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+log = logging.getLogger("tnorder.http")
+
+
+def _sent(request: httpx.Request) -> None:
+    request.extensions["tnorder_started"] = time.monotonic()
+
+
+def _received(response: httpx.Response) -> None:
+    # method, URL and status only: headers (credentials, tokens) and bodies are never logged
+    started = response.request.extensions.get("tnorder_started", time.monotonic())
+    log.debug("%s %s -> %s (%.2f s)", response.request.method, response.request.url.copy_with(userinfo=b""),
+              response.status_code, time.monotonic() - started)
 
 
 def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx.Timeout | float | None = None,
@@ -24,5 +38,6 @@ def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx
         headers={"User-Agent": USER_AGENT} | (headers or {}),
         transport=transport,
         follow_redirects=True,
+        event_hooks={"request": [_sent], "response": [_received]},
         **extra,
     )
