@@ -11,7 +11,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,8 @@ RESERVATION_SECONDS = 4 * 3600
 UNAVAILABLE = ("5005", "The telephone number is unavailable for ordering")
 NONE_FOUND = ("5018", "The entire quantity requested is unavailable")
 NOT_OURS = ("5006", "Telephone number could not be disconnected since it is not associated with your account")
+NOT_PARTIAL = ("5003", "The order failed: PartialAllowed is false and not every number could be ordered")
+ORDER_COLUMNS = "id, kind, customer_order_id, status, created_at, request, completed, failed, complete_at"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS holds (
@@ -54,6 +56,7 @@ class WorldOrder:
     request: dict
     completed: list[AvailableNumber] = field(default_factory=list)
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # number, code, text
+    complete_at: float | None = None  # when it completes (or completed)
 
 
 class World:
@@ -91,15 +94,18 @@ class World:
         ).fetchall()
         return {r[0]: r for r in rows if numbers is None or r[0] in numbers}
 
-    def search(self, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
+    def search(self, criteria: Criteria, quantity: int,
+               accept: Callable[[AvailableNumber], bool] | None = None) -> list[AvailableNumber]:
+        """Free numbers matching `criteria`; `accept` narrows them further (combined criteria)."""
         with self._tx() as db:
-            return self._search(db, criteria, quantity)
+            return self._search(db, criteria, quantity, accept)
 
-    def _search(self, db: sqlite3.Connection, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
+    def _search(self, db: sqlite3.Connection, criteria: Criteria, quantity: int,
+                accept: Callable[[AvailableNumber], bool] | None = None) -> list[AvailableNumber]:
         held = self._held(db)
         found: list[AvailableNumber] = []
         for candidate in self.pool.candidates(criteria, criteria.zip):
-            if candidate.number not in held:
+            if candidate.number not in held and (accept is None or accept(candidate)):
                 found.append(candidate)
                 if len(found) == quantity:
                     break
@@ -174,19 +180,21 @@ class World:
             "status, request) VALUES (?, ?, 'order', ?, ?, ?, 'RECEIVED', ?)",
             (oid, account, coid, now, now + self.complete_after, json.dumps(request)),
         )
-        return WorldOrder(oid, "order", coid, "RECEIVED", now, request)
+        return WorldOrder(oid, "order", coid, "RECEIVED", now, request, complete_at=now + self.complete_after)
 
-    def disconnect(self, numbers: list[str], account: str, customer_order_id: str | None) -> WorldOrder:
+    def disconnect(self, numbers: list[str], account: str, customer_order_id: str | None,
+                   extra: dict | None = None) -> WorldOrder:
         with self._tx() as db:
             oid = str(uuid.uuid4())
             now = time.time()
-            request = {"numbers": numbers}
+            request = {"numbers": numbers} | (extra or {})
             db.execute(
                 "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, "
                 "status, request) VALUES (?, ?, 'disconnect', ?, ?, ?, 'RECEIVED', ?)",
                 (oid, account, customer_order_id, now, now + self.complete_after, json.dumps(request)),
             )
-            return WorldOrder(oid, "disconnect", customer_order_id, "RECEIVED", now, request)
+            return WorldOrder(oid, "disconnect", customer_order_id, "RECEIVED", now, request,
+                              complete_at=now + self.complete_after)
 
     def get(self, oid: str, account: str, kind: str = "order") -> WorldOrder | None:
         with self._tx() as db:
@@ -203,15 +211,16 @@ class World:
 
     def get_settled(self, db: sqlite3.Connection, oid: str) -> WorldOrder:
         row = db.execute(
-            "SELECT id, kind, customer_order_id, status, created_at, request, completed, failed "
-            "FROM orders WHERE id = ?", (oid,),
+            f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?", (oid,),
         ).fetchone()
         return self._row(row)
 
     def _row(self, row: tuple) -> WorldOrder:
         completed = [self.details(n) for n in json.loads(row[6])]
         failed = [tuple(f) for f in json.loads(row[7])]
-        return WorldOrder(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), completed, failed)
+        complete_at = row[8] if len(row) > 8 else None
+        return WorldOrder(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), completed, failed,
+                          complete_at)
 
     def _settle(self, db: sqlite3.Connection, oid: str, account: str, kind: str, request: dict) -> None:
         numbers = request.get("numbers", [])
@@ -227,6 +236,8 @@ class World:
                                (number, oid))
             if not numbers and "quantity" in request:
                 failed.append(("", *NONE_FOUND))
+            if request.get("partial_allowed") is False:
+                completed, failed = self._all_or_nothing(db, oid, request, completed, failed)
         else:
             for number in numbers:
                 cur = db.execute(
@@ -240,6 +251,50 @@ class World:
         status = "COMPLETE" if not failed else ("PARTIAL" if completed else "FAILED")
         db.execute("UPDATE orders SET status = ?, completed = ?, failed = ? WHERE id = ?",
                    (status, json.dumps(completed), json.dumps(failed), oid))
+
+    @staticmethod
+    def _all_or_nothing(db: sqlite3.Connection, oid: str, request: dict, completed: list[str],
+                        failed: list) -> tuple[list[str], list]:
+        """PartialAllowed=false: one failure (or a short search) fails every number and frees them."""
+        short = len(request.get("numbers", [])) < int(request.get("quantity") or 0)
+        if not completed or not (failed or short):
+            return completed, failed
+        db.execute("DELETE FROM holds WHERE order_id = ? AND state = 'inservice'", (oid,))
+        refused = [(number, *NOT_PARTIAL) for number in completed]
+        return [], failed + refused + ([("", *NONE_FOUND)] if short and not failed else [])
+
+    def orders(self, account: str, kind: str = "order", customer_order_id: str | None = None) -> list[WorldOrder]:
+        """An account's orders (or disconnects), oldest first; those due are settled on the way."""
+        where, args = "account = ? AND kind = ?", [account, kind]
+        if customer_order_id is not None:
+            where, args = where + " AND customer_order_id = ?", [*args, customer_order_id]
+        with self._tx() as db:
+            rows = db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY created_at, id",
+                              args).fetchall()
+            now, found = time.time(), []
+            for row in rows:
+                if row[3] == "RECEIVED" and now >= row[8]:
+                    self._settle(db, row[0], account, row[1], json.loads(row[5]))
+                    row = db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?", (row[0],)).fetchone()
+                found.append(self._row(row))
+            return found
+
+    def settle_due(self, account: str) -> int:
+        """Settle an account's orders whose time has come, read or not (the HTTP emulator's clock)."""
+        due_sql = ("SELECT id, kind, request FROM orders WHERE account = ? AND status = 'RECEIVED' "
+                   "AND complete_at <= ? ORDER BY complete_at, created_at")
+        now = time.time()
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            if db.execute(due_sql + " LIMIT 1", (account, now)).fetchone() is None:
+                return 0  # the common case: no write lock taken
+        finally:
+            db.close()
+        with self._tx() as db:
+            due = db.execute(due_sql, (account, now)).fetchall()
+            for oid, kind, request in due:
+                self._settle(db, oid, account, kind, json.loads(request))
+            return len(due)
 
     def find(self, customer_order_id: str, account: str, kind: str = "order") -> list[str]:
         with self._tx() as db:

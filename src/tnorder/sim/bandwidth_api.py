@@ -1,0 +1,232 @@
+"""Bandwidth's Dashboard API (v1, XML, 10-digit numbers) over the simulated world.
+
+`BandwidthApi.handle` takes one HTTP request and returns a `Reply`; `sim/server.py` puts it on a
+socket. Paths are served under `/api`, `/api/v1` and `/v1.0`, as Bandwidth does; the account id in
+the path scopes everything in the world. Wire shapes: `/work/shared/carriers/bandwidth.md`.
+
+Where that document leaves a choice open, the emulator answers:
+- 401: `<ErrorResponse><Description>Unauthorized</Description></ErrorResponse>` + `WWW-Authenticate`;
+- an empty search: `<SearchResult><ResultCount>0</ResultCount></SearchResult>`;
+- `GET …/orders` without `page` and `size`: 303 to the same URL with `page=1&size=300` added;
+  `page` is `1` or the order id that starts a page, `Links/next` carries it;
+- `GET …/disconnects`: documented defaults (page 1, size 300), no redirect, `customerOrderId` is
+  not a filter there (undocumented); 404 with a zero `TotalCount` while the account has none;
+- search-and-order types beyond the brief (`NPANXX…`, `Combined…`) and local vanity without
+  `areaCode` or `state` are refused with a text that names the emulator.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from tnorder.sim.bandwidth_auth import Auth, Credentials, Faults, fault_reply, unauthorized
+from tnorder.sim.bandwidth_disconnects import create_disconnect, get_disconnect, list_disconnects
+from tnorder.sim.bandwidth_limits import RateLimits
+from tnorder.sim.bandwidth_orders import TN, create_order, get_order, list_orders, page_url
+from tnorder.sim.bandwidth_search import parse_search, search_result
+from tnorder.sim.bandwidth_xml import (
+    BadXml,
+    Call,
+    Refused,
+    Reply,
+    boolean,
+    link,
+    node,
+    not_found,
+    parse,
+    status_error,
+    ten,
+    text,
+    xml_reply,
+)
+from tnorder.sim.world import World, WorldError
+
+PREFIXES = ("/api/v1", "/v1.0", "/api")
+TOKEN_PATH = "/api/v1/oauth2/token"
+ACCOUNT = r"/accounts/(?P<account>[^/]+)"
+Handler = Callable[[Call], Reply]
+
+
+class BandwidthApi:
+    def __init__(self, world: World, *, credentials: Credentials | None = None, latency_ms: int = 0,
+                 fail_rate: float = 0.0, seed: int = 0, default_peer: bool = True, rate_limit: int = 0) -> None:
+        self.world = world
+        self.limits = RateLimits(rate_limit)
+        self.auth = Auth(credentials)
+        self.latency_ms = latency_ms
+        self.faults = Faults(fail_rate, seed)
+        self.default_peer = default_peer
+        self.routes = self._routes()
+
+    @property
+    def fail_rate(self) -> float:
+        return self.faults.rate
+
+    @fail_rate.setter
+    def fail_rate(self, rate: float) -> None:
+        self.faults.rate = rate
+
+    def _routes(self) -> list[tuple[re.Pattern[str], dict[str, Handler], bool]]:
+        w = self.world
+        # the world settles orders lazily (when read); routes that depend on number states first settle
+        # every order whose time has come, so orders complete on time whether or not anyone polls them
+        table: list[tuple[str, dict[str, Handler], bool]] = [
+            ("", {"GET": self.account}, False),
+            ("/sites", {"GET": self.sites}, False),
+            ("/sites/(?P<site>[^/]+)/sippeers", {"GET": self.sip_peers}, False),
+            ("/availableNumbers", {"GET": self.search}, True),
+            ("/(?i:tnreservation)", {"POST": self.reserve}, True),
+            ("/(?i:tnreservation)/(?P<reservation>[^/]+)", {"GET": self.reservation, "DELETE": self.release}, True),
+            ("/orders", {"GET": lambda c: list_orders(w, c),
+                         "POST": lambda c: create_order(w, c, self.default_peer)}, True),
+            ("/orders/(?P<order>[^/]+)", {"GET": lambda c: get_order(w, c)}, False),
+            ("/disconnects", {"GET": lambda c: list_disconnects(w, c),
+                              "POST": lambda c: create_disconnect(w, c)}, True),
+            ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),
+            ("/inserviceNumbers", {"GET": self.in_service}, True),
+            ("/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
+        ]
+        return [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
+
+    # -- the request pipeline --------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"",
+               host: str = "127.0.0.1") -> Reply:
+        """One request: latency, the token endpoint, the version prefix, auth, an injected fault, the route."""
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        url = urlsplit(target)
+        if url.path.rstrip("/") == TOKEN_PATH:
+            if method != "POST":
+                return _not_allowed(["POST"])
+            return self.auth.token(headers.get("Authorization"), body)
+        prefix = next((p for p in PREFIXES if url.path == p or url.path.startswith(p + "/")), None)
+        if prefix is None:
+            return not_found().reply
+        user = self.auth.caller(headers.get("Authorization"))
+        if user is None:
+            return unauthorized()
+        limited = self.limits.check(method, url.path[len(prefix):].rstrip("/"))
+        if limited:
+            return limited
+        fault = self.faults.draw()
+        if fault:
+            return fault_reply(fault)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        call = Call(method, url.path[len(prefix):].rstrip("/"), query, body, f"http://{host}{prefix}", user)
+        try:
+            return self._route(call)
+        except Refused as refused:
+            return refused.reply
+
+    def _route(self, call: Call) -> Reply:
+        for pattern, methods, settles in self.routes:
+            match = pattern.fullmatch(call.path)
+            if match:
+                if call.method not in methods:
+                    return _not_allowed(sorted(methods))
+                call.args = match.groupdict()
+                if settles:
+                    self.world.settle_due(call.args["account"])
+                return methods[call.method](call)
+        raise not_found()
+
+    # -- account, sites, peers (cheap authenticated reads) ---------------------------------
+    def account(self, call: Call) -> Reply:
+        account = node("Account", node("AccountId", call.args["account"]), node("CompanyName", "tnorder emulator"),
+                       node("AccountType", "Business"), node("ReservationAllowed", "true"))
+        return xml_reply(200, node("AccountResponse", account))
+
+    def sites(self, call: Call) -> Reply:
+        site = node("Site", node("Id", 1), node("Name", "Emulator site"),
+                    node("Description", "Any site id is accepted by the emulator"))
+        return xml_reply(200, node("SitesResponse", node("Sites", site)))
+
+    def sip_peers(self, call: Call) -> Reply:
+        peer = node("SipPeer", node("PeerId", 1), node("PeerName", "Emulator peer"),
+                    node("IsDefaultPeer", boolean(self.default_peer)))
+        return xml_reply(200, node("TNSipPeersResponse", node("SipPeers", peer)))
+
+    # -- search and reservations -----------------------------------------------------------
+    def search(self, call: Call) -> Reply:
+        wanted = parse_search(call.query)
+        found = [] if wanted.criteria is None else self.world.search(wanted.criteria, wanted.quantity, wanted.accept)
+        if wanted.ordered:
+            found.sort(key=lambda n: n.number)
+        return xml_reply(200, search_result(found, wanted.detail))
+
+    def reserve(self, call: Call) -> Reply:
+        try:
+            root = parse(call.body)
+        except BadXml as exc:
+            raise status_error("ReservationResponse", "5044", str(exc)) from None
+        number = text(root, "ReservedTn") if root.tag == "Reservation" else None
+        if not number or not TN.fullmatch(number):
+            raise status_error("ReservationResponse", "5044",
+                               "The reservation is invalid: ReservedTn must hold a 10-digit telephone number")
+        try:
+            rid = self.world.reserve(f"+1{number}", call.args["account"])
+        except WorldError as exc:
+            raise status_error("ReservationResponse", exc.code, exc.text) from None
+        return Reply(201, b"", {"Location": f"{call.base}/accounts/{call.args['account']}/tnreservation/{rid}"})
+
+    def reservation(self, call: Call) -> Reply:
+        rid, account = call.args["reservation"], call.args["account"]
+        held = self.world.reservation(rid, account)
+        if held is None:
+            raise status_error("ReservationResponse", "5043", f"Reservation {rid} was not found", 404)
+        number, seconds = held
+        body = node("Reservation", node("ReservationId", rid), node("AccountId", account),
+                    node("ReservationExpires", int(seconds)), node("ReservedTn", ten(number)))
+        return xml_reply(200, node("ReservationResponse", body))
+
+    def release(self, call: Call) -> Reply:
+        rid = call.args["reservation"]
+        if not self.world.release(rid, call.args["account"]):
+            raise status_error("ReservationResponse", "5043", f"Reservation {rid} was not found", 404)
+        return Reply(200)
+
+    # -- in-service numbers ----------------------------------------------------------------
+    def in_service(self, call: Call) -> Reply:
+        """Lower-case parameters; 204 when nothing matches, 404 for invalid ones (as documented)."""
+        q = call.query
+        page, size = q.get("page", "1"), q.get("size", "300")
+        if not (page.isdigit() and size.isdigit() and int(page) >= 1 and int(size) >= 1):
+            raise not_found("page and size must be positive whole numbers")
+        if q.get("ratecenter") and not q.get("state"):
+            raise not_found("ratecenter needs state")
+        numbers = [n for n in self.world.in_service(call.args["account"]) if self._in_filter(n, q)]
+        if not numbers:
+            return Reply(204)
+        page, size = int(page), int(size)
+        chunk = numbers[(page - 1) * size:page * size]
+        links = [node("first", link(page_url(call, 1, size), "first"))]
+        if page * size < len(numbers):
+            links.append(node("next", link(page_url(call, page + 1, size), "next")))
+        listed = node("TelephoneNumbers", node("Count", len(chunk)), [node("TelephoneNumber", ten(n)) for n in chunk])
+        return xml_reply(200, node("TNs", node("TotalCount", len(numbers)), node("Links", links), listed))
+
+    def _in_filter(self, number: str, q: dict[str, str]) -> bool:
+        digits = ten(number)
+        if not digits.startswith(q.get("areacode", "")) or not digits.startswith(q.get("npanxx", "")):
+            return False
+        wanted = {"lata": q.get("lata"), "state": q.get("state"), "rate_center": q.get("ratecenter")}
+        wanted = {k: v.upper() for k, v in wanted.items() if v}
+        if not wanted:
+            return True
+        found = self.world.details(number)
+        return all((getattr(found, k) or "").upper() == v for k, v in wanted.items())
+
+    def in_service_totals(self, call: Call) -> Reply:
+        count = len(self.world.in_service(call.args["account"]))
+        return xml_reply(200, node("Quantity", node("Count", count)))
+
+
+def _not_allowed(methods: list[str]) -> Reply:
+    body = node("ErrorResponse", node("ResponseStatus", node("Description", "The method is not allowed here")))
+    return xml_reply(405, body, {"Allow": ", ".join(methods)})
+
+
+__all__ = ["BandwidthApi", "Credentials"]
