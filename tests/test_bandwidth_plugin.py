@@ -356,3 +356,23 @@ def test_missing_site_or_credentials_are_config_errors_before_any_request(home, 
         bw.order(["+19195550142"], "k")
     with pytest.raises(ConfigError, match="no credentials"):
         bw.search(build(area_code="919"), 1)
+
+
+def test_config_test_reads_the_account_and_the_sites_peers(httpx_mock, home, creds):
+    httpx_mock.add_response(url=ACCT, text="<AccountResponse><Account><AccountId>9900001</AccountId>"
+                            "<CompanyName>Acme</CompanyName></Account></AccountResponse>")
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/sippeers", text=(
+        "<TNSipPeersResponse><SipPeers><SipPeer><PeerId>777</PeerId><IsDefaultPeer>true</IsDefaultPeer></SipPeer>"
+        "</SipPeers></TNSipPeersResponse>"))
+    seen = carrier(home, peer=None).check_access()
+    assert seen == "Bandwidth account 9900001 (Acme), site 12345, default SIP peer 777"
+
+
+def test_config_test_refuses_a_site_without_a_default_peer(httpx_mock, home, creds):
+    httpx_mock.add_response(url=ACCT, text="<AccountResponse/>")
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/sippeers", text=(
+        "<TNSipPeersResponse><SipPeers><SipPeer><PeerId>777</PeerId><IsDefaultPeer>false</IsDefaultPeer></SipPeer>"
+        "</SipPeers></TNSipPeersResponse>"))
+    with pytest.raises(CarrierError, match="--peer-id") as caught:
+        carrier(home, peer=None).check_access()
+    assert caught.value.code == "5020"

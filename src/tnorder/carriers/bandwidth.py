@@ -248,9 +248,23 @@ class BandwidthCarrier(Carrier):
             page += 1
 
     def check_access(self) -> str:
+        """The account, then the site's SIP peers (readable without roles): proves credentials and ids."""
         root = self._read("")
         name = bx.text(root, "Account/CompanyName") if root is not None else None
-        return f"Bandwidth account {self.account.account_id}" + (f" ({name})" if name else "")
+        seen = f"Bandwidth account {self.account.account_id}" + (f" ({name})" if name else "")
+        if not self.account.site_id:
+            return seen + "; no site id configured: orders need --site-id"
+        peers = self._read(f"/sites/{self.account.site_id}/sippeers")
+        listed = {bx.text(p, "PeerId"): bx.text(p, "IsDefaultPeer") == "true"
+                  for p in (peers.iter("SipPeer") if peers is not None else [])}
+        if self.account.peer_id:
+            known = "listed" if self.account.peer_id in listed else "not listed"
+            return seen + f", site {self.account.site_id}, SIP peer {self.account.peer_id} {known}"
+        if not any(listed.values()):
+            raise CarrierError(self.name, f"site {self.account.site_id} has no default SIP peer: "
+                               "give the carrier account a --peer-id", "5020")
+        default = next(p for p, is_default in listed.items() if is_default)
+        return seen + f", site {self.account.site_id}, default SIP peer {default}"
 
 
 def _reservation(number: str):
