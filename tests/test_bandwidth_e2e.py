@@ -102,7 +102,7 @@ def test_lookup_and_order_completes_through_poll(cli, emulator, bandwidth):
     assert [o["status"] for o in done.json()] == ["complete"]
     numbers = cli("inventory", "list", "--type", TYPE, "--json").json()
     assert len(numbers) == 3 and {n["status"] for n in numbers} == {"available"}
-    assert all(n["number"].startswith("+1312") for n in numbers)
+    assert all(n["number"].startswith("+1312") and n["state"] == "IL" and n["rate_center"] for n in numbers)
     assert emu.log().count("POST /api/accounts/9900001/orders 201") == 1  # one request: search-and-order
 
 

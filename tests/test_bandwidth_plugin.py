@@ -234,7 +234,7 @@ PARTIAL = """<OrderResponse><CompletedQuantity>1</CompletedQuantity><CreatedByUs
      "failed", [], [("+17045550131", "5005")]),
 ])
 def test_order_status_reads_every_outcome(httpx_mock, home, creds, body, status, completed, failed):
-    httpx_mock.add_response(method="GET", url=f"{ACCT}/orders/5d2f7a9e", text=body)
+    httpx_mock.add_response(method="GET", url=f"{ACCT}/orders/5d2f7a9e?tndetail=true", text=body)
     answer = carrier(home).order_status("5d2f7a9e")
     assert answer.id == "5d2f7a9e"  # the GET echo has no <id>: the id asked for is kept
     assert answer.status == status
@@ -248,7 +248,7 @@ def test_find_order_asks_by_customer_order_id(httpx_mock, home, creds):
         "<CountOfTNs>1</CountOfTNs><CustomerOrderId>key-1</CustomerOrderId><userId>apiuser</userId>"
         "<OrderType>new_number</OrderType><orderId>5d2f7a9e</orderId><OrderStatus>COMPLETE</OrderStatus>"
         "</OrderIdUserIdDate></ListOrderIdUserIdDate></ResponseSelectWrapper>"))
-    httpx_mock.add_response(method="GET", url=f"{ACCT}/orders/5d2f7a9e", text=PARTIAL)
+    httpx_mock.add_response(method="GET", url=f"{ACCT}/orders/5d2f7a9e?tndetail=true", text=PARTIAL)
     found = carrier(home).find_order("key-1")
     assert found is not None and (found.id, found.status) == ("5d2f7a9e", "partial")
 
@@ -376,3 +376,13 @@ def test_config_test_refuses_a_site_without_a_default_peer(httpx_mock, home, cre
     with pytest.raises(CarrierError, match="--peer-id") as caught:
         carrier(home, peer=None).check_access()
     assert caught.value.code == "5020"
+
+
+def test_order_status_keeps_the_details_of_completed_numbers(httpx_mock, home, creds):
+    httpx_mock.add_response(url=f"{ACCT}/orders/o-9?tndetail=true", text=(
+        "<OrderResponse><OrderStatus>COMPLETE</OrderStatus><CompletedNumbers><TelephoneNumber><FullNumber>9195550142"
+        "</FullNumber><City>DURHAM</City><LATA>426</LATA><RateCenter>DURHAM</RateCenter><State>NC</State>"
+        "</TelephoneNumber></CompletedNumbers></OrderResponse>"))
+    done = carrier(home).order_status("o-9").completed[0]
+    assert (done.number, done.rate_center, done.city, done.state, done.lata) == (
+        "+19195550142", "DURHAM", "DURHAM", "NC", "426")

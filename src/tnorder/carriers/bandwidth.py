@@ -207,7 +207,7 @@ class BandwidthCarrier(Carrier):
         return answer
 
     def order_status(self, carrier_order_id: str) -> CarrierOrder:
-        response = self._call("GET", f"/orders/{carrier_order_id}")
+        response = self._call("GET", f"/orders/{carrier_order_id}", params={"tndetail": "true"})
         answer = bx.order_answer(self._xml(response), carrier_order_id)
         answer.raw = response.text[:4000]
         return answer

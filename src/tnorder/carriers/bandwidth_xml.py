@@ -136,8 +136,7 @@ def order_answer(root: Element, order_id: str, key: str | None = None) -> Carrie
     """An `OrderResponse` (create or GET). The GET echo has no `<id>`: the caller passes the id."""
     status = STATUS.get((text(root, "OrderStatus") or "RECEIVED").upper(), "pending")
     reasons = _errors(root)
-    completed = [AvailableNumber(from_ten_digit(n.text))
-                 for n in root.findall("CompletedNumbers/TelephoneNumber/FullNumber") if n.text]
+    completed = [_completed(n) for n in root.findall("CompletedNumbers/TelephoneNumber") if text(n, "FullNumber")]
     failed_numbers = [n.text.strip() for n in root.findall("FailedNumbers/FullNumber") if n.text]
     failed = [_failed(n, reasons) for n in failed_numbers]
     failed += [FailedNumber(from_ten_digit(tn), code, desc) for code, desc, tn in reasons
@@ -147,6 +146,12 @@ def order_answer(root: Element, order_id: str, key: str | None = None) -> Carrie
         errors=[(code, desc) for code, desc, _ in reasons],
         key=text(root, "Order/CustomerOrderId") or key,
     )
+
+
+def _completed(node: Element) -> AvailableNumber:
+    """A completed number; with `?tndetail=true` it also carries City, LATA, RateCenter and State."""
+    return AvailableNumber(from_ten_digit(text(node, "FullNumber") or ""), text(node, "RateCenter"),
+                           text(node, "City"), text(node, "State"), text(node, "LATA") or text(node, "Lata"))
 
 
 def _failed(number: str, reasons: list[tuple[str | None, str, str | None]]) -> FailedNumber:
