@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run every benchmark in sequence; exit 1 if any budget failed (all still run).
+#   bench/run_all.sh            # ~2 minutes on 2 cores
+#   BENCH_FULL=1 bench/run_all.sh   # also apply_order on a 1,000,000-number store (~2.5 more minutes)
+set -u
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+status=0
+"$PY" bench/startup.py --reps 30 || status=1
+echo
+"$PY" bench/store_list.py --reps 15 || status=1
+echo
+if [ "${BENCH_FULL:-0}" = "1" ]; then
+    "$PY" bench/apply_order.py --reps 3 --background 1000000 || status=1
+else
+    "$PY" bench/apply_order.py --reps 3 || status=1
+fi
+echo
+echo "pending: orders poll over 500 pending orders (needs the HTTP emulator); CSV import of 100,000 numbers (no import command yet)"
+exit $status
