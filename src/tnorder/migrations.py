@@ -96,3 +96,9 @@ def m001_initial(conn: Connection, dialect: str) -> None:
     );
     CREATE INDEX ix_order_items_order ON order_items (order_id)
     """)
+
+
+@migration
+def m002_numbers_by_order(conn: Connection, dialect: str) -> None:
+    """Applying an order reads its pending numbers by order reference."""
+    _run(conn, dialect, "CREATE INDEX ix_numbers_order_ref ON numbers (order_ref, status)")

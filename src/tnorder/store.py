@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tnorder.errors import ConfigError
@@ -74,6 +75,8 @@ def migrate(engine: Engine) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied."""
     dialect = engine.dialect.name
     applied: list[str] = []
+    if {name for name, _ in MIGRATIONS} <= _applied(engine):
+        return applied  # the usual case: a plain read, no write lock for read-only commands
     with engine.connect() as conn:
         conn = conn.execution_options(begin="IMMEDIATE")
         with conn.begin():
@@ -98,3 +101,11 @@ def migrate(engine: Engine) -> list[str]:
                 )
                 applied.append(name)
     return applied
+
+
+def _applied(engine: Engine) -> set[str]:
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT name FROM migrations"))}
+    except DBAPIError:  # no migrations table yet: a new store
+        return set()

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
 from tnorder.criteria import Criteria, check_quantity
@@ -188,7 +188,8 @@ def _write_ahead(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumbe
         s.flush()
         order.ref = f"ORD-{order.id:06d}"
         if chosen:
-            s.add_all(OrderItem(order_id=order.id, number=n.number, status="requested") for n in chosen)
+            s.execute(insert(OrderItem.__table__),
+                      [{"order_id": order.id, "number": n.number, "status": "requested"} for n in chosen])
             lifecycle.add(s, chosen, status="pending", inventory_type=p.inventory_type,
                           carrier=p.carrier.name, account=p.account, ref=order.ref,
                           actor=ctx.actor, customer=p.customer, line=p.line, note="ordered")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
@@ -48,10 +48,12 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
     return order.status != before
 
 
+ITEMS = OrderItem.__table__
+
+
 def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
     ref = order.ref or ""
-    items = {i.number: i for i in s.execute(
-        select(OrderItem).where(OrderItem.order_id == order.id)).scalars()}
+    items = _item_ids(s, order)
     done = [n for n in answer.completed if n.number]
     target = "assigned" if order.line else "available"
     pending = set(s.execute(select(Number.number).where(
@@ -80,19 +82,23 @@ def _has_details(n: AvailableNumber) -> bool:
     return any(getattr(n, f) for f in lifecycle.DETAIL_FIELDS)
 
 
-def _record_items(s: Session, order: Order, items: dict[str, OrderItem],
+def _item_ids(s: Session, order: Order) -> dict[str, int]:
+    return dict(s.execute(select(ITEMS.c.number, ITEMS.c.id).where(ITEMS.c.order_id == order.id)).all())
+
+
+def _record_items(s: Session, order: Order, items: dict[str, int],
                   done: list[AvailableNumber], answer: CarrierOrder) -> None:
+    """Each number's outcome on the order, in two batched statements."""
     outcome = {n.number: ("complete", None, None) for n in done}
     outcome |= {f.number: ("failed", f.code, f.reason) for f in answer.failed}
-    fresh = []
-    for number, (status, code, reason) in outcome.items():
-        if number in items:
-            items[number].status, items[number].code, items[number].reason = status, code, reason
-        elif number or status == "failed":
-            fresh.append(OrderItem(order_id=order.id, number=number, status=status,
-                                   code=code, reason=reason))
-    s.add_all(fresh)
-    s.add_all(items.values())
+    known = [{"item": items[n], "status": st, "code": c, "reason": r} for n, (st, c, r) in outcome.items()
+             if n in items]
+    fresh = [{"order_id": order.id, "number": n, "status": st, "code": c, "reason": r}
+             for n, (st, c, r) in outcome.items() if n not in items and (n or st == "failed")]
+    if known:
+        s.execute(ITEMS.update().where(ITEMS.c.id == bindparam("item")), known)
+    if fresh:
+        s.execute(insert(ITEMS), fresh)
 
 
 def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
@@ -103,9 +109,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
         prior = s.execute(select(Number.customer).where(Number.number == f.number)).scalar()
         lifecycle.move(s, [f.number], "assigned" if prior else "available", ref=ref, actor=actor,
                        note=f"disconnect failed: {f.reason}")
-    items = {i.number: i for i in s.execute(
-        select(OrderItem).where(OrderItem.order_id == order.id)).scalars()}
-    _record_items(s, order, items, answer.completed, answer)
+    _record_items(s, order, _item_ids(s, order), answer.completed, answer)
     order.status = answer.status
     order.error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
 
