@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel
 
+from tnorder.statuses import FINAL_ORDER_STATUSES, NUMBER_STATUSES, PENDING_ORDER_STATUSES
+
+__all__ = ["FINAL_ORDER_STATUSES", "NUMBER_STATUSES", "PENDING_ORDER_STATUSES", "Number", "NumberEvent", "Order",
+           "OrderItem", "iso", "utcnow"]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -84,7 +89,3 @@ class OrderItem(SQLModel, table=True):
     code: str | None = None
     reason: str | None = None
 
-
-PENDING_ORDER_STATUSES = ("submitting", "pending")
-FINAL_ORDER_STATUSES = ("complete", "partial", "failed")
-NUMBER_STATUSES = ("pending", "available", "assigned", "disconnecting", "disconnected")

@@ -9,20 +9,33 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Console:
+    """`render.out` / `render.err`, built on first use: `--json` output never pays for Rich."""
+    if name in ("out", "err"):
+        return _console(name == "err")
+    raise AttributeError(name)
 
 
 def message(text: str) -> None:
-    err.print(text, markup=False)
+    _console(True).print(text, markup=False)
 
 
 def warning(text: str) -> None:
-    err.print(f"warning: {text}", markup=False, style="yellow")
+    _console(True).print(f"warning: {text}", markup=False, style="yellow")
 
 
 def emit_json(document: Any) -> None:
@@ -54,7 +67,7 @@ def stream_csv(rows: Iterable[dict], columns: Sequence[str]) -> int:
 def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: str | None = None,
           numbered: bool = False, console: Console | None = None) -> int:
     """A Rich table on a terminal; tab-separated columns with a header line otherwise."""
-    console = console or out
+    console = console or _console(False)
     heads = (["#"] if numbered else []) + [head for _, head in columns]
     lines = _cells(rows, columns, numbered)
     if not console.is_terminal:

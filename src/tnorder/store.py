@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from tnorder.errors import ConfigError
 from tnorder.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 class Store:
@@ -27,11 +30,15 @@ class Store:
         migrate(self.engine)
 
     def session(self) -> Session:
+        from sqlmodel import Session  # the ORM loads only for commands that use it
+
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction holding the write lock; commits on success, rolls back on error."""
+        from sqlmodel import Session
+
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
