@@ -21,6 +21,8 @@ def _sent(request: httpx.Request) -> None:
 
 def _received(response: httpx.Response) -> None:
     # method, URL and status only: headers (credentials, tokens) and bodies are never logged
+    if not log.isEnabledFor(logging.DEBUG):
+        return
     started = response.request.extensions.get("tnorder_started", time.monotonic())
     log.debug("%s %s -> %s (%.2f s)", response.request.method, response.request.url.copy_with(userinfo=b""),
               response.status_code, time.monotonic() - started)

@@ -16,7 +16,7 @@ EXIT_FOR = {"partial": EXIT_PARTIAL, "failed": EXIT_CARRIER}
 def document(ctx: Context, order: Order) -> dict:
     from tnorder.services import orders
 
-    return orders.as_dict(order, orders.items(ctx, order))
+    return orders.documents(ctx, [order])[0]
 
 
 def summary(doc: dict) -> str:

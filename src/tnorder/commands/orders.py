@@ -17,9 +17,9 @@ STATUSES = ("submitting", "pending", "complete", "partial", "failed")
 
 
 def _rows(c, found) -> list[dict]:
-    from tnorder.commands import order_view
+    from tnorder.services import orders
 
-    docs = [order_view.document(c, o) for o in found]
+    docs = orders.documents(c, found)
     for doc in docs:
         doc["count"] = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
     return docs
@@ -93,7 +93,7 @@ def poll(
         raise BadInput("--timeout must be more than 0 seconds")
     c = context(ctx)
     result = orders.wait(c, None, timeout) if wait else orders.poll(c)
-    docs = [order_view.document(c, order) for order, _ in result.changed]
+    docs = orders.documents(c, [order for order, _ in result.changed])
     if json:
         render.emit_json(docs)
     else:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, insert, select
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 # a write-ahead row younger than this may belong to an order still being sent by another process
 SUBMIT_GRACE = timedelta(minutes=2)
-POLL_WORKERS = 16
+POLL_WORKERS = 32  # concurrent status reads at most: bounded, and kind to the carrier's rate limits
+APPLY_BATCH = 50
 
 
 def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
@@ -53,11 +55,9 @@ ITEMS = OrderItem.__table__
 
 def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
     ref = order.ref or ""
-    items = _item_ids(s, order)
+    items, pending = _items_and_pending(s, order)
     done = [n for n in answer.completed if n.number]
     target = "assigned" if order.line else "available"
-    pending = set(s.execute(select(Number.number).where(
-        Number.order_ref == ref, Number.status == "pending")).scalars())
     lifecycle.add(s, [n for n in done if n.number not in pending or _has_details(n)],
                   status=target, inventory_type=order.inventory_type, carrier=order.carrier,
                   account=order.account, ref=ref, actor=actor, customer=order.customer,
@@ -84,6 +84,19 @@ def _has_details(n: AvailableNumber) -> bool:
 
 def _item_ids(s: Session, order: Order) -> dict[str, int]:
     return dict(s.execute(select(ITEMS.c.number, ITEMS.c.id).where(ITEMS.c.order_id == order.id)).all())
+
+
+def _items_and_pending(s: Session, order: Order) -> tuple[dict[str, int], set[str]]:
+    """The order's items (number -> id) and which of them are still pending numbers, in one query.
+
+    Pending numbers exist only for items: the write-ahead writes both together.
+    """
+    numbers = Number.__table__
+    joined = ITEMS.outerjoin(numbers, (numbers.c.number == ITEMS.c.number) & (numbers.c.order_ref == order.ref)
+                             & (numbers.c.status == "pending"))
+    rows = s.execute(select(ITEMS.c.number, ITEMS.c.id, numbers.c.id).select_from(joined)
+                     .where(ITEMS.c.order_id == order.id)).all()
+    return {number: item for number, item, _ in rows}, {number for number, _, held in rows if held is not None}
 
 
 def _record_items(s: Session, order: Order, items: dict[str, int],
@@ -144,7 +157,8 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
 
 
 def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
-    """Ask the carriers about pending orders (concurrently, bounded) and apply what finished."""
+    """Ask the carriers about pending orders (concurrently, bounded) and apply what finished,
+    a batch of orders per write transaction, as the answers arrive."""
     result = PollResult()
     orders = pending_orders(ctx, refs)
     if not orders:
@@ -152,12 +166,16 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
     for order in orders:  # build carriers up front: plugin construction need not be thread-safe
         ctx.carrier(order.account)
     with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(orders))) as pool:
-        answers = list(pool.map(lambda o: _safe(lambda: _ask(ctx, o)), orders))
-    for order, answer in zip(orders, answers, strict=True):
-        if isinstance(answer, TnorderError):
-            result.errors.append((order, answer))
-        elif answer is not None:
-            _apply_one(ctx, order, answer, result)
+        asked = {pool.submit(_safe, partial(_ask, ctx, order)): order for order in orders}
+        batch: list[tuple[Order, CarrierOrder | TnorderError | None]] = []
+        for done in as_completed(asked):  # apply while the rest are still on the wire
+            batch.append((asked[done], done.result()))
+            if len(batch) == APPLY_BATCH:
+                _apply(ctx, batch, result)
+                batch = []
+        _apply(ctx, batch, result)
+    result.changed.sort(key=lambda change: change[0].id or 0)
+    result.errors.sort(key=lambda failure: failure[0].id or 0)
     result.pending = len(pending_orders(ctx, refs))
     return result
 
@@ -169,12 +187,19 @@ def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError 
         return exc
 
 
-def _apply_one(ctx: Context, order: Order, answer: CarrierOrder, result: PollResult) -> None:
+def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | None]], result: PollResult) -> None:
+    answered = [(order, answer) for order, answer in batch if isinstance(answer, CarrierOrder)]
+    result.errors += [(order, answer) for order, answer in batch if isinstance(answer, TnorderError)]
+    if not answered:
+        return
     with ctx.store.write() as s:
-        current = s.get(Order, order.id)
-        previous = current.status
-        if apply_answer(s, current, answer, ctx.actor):
-            result.changed.append((current, previous))
+        current_rows = {o.id: o for o in s.execute(select(Order).where(
+            Order.id.in_([order.id for order, _ in answered]))).scalars()}
+        for order, answer in answered:
+            current = current_rows[order.id]
+            previous = current.status
+            if apply_answer(s, current, answer, ctx.actor):
+                result.changed.append((current, previous))
 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
@@ -205,16 +230,16 @@ def find(ctx: Context, ref: str) -> Order:
     return order
 
 
-def items(ctx: Context, order: Order) -> list[OrderItem]:
+def documents(ctx: Context, orders: list[Order]) -> list[dict]:
+    """Orders as JSON-ready dicts, their items read in one query."""
+    by_order: dict[int, list[OrderItem]] = {order.id or 0: [] for order in orders}
     with ctx.store.session() as s:
-        return list(s.execute(select(OrderItem).where(
-            OrderItem.order_id == order.id).order_by(OrderItem.id)).scalars())
-
-
-def numbers_of(ctx: Context, order: Order) -> list[str]:
-    with ctx.store.session() as s:
-        return list(s.execute(select(Number.number).where(
-            Number.order_ref == order.ref).order_by(Number.number)).scalars())
+        for start in range(0, len(orders), 500):  # bounded IN lists
+            ids = [order.id for order in orders[start:start + 500]]
+            query = select(OrderItem).where(OrderItem.order_id.in_(ids)).order_by(OrderItem.id)
+            for item in s.execute(query).scalars():
+                by_order[item.order_id].append(item)
+    return [as_dict(order, by_order[order.id or 0]) for order in orders]
 
 
 def list_orders(ctx: Context, status: str | None = None, limit: int | None = None) -> list[Order]:

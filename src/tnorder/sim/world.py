@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -64,6 +65,7 @@ class World:
         self.path = path
         self.pool = Pool(seed, path.parent)
         self.complete_after = complete_after
+        self._local = threading.local()  # one connection per thread, reused
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=30)
         try:
@@ -73,17 +75,19 @@ class World:
             db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A transaction on this thread's connection; `write` takes the write lock up front (reads
+        do not, so the emulator's many concurrent status reads do not queue behind each other)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            db.execute("BEGIN IMMEDIATE")
             yield db
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        finally:
-            db.close()
 
     # -- numbers ---------------------------------------------------------------------------
     def _held(self, db: sqlite3.Connection, numbers: list[str] | None = None) -> dict[str, tuple]:
@@ -197,17 +201,17 @@ class World:
                               complete_at=now + self.complete_after)
 
     def get(self, oid: str, account: str, kind: str = "order") -> WorldOrder | None:
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT id, kind, customer_order_id, status, created_at, request, completed, failed, "
-                "complete_at FROM orders WHERE id = ? AND account = ? AND kind = ?", (oid, account, kind),
-            ).fetchone()
-            if row is None:
-                return None
-            if row[3] == "RECEIVED" and time.time() >= row[8]:
+        query = (f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ? AND account = ? AND kind = ?",
+                 (oid, account, kind))
+        with self._tx(write=False) as db:
+            row = db.execute(*query).fetchone()
+        if row is None or not (row[3] == "RECEIVED" and time.time() >= row[8]):
+            return None if row is None else self._row(row)
+        with self._tx() as db:  # due: settle under the write lock, unless another reader just did
+            row = db.execute(*query).fetchone()
+            if row[3] == "RECEIVED":
                 self._settle(db, oid, account, row[1], json.loads(row[5]))
-                return self.get_settled(db, oid)
-            return self._row(row)
+            return self.get_settled(db, oid)
 
     def get_settled(self, db: sqlite3.Connection, oid: str) -> WorldOrder:
         row = db.execute(
@@ -284,12 +288,9 @@ class World:
         due_sql = ("SELECT id, kind, request FROM orders WHERE account = ? AND status = 'RECEIVED' "
                    "AND complete_at <= ? ORDER BY complete_at, created_at")
         now = time.time()
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
+        with self._tx(write=False) as db:
             if db.execute(due_sql + " LIMIT 1", (account, now)).fetchone() is None:
                 return 0  # the common case: no write lock taken
-        finally:
-            db.close()
         with self._tx() as db:
             due = db.execute(due_sql, (account, now)).fetchall()
             for oid, kind, request in due:
