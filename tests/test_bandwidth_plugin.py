@@ -386,3 +386,23 @@ def test_order_status_keeps_the_details_of_completed_numbers(httpx_mock, home, c
     done = carrier(home).order_status("o-9").completed[0]
     assert (done.number, done.rate_center, done.city, done.state, done.lata) == (
         "+19195550142", "DURHAM", "DURHAM", "NC", "426")
+
+
+def test_find_disconnect_matches_the_customer_order_id_in_the_list(httpx_mock, home, creds):
+    httpx_mock.add_response(url=f"{ACCT}/disconnects?page=1&size=300", text=(
+        "<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>2</TotalCount>"
+        "<OrderIdUserIdDate><CustomerOrderId>other</CustomerOrderId><OrderId>d-0</OrderId>"
+        "<OrderType>disconnect</OrderType><OrderStatus>COMPLETE</OrderStatus></OrderIdUserIdDate>"
+        "<OrderIdUserIdDate><CustomerOrderId>key-4</CustomerOrderId><OrderId>d-1</OrderId>"
+        "<OrderType>disconnect</OrderType><OrderStatus>RECEIVED</OrderStatus></OrderIdUserIdDate>"
+        "</ListOrderIdUserIdDate></ResponseSelectWrapper>"))
+    httpx_mock.add_response(url=f"{ACCT}/disconnects/d-1", text=(
+        "<DisconnectTelephoneNumberOrderResponse><orderRequest><CustomerOrderId>key-4</CustomerOrderId>"
+        "</orderRequest><OrderStatus>RECEIVED</OrderStatus></DisconnectTelephoneNumberOrderResponse>"))
+    found = carrier(home).find_disconnect("key-4")
+    assert found is not None and (found.id, found.status) == ("d-1", "pending")
+
+
+def test_find_disconnect_on_an_account_without_disconnects(httpx_mock, home, creds):
+    httpx_mock.add_response(url=f"{ACCT}/disconnects?page=1&size=300", status_code=404, text="<Links/>")
+    assert carrier(home).find_disconnect("key-4") is None
