@@ -1,6 +1,5 @@
 """`tnorder config …`: carriers, carrier accounts and inventory types."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

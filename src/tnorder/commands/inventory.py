@@ -1,6 +1,5 @@
 """`tnorder inventory …`: look numbers up, order them, list and show the inventory."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

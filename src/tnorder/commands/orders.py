@@ -1,6 +1,5 @@
 """`tnorder orders …`: follow orders, including those the carrier completes later."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

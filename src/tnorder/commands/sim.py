@@ -1,6 +1,5 @@
 """`tnorder sim …`: the carrier emulator, for rehearsals and end-to-end tests."""
 
-from __future__ import annotations
 
 import sys
 from typing import Annotated
