@@ -72,3 +72,14 @@ def wait_with_progress(ctx: Context, refs: list[str], timeout: float) -> None:
             status.update(f"Waiting for the carrier… {progress.pending} order(s) pending")
 
         orders.wait(ctx, refs, timeout, tick)
+
+
+def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json: bool) -> int:
+    """After an order is placed: wait if asked, show it, and return the exit code of its outcome."""
+    from tnorder.services import orders
+
+    if wait and placed.status in ("pending", "submitting"):
+        wait_with_progress(ctx, [placed.ref or ""], timeout)
+        placed = orders.find(ctx, placed.ref or "")
+    doc = show(ctx, placed, as_json)
+    return exit_code(doc["status"], wait)

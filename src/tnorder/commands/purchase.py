@@ -77,13 +77,7 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
         if as_json:
             render.emit_json({"ref": None, "status": "nothing-ordered", "numbers": []})
         return 0
-    if wait and placed.status in ("pending", "submitting"):
-        from tnorder.services import orders
-
-        order_view.wait_with_progress(c, [placed.ref or ""], timeout)
-        placed = orders.find(c, placed.ref or "")
-    doc = order_view.show(c, placed, as_json)
-    return order_view.exit_code(doc["status"], wait)
+    return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
 
 
 def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:

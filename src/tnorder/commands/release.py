@@ -21,7 +21,7 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
     from tnorder import render
     from tnorder.commands import order_view
     from tnorder.numbers import parse_numbers
-    from tnorder.services import disconnecting, ordering, orders
+    from tnorder.services import disconnecting, ordering
 
     if select == bool(given):
         raise BadInput("give the numbers to disconnect, or --select to choose them")
@@ -44,11 +44,7 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
         placed = disconnecting.disconnect(c, p)
     else:
         render.message(f"key {key!r} already placed {placed.ref}: nothing new sent")
-    if wait and placed.status in ("pending", "submitting"):
-        order_view.wait_with_progress(c, [placed.ref or ""], timeout)
-        placed = orders.find(c, placed.ref or "")
-    doc = order_view.show(c, placed, as_json)
-    return order_view.exit_code(doc["status"], wait)
+    return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
 
 
 def _choose(c: Context, inventory_type: str | None, as_json: bool) -> list[str]:

@@ -101,9 +101,6 @@ def _write_ahead(ctx: Context, p: DisconnectPlan) -> Order:
 
 def _undo(ctx: Context, order: Order, p: DisconnectPlan) -> None:
     with ctx.store.write() as s:
-        for number in p.numbers:
-            before = s.execute(select(Number.customer).where(Number.number == number)).scalar()
-            lifecycle.move(s, [number], "assigned" if before else "available", ref=order.ref, actor=ctx.actor,
-                           note="disconnect refused by the carrier")
+        lifecycle.back_in_use(s, p.numbers, ref=order.ref, actor=ctx.actor, note="disconnect refused by the carrier")
         s.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
         s.execute(delete(Order).where(Order.id == order.id))

@@ -87,5 +87,15 @@ def forget_pending(session: Session, numbers: list[str], ref: str, actor: str, n
         move(session, group, was, ref=ref, actor=actor, note=note)
 
 
+def back_in_use(session: Session, numbers: list[str], *, ref: str | None, actor: str, note: str) -> None:
+    """Numbers whose disconnect did not happen: assigned again if on a customer's line, else available."""
+    if not numbers:
+        return
+    on_line = set(session.execute(select(NUMBERS.c.number).where(
+        NUMBERS.c.number.in_(numbers), NUMBERS.c.customer.is_not(None))).scalars())
+    move(session, [n for n in numbers if n in on_line], "assigned", ref=ref, actor=actor, note=note)
+    move(session, [n for n in numbers if n not in on_line], "available", ref=ref, actor=actor, note=note)
+
+
 def _details(n: AvailableNumber) -> dict:
     return {f: getattr(n, f) for f in DETAIL_FIELDS}

@@ -131,10 +131,7 @@ class Selection:
         assert p.criteria is not None and p.quantity is not None
         found = p.carrier.search(p.criteria, p.quantity)
         if p.carrier.capabilities.reserve and found:
-            try:
-                held = p.carrier.reserve([n.number for n in found])
-            except BaseException:
-                raise
+            held = p.carrier.reserve([n.number for n in found])
             self.reservations = {r.number: r for r in held}
             found = [n for n in found if n.number in self.reservations]
         self.results = found

@@ -64,7 +64,7 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
                   line=order.line, note="carrier completed the order")
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
                    target, ref=ref, actor=actor, note="carrier completed the order")
-    error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+    error = _error_text(answer)
     # a number the carrier did not complete is failed, named by the carrier or not
     named = {f.number for f in answer.failed}
     unnamed = (set(items) | pending) - {n.number for n in done} - named
@@ -116,15 +116,24 @@ def _record_items(s: Session, order: Order, items: dict[str, int],
 
 def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
     ref = order.ref or ""
-    lifecycle.move(s, [n.number for n in answer.completed], "disconnected", ref=ref, actor=actor,
-                   note="carrier disconnected the number", customer=None, line=None)
-    for f in answer.failed:
-        prior = s.execute(select(Number.customer).where(Number.number == f.number)).scalar()
-        lifecycle.move(s, [f.number], "assigned" if prior else "available", ref=ref, actor=actor,
-                       note=f"disconnect failed: {f.reason}")
-    _record_items(s, order, _item_ids(s, order), answer.completed, answer)
+    items = _item_ids(s, order)
+    gone = {n.number for n in answer.completed}
+    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, note="carrier disconnected the number",
+                   customer=None, line=None)
+    error = _error_text(answer)
+    # a number the carrier did not disconnect stays in use, named by the carrier or not
+    unnamed = set(items) - gone - {f.number for f in answer.failed}
+    answer.failed += [FailedNumber(n, None, error or "not disconnected by the carrier") for n in sorted(unnamed)]
+    lifecycle.back_in_use(s, [f.number for f in answer.failed], ref=ref, actor=actor, note="disconnect failed")
+    _record_items(s, order, items, answer.completed, answer)
     order.status = answer.status
-    order.error = "; ".join(f"{c} {t}" if c else t for c, t in answer.errors) or None
+    if answer.status == "complete" and unnamed:
+        order.status = "partial" if gone else "failed"
+    order.error = error
+
+
+def _error_text(answer: CarrierOrder) -> str | None:
+    return "; ".join(f"{code} {text}" if code else text for code, text in answer.errors) or None
 
 
 @dataclass
