@@ -308,7 +308,7 @@ def test_a_bad_reservation_is_5044(bw, body):
 
 # -- orders --------------------------------------------------------------------------------
 def test_order_is_received_then_complete(start_emulator):
-    emu = start_emulator(complete_after=0.6)
+    emu = start_emulator(complete_after=1.5)
     with client(f"{emu.url}/accounts/{ACCOUNT}", auth=("rehearsal", "pw")) as bw:
         numbers = search(bw, areaCode="919", quantity=2)
         made = bw.post("/orders", content=existing_order(numbers, coid="rehearsal-42"))
@@ -323,7 +323,7 @@ def test_order_is_received_then_complete(start_emulator):
         pending = read_order(bw, oid)
         assert pending.findtext("OrderStatus") == "RECEIVED" and pending.find("OrderCompleteDate") is None
         assert pending.findtext("PendingQuantity") == "2" and pending.findtext("CompletedQuantity") == "0"
-        time.sleep(0.7)
+        time.sleep(1.6)
         done = read_order(bw, oid)
     assert done.findtext("OrderStatus") == "COMPLETE"
     assert done.find("Order/id") is None  # GET order has no <id>
@@ -712,7 +712,7 @@ def test_injected_faults_are_500_429_or_bad_xml_and_never_change_the_world(start
             response = bw.post("/orders", content=existing_order(["9195550142"]))
             if response.status_code == 429:
                 assert response.content == b""
-                assert 1 <= int(response.headers["x-ratelimit-reset"]) - time.time() <= 2
+                assert 0 < int(response.headers["x-ratelimit-reset"]) - time.time() <= 2  # 1-2 s ahead when sent
             elif response.status_code == 500:
                 assert xml(response).tag == "ErrorResponse"
             else:
