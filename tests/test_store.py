@@ -122,3 +122,18 @@ def test_two_polls_at_once_apply_each_order_once(cli, run, fast_sandbox, home):
         events = db.execute("SELECT number, count(*) FROM number_events WHERE to_status = 'available' "
                             "GROUP BY number").fetchall()
         assert len(events) == 9 and {c for _, c in events} == {1}
+
+
+def test_a_key_already_written_is_never_sent_again(home):
+    """Two processes racing with one key: the second finds the first's row under the write lock."""
+    from tnorder.services import placing
+
+    ctx = Context()
+    plan = _plan(ctx, "race-1")
+    first = ordering._write_ahead(ctx, plan, "numbers", [AvailableNumber("+19195550122")])
+    sent = []
+    again = placing.submit(ctx, ordering._row(ctx, plan, "numbers"), ["+19195550122"],
+                           send=lambda: sent.append(1), prepare=lambda s, o: None, undo=lambda s, o: None)
+    assert (again.ref, sent) == (first.ref, [])
+    with ctx.store.session() as s:
+        assert s.execute(text("SELECT count(*) FROM orders")).scalar() == 1

@@ -10,15 +10,16 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from tnorder.errors import BadInput, CarrierError, CarrierUnreachable
-from tnorder.models import Number, Order, OrderItem
-from tnorder.services import lifecycle
-from tnorder.services.ordering import check_key, existing, new_key
-from tnorder.services.orders import apply_answer
+from tnorder.errors import BadInput
+from tnorder.models import Number, Order
+from tnorder.services import lifecycle, placing
+from tnorder.services.ordering import check_key, new_key
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from tnorder.carriers.base import Carrier
     from tnorder.services.context import Context
 
@@ -69,38 +70,16 @@ def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: s
 
 
 def disconnect(ctx: Context, p: DisconnectPlan) -> Order:
-    found = existing(ctx, p.key)
-    if found:
-        return found
-    order = _write_ahead(ctx, p)
-    try:
-        answer = p.carrier.disconnect(p.numbers, p.key)
-    except CarrierUnreachable:
-        raise
-    except (CarrierError, BadInput):
-        _undo(ctx, order, p)
-        raise
-    with ctx.store.write() as s:
-        current = s.get(Order, order.id)
-        apply_answer(s, current, answer, ctx.actor)
-        return current
+    """Through the shared write-ahead path: the numbers wait as `disconnecting`."""
+    row = Order(kind="disconnect", method="select-and-disconnect", carrier=p.carrier.name, account=p.account,
+                inventory_type=p.inventory_type, key=p.key, criteria=json.dumps({}), quantity=len(p.numbers),
+                status="submitting", actor=ctx.actor)
 
-
-def _write_ahead(ctx: Context, p: DisconnectPlan) -> Order:
-    with ctx.store.write() as s:
-        order = Order(kind="disconnect", method="select-and-disconnect", carrier=p.carrier.name,
-                      account=p.account, inventory_type=p.inventory_type, key=p.key,
-                      criteria=json.dumps({}), quantity=len(p.numbers), status="submitting", actor=ctx.actor)
-        s.add(order)
-        s.flush()
-        order.ref = f"ORD-{order.id:06d}"
-        s.add_all(OrderItem(order_id=order.id, number=n, status="requested") for n in p.numbers)
+    def prepare(s: Session, order: Order) -> None:
         lifecycle.move(s, p.numbers, "disconnecting", ref=order.ref, actor=ctx.actor, note="disconnect sent")
-        return order
 
-
-def _undo(ctx: Context, order: Order, p: DisconnectPlan) -> None:
-    with ctx.store.write() as s:
+    def undo(s: Session, order: Order) -> None:
         lifecycle.back_in_use(s, p.numbers, ref=order.ref, actor=ctx.actor, note="disconnect refused by the carrier")
-        s.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
-        s.execute(delete(Order).where(Order.id == order.id))
+
+    return placing.submit(ctx, row, p.numbers, send=lambda: p.carrier.disconnect(p.numbers, p.key),
+                          prepare=prepare, undo=undo)

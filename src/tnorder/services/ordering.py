@@ -1,7 +1,6 @@
 """Purchase orders: lookup-and-select, lookup-and-order, and ordering numbers already known.
 
-The order row is written (`submitting`) before the carrier is called, so a crash between send
-and save is repaired by `orders poll`, which asks the carrier for the order by its key.
+Every order goes through `placing.submit` (write ahead, send, record).
 """
 
 from __future__ import annotations
@@ -12,17 +11,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
 from tnorder.criteria import Criteria, check_quantity
-from tnorder.errors import BadInput, CarrierError, CarrierUnreachable
-from tnorder.models import Number, Order, OrderItem
-from tnorder.services import lifecycle
-from tnorder.services.orders import apply_answer
+from tnorder.errors import BadInput, CarrierError
+from tnorder.models import Number, Order
+from tnorder.services import lifecycle, placing
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from sqlmodel import Session
 
     from tnorder.carriers.base import Carrier
     from tnorder.services.context import Context
@@ -159,48 +159,37 @@ class Selection:
 
 def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None,
            send: Callable[[Carrier], CarrierOrder]) -> Order:
-    """Write-ahead, send, record. A refusal at create time leaves nothing behind."""
-    order = _write_ahead(ctx, p, method, chosen)
-    try:
-        answer = send(p.carrier)
-    except CarrierUnreachable:
-        raise  # outcome unknown: the row stays `submitting`; `orders poll` finds it by key
-    except (CarrierError, BadInput):
-        _discard(ctx, order)
-        raise
-    with ctx.store.write() as s:
-        current = s.get(Order, order.id)
-        apply_answer(s, current, answer, ctx.actor)
-        return current
+    """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
+    return placing.submit(ctx, _row(ctx, p, method), [n.number for n in chosen or []],
+                          send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
+                          undo=lambda s, order: _forget(ctx, s, order, chosen))
+
+
+def _row(ctx: Context, p: Plan, method: str) -> Order:
+    criteria = json.dumps(p.criteria.as_dict()) if p.criteria else None
+    return Order(kind="purchase", method=method, carrier=p.carrier.name, account=p.account,
+                 inventory_type=p.inventory_type, customer=p.customer, line=p.line, criteria=criteria,
+                 quantity=p.quantity, key=p.key, status="submitting", actor=ctx.actor)
+
+
+def _pending(ctx: Context, p: Plan, chosen: list[AvailableNumber] | None) -> placing.Step:
+    def prepare(s: Session, order: Order) -> None:
+        lifecycle.add(s, chosen or [], status="pending", inventory_type=p.inventory_type, carrier=p.carrier.name,
+                      account=p.account, ref=order.ref, actor=ctx.actor, customer=p.customer, line=p.line,
+                      note="ordered")
+
+    return prepare
+
+
+def _forget(ctx: Context, s: Session, order: Order, chosen: list[AvailableNumber] | None) -> None:
+    lifecycle.forget_pending(s, [n.number for n in chosen or []], order.ref or "", ctx.actor,
+                             "order refused by the carrier")
 
 
 def _write_ahead(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None) -> Order:
-    with ctx.store.write() as s:
-        criteria = json.dumps(p.criteria.as_dict()) if p.criteria else None
-        order = Order(kind="purchase", method=method, carrier=p.carrier.name, account=p.account,
-                      inventory_type=p.inventory_type, customer=p.customer, line=p.line,
-                      criteria=criteria, quantity=p.quantity, key=p.key, status="submitting",
-                      actor=ctx.actor)
-        s.add(order)
-        s.flush()
-        order.ref = f"ORD-{order.id:06d}"
-        if chosen:
-            s.execute(insert(OrderItem.__table__),
-                      [{"order_id": order.id, "number": n.number, "status": "requested"} for n in chosen])
-            lifecycle.add(s, chosen, status="pending", inventory_type=p.inventory_type,
-                          carrier=p.carrier.name, account=p.account, ref=order.ref,
-                          actor=ctx.actor, customer=p.customer, line=p.line, note="ordered")
-        return order
-
-
-def _discard(ctx: Context, order: Order) -> None:
-    from sqlalchemy import delete
-
-    with ctx.store.write() as s:
-        numbers = [i.number for i in s.execute(select(OrderItem).where(OrderItem.order_id == order.id)).scalars()]
-        lifecycle.forget_pending(s, numbers, order.ref or "", ctx.actor, "order refused by the carrier")
-        s.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
-        s.execute(delete(Order).where(Order.id == order.id))
+    """The purchase's row, items and pending numbers, without sending (tests and benchmarks use it)."""
+    return placing.write_ahead(ctx, _row(ctx, p, method), [n.number for n in chosen or []],
+                               _pending(ctx, p, chosen))[0]
 
 
 def lookup(ctx: Context, p: Plan) -> list[AvailableNumber]:
