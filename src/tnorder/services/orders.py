@@ -15,7 +15,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
@@ -151,6 +151,14 @@ def pending_orders(ctx: Context, refs: list[str] | None = None) -> list[Order]:
         return list(s.execute(query).scalars())
 
 
+def _count_pending(ctx: Context, refs: list[str] | None) -> int:
+    query = select(func.count()).select_from(Order).where(Order.status.in_(PENDING_ORDER_STATUSES))
+    if refs:
+        query = query.where(Order.ref.in_(refs))
+    with ctx.store.session() as s:
+        return s.execute(query).scalar_one()
+
+
 def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
     """The carrier's current answer for one order (recovering lost ids by key)."""
     carrier = ctx.carrier(order.account)
@@ -185,7 +193,7 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
         _apply(ctx, batch, result)
     result.changed.sort(key=lambda change: change[0].id or 0)
     result.errors.sort(key=lambda failure: failure[0].id or 0)
-    result.pending = len(pending_orders(ctx, refs))
+    result.pending = _count_pending(ctx, refs)
     return result
 
 
