@@ -272,16 +272,11 @@ class World:
         where, args = "account = ? AND kind = ?", [account, kind]
         if customer_order_id is not None:
             where, args = where + " AND customer_order_id = ?", [*args, customer_order_id]
-        with self._tx() as db:
+        self.settle_due(account)
+        with self._tx(write=False) as db:
             rows = db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY created_at, id",
                               args).fetchall()
-            now, found = time.time(), []
-            for row in rows:
-                if row[3] == "RECEIVED" and now >= row[8]:
-                    self._settle(db, row[0], account, row[1], json.loads(row[5]))
-                    row = db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?", (row[0],)).fetchone()
-                found.append(self._row(row))
-            return found
+        return [self._row(row) for row in rows]
 
     def settle_due(self, account: str) -> int:
         """Settle an account's orders whose time has come, read or not (the HTTP emulator's clock)."""
