@@ -70,12 +70,15 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm(question: str, yes: bool) -> bool:
-    """Ask on a terminal; without one and without --yes, refuse (exit 2) rather than hang."""
+def check_confirmable(yes: bool) -> None:
+    """Without a terminal and without --yes, refuse (exit 2) up front rather than hang at a prompt."""
     from tnorder.errors import BadInput
 
-    if yes:
-        return True
-    if not interactive():
+    if not yes and not interactive():
         raise BadInput("this spends money or gives numbers up: confirm with --yes when not on a terminal")
-    return typer.confirm(question, default=False, err=True)
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """Ask on a terminal, unless --yes."""
+    check_confirmable(yes)
+    return yes or typer.confirm(question, default=False, err=True)

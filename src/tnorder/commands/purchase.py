@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tnorder.commands.common import confirm, interactive
+from tnorder.commands.common import check_confirmable, confirm, interactive
 from tnorder.errors import BadInput
 
 if TYPE_CHECKING:
@@ -54,8 +54,7 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
         parse_pick(pick, quantity)  # syntax and range, before any carrier call
     if timeout <= 0:
         raise BadInput("--timeout must be more than 0 seconds")
-    if not yes and not interactive():
-        confirm("", yes)  # refuses with exit 2 before anything is sent
+    check_confirmable(yes)  # before anything is sent
     p = ordering.plan(c, inventory_type=inventory_type, criteria=criteria,
                       quantity=quantity if criteria else None, numbers=tns, key=key,
                       customer=customer, line=line)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tnorder.commands.common import confirm, interactive
+from tnorder.commands.common import check_confirmable, confirm, interactive
 from tnorder.errors import BadInput
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
         raise BadInput("--select needs a terminal; in scripts name the numbers")
     if timeout <= 0:
         raise BadInput("--timeout must be more than 0 seconds")
-    if not yes and not interactive():
-        confirm("", yes)  # refuses with exit 2 before anything is sent
+    check_confirmable(yes)  # before anything is sent
     placed = ordering.existing(c, ordering.check_key(key))
     if placed is None:
         numbers = _choose(c, inventory_type, as_json) if select else parse_numbers(given)
