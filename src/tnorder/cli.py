@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tnorder import __version__
-from tnorder.commands import config, inventory, orders, sim
+from tnorder.commands import config, customer, inventory, orders, sim
 
 app = typer.Typer(
     name="tnorder",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(config.app, name="config")
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
 

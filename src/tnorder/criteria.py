@@ -146,6 +146,10 @@ def build(
     )
 
 
+# the same checks for fields that arrive from elsewhere (CSV imports)
+check_state, clean_name, clean_zip, clean_lata = _state, _name, _zip, _lata
+
+
 def check_quantity(quantity: int, maximum: int, carrier: str) -> int:
     if not 1 <= quantity <= maximum:
         raise BadInput(f"--quantity must be between 1 and {maximum} for carrier {carrier}")

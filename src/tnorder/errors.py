@@ -56,3 +56,4 @@ EXIT_PARTIAL = 4
 EXIT_STILL_PENDING = 5
 EXIT_AUTH = 6
 EXIT_RATE_LIMIT = 7
+EXIT_DISAGREE = 8  # `inventory reconcile`: tnorder and the carrier differ

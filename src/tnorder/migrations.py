@@ -102,3 +102,34 @@ def m001_initial(conn: Connection, dialect: str) -> None:
 def m002_numbers_by_order(conn: Connection, dialect: str) -> None:
     """Applying an order reads its pending numbers by order reference."""
     _run(conn, dialect, "CREATE INDEX ix_numbers_order_ref ON numbers (order_ref, status)")
+
+
+@migration
+def m003_customers_and_events(conn: Connection, dialect: str) -> None:
+    """Customers and their service lines; each history event names what happened to the number."""
+    _run(conn, dialect, """
+    CREATE TABLE customers (
+        id {pk},
+        account VARCHAR(64) NOT NULL UNIQUE,
+        name VARCHAR(200) NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE service_lines (
+        id {pk},
+        customer_id BIGINT NOT NULL REFERENCES customers (id),
+        line VARCHAR(64) NOT NULL,
+        description TEXT,
+        created_at TIMESTAMP NOT NULL,
+        UNIQUE (customer_id, line)
+    );
+    CREATE INDEX ix_numbers_customer ON numbers (customer, line);
+    ALTER TABLE number_events ADD COLUMN event VARCHAR(16);
+    UPDATE number_events SET event = CASE
+        WHEN to_status = 'pending' THEN 'ordered'
+        WHEN to_status = 'disconnecting' THEN 'disconnect-sent'
+        WHEN to_status = 'disconnected' THEN 'disconnected'
+        WHEN from_status = 'disconnecting' THEN 'restored'
+        WHEN from_status IS NOT NULL AND from_status <> 'pending' THEN 'restored'
+        WHEN to_status = 'assigned' THEN 'assigned'
+        ELSE 'completed' END
+    """)

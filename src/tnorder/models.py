@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from tnorder.clock import iso, utcnow
 from tnorder.statuses import FINAL_ORDER_STATUSES, NUMBER_STATUSES, PENDING_ORDER_STATUSES
 
 __all__ = ["FINAL_ORDER_STATUSES", "NUMBER_STATUSES", "PENDING_ORDER_STATUSES", "Number", "NumberEvent", "Order",
            "OrderItem", "iso", "utcnow"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """`2026-11-26T03:25:22.318000Z`: UTC, as every JSON document shows times."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Number(SQLModel, table=True):
@@ -53,6 +45,7 @@ class NumberEvent(SQLModel, table=True):
     order_ref: str | None = None
     actor: str
     note: str | None = None
+    event: str | None = None  # ordered | completed | assigned | unassigned | moved | imported | …
 
 
 class Order(SQLModel, table=True):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from tnorder.errors import ConfigError
@@ -43,6 +43,14 @@ class Store:
             conn = conn.execution_options(begin="IMMEDIATE")
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """`write()` without the ORM: one Core transaction holding the write lock."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
 
     def close(self) -> None:
         self.engine.dispose()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -40,9 +42,21 @@ Vanity = Annotated[
     str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)
 ]
 
+SelectOpt = Annotated[bool, typer.Option("--select", help="Show results, ask which to order.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Lookup-and-order: order what the lookup finds.")]
+PickOpt = Annotated[str | None, typer.Option("--pick", help="Order these results: 1,3-5.")]
+NumbersOpt = Annotated[str | None, typer.Option("--numbers", help="Order these numbers: TN,TN…")]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="Wait for the carrier to finish.")]
 
-def criteria(area_code: str | None, rate_center: str | None, state: str | None, city: str | None,
-             zip: str | None, lata: str | None, toll_free: str | None, vanity: str | None) -> Criteria:
+LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city", "City"),
+                  ("state", "State"), ("lata", "LATA")]
+HELD_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
+                ("customer", "Customer"), ("line", "Line"), ("rate_center", "Rate center"), ("state", "State")]
+
+
+def criteria(area_code: str | None = None, rate_center: str | None = None, state: str | None = None,
+             city: str | None = None, zip: str | None = None, lata: str | None = None,
+             toll_free: str | None = None, vanity: str | None = None) -> Criteria:
     from tnorder.criteria import build
 
     return build(area_code=area_code, rate_center=rate_center, state=state, city=city, zip=zip,
@@ -82,3 +96,19 @@ def confirm(question: str, yes: bool) -> bool:
     """Ask on a terminal, unless --yes."""
     check_confirmable(yes)
     return yes or typer.confirm(question, default=False, err=True)
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[TextIO]:
+    """A text file named on the command line, or standard input for `-`."""
+    from tnorder.errors import BadInput
+
+    if path == "-":
+        yield sys.stdin
+        return
+    try:
+        stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    with stream:
+        yield stream

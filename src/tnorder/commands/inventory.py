@@ -6,29 +6,33 @@ from typing import Annotated
 import typer
 
 from tnorder.commands.common import (
+    HELD_COLUMNS,
+    LOOKUP_COLUMNS,
+    AllOpt,
     AreaCode,
     City,
     JsonOpt,
     KeyOpt,
     Lata,
+    NumbersOpt,
+    PickOpt,
     QuantityOpt,
     RateCenter,
+    SelectOpt,
     State,
     TimeoutOpt,
     TollFree,
     TypeOpt,
     Vanity,
+    WaitOpt,
     YesOpt,
     Zip,
-    any_criteria,
     context,
     criteria,
 )
 
 app = typer.Typer(help="Look numbers up, order them, and keep the inventory.", no_args_is_help=True)
 
-LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city", "City"),
-                  ("state", "State"), ("lata", "LATA")]
 
 
 @app.command("lookup")
@@ -56,25 +60,17 @@ def order(
     ctx: typer.Context, type: TypeOpt = None, area_code: AreaCode = None, rate_center: RateCenter = None,
     state: State = None, city: City = None, zip: Zip = None, lata: Lata = None,
     toll_free: TollFree = None, vanity: Vanity = None, quantity: QuantityOpt = 10,
-    select: Annotated[bool, typer.Option("--select", help="Show results, ask which to order.")] = False,
-    all_: Annotated[bool, typer.Option("--all", help="Lookup-and-order: order what the lookup finds.")] = False,
-    pick: Annotated[str | None, typer.Option("--pick", help="Order these results: 1,3-5.")] = None,
-    numbers: Annotated[str | None, typer.Option("--numbers", help="Order these numbers: TN,TN…")] = None,
-    key: KeyOpt = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier to finish.")] = False,
-    timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
+    select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None, numbers: NumbersOpt = None,
+    key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
 ) -> None:
     """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers."""
     from tnorder.commands import purchase
 
-    has_criteria = any_criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity)
-    mode = purchase.mode(select, all_, pick, numbers, has_criteria)
-    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity) \
-        if has_criteria else None
-    code = purchase.run(context(ctx), mode, inventory_type=type, criteria=crit, quantity=quantity,
-                        pick=pick, numbers=numbers, key=key, wait=wait, timeout=timeout, yes=yes,
-                        as_json=json)
-    raise typer.Exit(code)
+    lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
+              "lata": lata, "toll_free": toll_free, "vanity": vanity}
+    raise typer.Exit(purchase.start(context(ctx), select=select, all_=all_, pick=pick, numbers=numbers,
+                                    lookup=lookup, inventory_type=type, quantity=quantity, key=key, wait=wait,
+                                    timeout=timeout, yes=yes, as_json=json))
 
 
 @app.command("disconnect")
@@ -83,6 +79,8 @@ def disconnect(
     numbers: Annotated[list[str] | None, typer.Argument(help="Numbers to disconnect.")] = None,
     type: TypeOpt = None,
     select: Annotated[bool, typer.Option("--select", help="Choose from the inventory type's numbers.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Disconnect numbers assigned to a customer's line too.")] = False,
     key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
     timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
 ) -> None:
@@ -90,7 +88,135 @@ def disconnect(
     from tnorder.commands import release
 
     raise typer.Exit(release.run(context(ctx), numbers or [], inventory_type=type, select=select, key=key,
-                                 wait=wait, timeout=timeout, yes=yes, as_json=json))
+                                 wait=wait, timeout=timeout, yes=yes, as_json=json, force=force))
+
+
+Numbers = Annotated[list[str], typer.Argument(help="Numbers in the inventory, in any common form.")]
+
+
+def _held(docs: list[dict], as_json: bool, done: str) -> None:
+    from tnorder import render
+
+    if as_json:
+        render.emit_json(docs)
+        return
+    render.table(docs, HELD_COLUMNS)
+    render.message(f"{len(docs)} number(s) {done}")
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context, numbers: Numbers,
+    customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
+    line: Annotated[str, typer.Option("--line", help="The customer's service line.")],
+    json: JsonOpt = False,
+) -> None:
+    """Assign available numbers to a customer's service line."""
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import holding
+
+    docs = holding.assign(context(ctx), parse_numbers(numbers), customer, line)
+    _held(docs, json, f"assigned to customer {customer} line {line}")
+
+
+@app.command("unassign")
+def unassign(
+    ctx: typer.Context, numbers: Numbers,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in each number's history).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Take assigned numbers off their customer's line: available again."""
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import holding
+
+    _held(holding.unassign(context(ctx), parse_numbers(numbers), reason=reason), json, "available again")
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context, numbers: Numbers,
+    to_type: Annotated[str, typer.Option("--to-type", help="Inventory type of the same carrier account.")],
+    json: JsonOpt = False,
+) -> None:
+    """Move numbers to another inventory type of the same carrier account."""
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import holding
+
+    _held(holding.move(context(ctx), parse_numbers(numbers), to_type), json, f"moved to {to_type!r}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="CSV file, or - for standard input.")],
+    type: TypeOpt = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Import the good rows and report the bad ones (else nothing is imported).")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Import numbers obtained outside tnorder from CSV.
+
+    The first column is a number in any common US form; a header row may name more columns:
+    rate_center, state, city, lata, zip, customer, line, status (available or assigned).
+    """
+    from tnorder import render
+    from tnorder.commands.common import open_input
+    from tnorder.services import importing
+
+    with open_input(file) as stream:
+        report = importing.import_csv(context(ctx), type, stream, skip_invalid=skip_invalid)
+    if json:
+        render.emit_json(report.as_dict())
+        return
+    for line, number, status in report.held:
+        render.message(f"line {line}: {number} is held already ({status}): left as it is")
+    for line, why in report.invalid:
+        render.warning(f"line {line} skipped: {why}")
+    render.message(f"imported {len(report.imported)} number(s) into {report.inventory_type!r}; "
+                   f"{len(report.held)} held already, {len(report.invalid)} invalid row(s) skipped")
+
+
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context, type: TypeOpt = None,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Import numbers only the carrier has; mark those it does not hold disconnected.")] = False,
+    yes: YesOpt = False, json: JsonOpt = False,
+) -> None:
+    """Compare an inventory type with the carrier's in-service numbers (exit 8 when they differ)."""
+    from tnorder import render
+    from tnorder.commands.common import check_confirmable, confirm
+    from tnorder.errors import EXIT_DISAGREE
+    from tnorder.services import reconcile as service
+
+    c = context(ctx)
+    if fix:
+        check_confirmable(yes)
+    found = service.compare(c, type)
+    if fix and not found.agree and confirm(
+            f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier and "
+            f"{len(found.tnorder_only)} it does not hold, in {found.inventory_type!r}?", yes):
+        found = service.compare(c, type, fix=True)
+    if json:
+        render.emit_json(found.as_dict())
+    else:
+        _show_comparison(found)
+    raise typer.Exit(0 if found.agree or found.fixed else EXIT_DISAGREE)
+
+
+def _show_comparison(found) -> None:
+    from tnorder import render
+
+    rows = ([{"number": n, "tnorder": "(none)", "carrier": "in service"} for n in found.carrier_only]
+            + [{"number": n, "tnorder": "in use", "carrier": "(not held)"} for n in found.tnorder_only]
+            + [{"number": m["number"], "tnorder": m["status"], "carrier": m["carrier_status"]}
+               for m in found.mismatched])
+    if rows:
+        render.table(rows, [("number", "Number"), ("tnorder", "tnorder"), ("carrier", "Carrier")],
+                     title=f"{found.inventory_type}: tnorder and {found.carrier} differ")
+    state = "agree" if found.agree else ("fixed" if found.fixed else "differ")
+    render.message(f"{found.inventory_type} ({found.carrier}): {state}: {len(found.carrier_only)} only at the "
+                   f"carrier, {len(found.tnorder_only)} only in tnorder, {len(found.mismatched)} status mismatch(es)")
 
 
 LIST_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
@@ -141,6 +267,6 @@ def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
                 "rate_center", "city", "state", "lata", "zip", "order_ref"):
         if doc.get(key):
             print(f"{key.replace('_', ' ').capitalize():<15} {doc[key]}")
-    render.table(doc["history"], [("at", "When"), ("from_status", "From"), ("to_status", "To"),
+    render.table(doc["history"], [("at", "When"), ("event", "Event"), ("from_status", "From"), ("to_status", "To"),
                                   ("order_ref", "Order"), ("actor", "Who"), ("note", "Note")],
                  title="History")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tnorder.commands.common import check_confirmable, confirm, interactive
+from tnorder.commands.common import LOOKUP_COLUMNS, check_confirmable, confirm, interactive
 from tnorder.errors import BadInput
 
 if TYPE_CHECKING:
@@ -37,6 +37,17 @@ def mode(select: bool, all_: bool, pick: str | None, numbers: str | None, has_cr
     if given[0] == "select" and not interactive():
         raise BadInput("--select needs a terminal; in scripts use --pick 1,3-5 or --all")
     return given[0]
+
+
+def start(c: Context, *, select: bool, all_: bool, pick: str | None, numbers: str | None,
+          lookup: dict[str, str | None], **options) -> int:
+    """From a command's flags to one placed order (`inventory order`, `customer add-dids`)."""
+    from tnorder.commands.common import any_criteria, criteria
+
+    has_criteria = any_criteria(*lookup.values())
+    chosen = mode(select, all_, pick, numbers, has_criteria)
+    crit = criteria(**lookup) if has_criteria else None
+    return run(c, chosen, criteria=crit, pick=pick, numbers=numbers, **options)
 
 
 def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria | None,
@@ -103,7 +114,6 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> 
 
 def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
     from tnorder import render
-    from tnorder.commands.inventory import LOOKUP_COLUMNS
     from tnorder.numbers import parse_pick
 
     if pick is not None:

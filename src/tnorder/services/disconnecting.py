@@ -46,7 +46,8 @@ def candidates(ctx: Context, inventory_type: str | None, limit: int = 500) -> li
              "rate_center": r.rate_center, "state": r.state} for r in rows]
 
 
-def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: str | None) -> DisconnectPlan:
+def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: str | None,
+         force: bool = False) -> DisconnectPlan:
     if not numbers:
         raise BadInput("no numbers to disconnect")
     with ctx.store.session() as s:
@@ -57,6 +58,9 @@ def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: s
             raise BadInput(f"{number} is not in the inventory")
         if row.status not in DISCONNECTABLE:
             raise BadInput(f"{number} is {row.status}: only available or assigned numbers can be disconnected")
+        if row.customer and not force:
+            raise BadInput(f"{number} is assigned to customer {row.customer} line {row.line}: "
+                           "unassign it first, or give --force to disconnect it anyway")
     types = sorted({r.inventory_type for r in rows.values()})
     if inventory_type is not None and types != [inventory_type]:
         raise BadInput(f"not all numbers are in inventory type {inventory_type!r} (they are in {', '.join(types)})")
@@ -76,7 +80,8 @@ def disconnect(ctx: Context, p: DisconnectPlan) -> Order:
                 status="submitting", actor=ctx.actor)
 
     def prepare(s: Session, order: Order) -> None:
-        lifecycle.move(s, p.numbers, "disconnecting", ref=order.ref, actor=ctx.actor, note="disconnect sent")
+        lifecycle.move(s, p.numbers, "disconnecting", ref=order.ref, actor=ctx.actor, event="disconnect-sent",
+                       note="disconnect sent")
 
     def undo(s: Session, order: Order) -> None:
         lifecycle.back_in_use(s, p.numbers, ref=order.ref, actor=ctx.actor, note="disconnect refused by the carrier")

@@ -40,6 +40,11 @@ def list_numbers(ctx: Context, *, inventory_type: str | None = None, status: str
     check_filters(status, area_code, limit)
     if inventory_type:
         ctx.inventory_type(inventory_type)
+    if customer:
+        from tnorder.services.customers import customer_row
+
+        with ctx.store.engine.connect() as conn:
+            customer_row(conn, customer)
     return _rows(ctx, inventory_type, status, area_code, customer, limit)
 
 
@@ -78,7 +83,7 @@ def show(ctx: Context, number: str) -> dict:
     out["created_at"] = iso(row.created_at)
     out["updated_at"] = iso(row.updated_at)
     out["history"] = [
-        {"at": iso(e.at), "from_status": e.from_status, "to_status": e.to_status,
+        {"at": iso(e.at), "event": e.event, "from_status": e.from_status, "to_status": e.to_status,
          "order_ref": e.order_ref, "actor": e.actor, "note": e.note}
         for e in events
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlmodel import Session
 
 from tnorder.carriers.base import AvailableNumber
@@ -20,18 +20,23 @@ NUMBERS = Number.__table__
 EVENTS = NumberEvent.__table__
 
 
+# what happened to a number, as its history names it
+EVENTS_WORDS = ("ordered", "completed", "assigned", "unassigned", "moved", "imported", "reconciled",
+                "disconnect-sent", "disconnected", "restored")
+
+
 def _event(number: str, before: str | None, after: str, ref: str | None, actor: str,
-           at: datetime, note: str | None = None) -> dict:
+           at: datetime, event: str, note: str | None = None) -> dict:
     return {"number": number, "at": at, "from_status": before, "to_status": after,
-            "order_ref": ref, "actor": actor, "note": note}
+            "order_ref": ref, "actor": actor, "event": event, "note": note}
 
 
-def _statuses(session: Session, numbers: list[str]) -> dict[str, str]:
+def _statuses(session: Session | Connection, numbers: list[str]) -> dict[str, str]:
     return dict(session.execute(select(NUMBERS.c.number, NUMBERS.c.status).where(NUMBERS.c.number.in_(numbers))).all())
 
 
-def add(session: Session, numbers: Iterable[AvailableNumber], *, status: str, inventory_type: str,
-        carrier: str, account: str, ref: str | None, actor: str, customer: str | None = None,
+def add(session: Session | Connection, numbers: Iterable[AvailableNumber], *, status: str, inventory_type: str,
+        carrier: str, account: str, ref: str | None, actor: str, event: str, customer: str | None = None,
         line: str | None = None, note: str | None = None) -> int:
     """Insert new numbers, or update those already known (details, status), in batches."""
     now = utcnow()
@@ -48,11 +53,12 @@ def add(session: Session, numbers: Iterable[AvailableNumber], *, status: str, in
     again = [base | _details(given[k]) | {"key": k} for k in given if k in known]
     if again:
         session.execute(NUMBERS.update().where(NUMBERS.c.number == bindparam("key")), again)
-    session.execute(insert(EVENTS), [_event(k, known.get(k), status, ref, actor, now, note) for k in given])
+    session.execute(insert(EVENTS), [_event(k, known.get(k), status, ref, actor, now, event, note)
+                                    for k in given])
     return len(given)
 
 
-def move(session: Session, numbers: list[str], to_status: str, *, ref: str | None, actor: str,
+def move(session: Session | Connection, numbers: list[str], to_status: str, *, ref: str | None, actor: str, event: str,
          note: str | None = None, **values: str | None) -> int:
     """Move existing numbers to a new status, recording where each came from."""
     if not numbers:
@@ -63,11 +69,12 @@ def move(session: Session, numbers: list[str], to_status: str, *, ref: str | Non
         return 0
     session.execute(NUMBERS.update().where(NUMBERS.c.number.in_(list(before)))
                     .values(status=to_status, updated_at=now, **values))
-    session.execute(insert(EVENTS), [_event(n, s, to_status, ref, actor, now, note) for n, s in before.items()])
+    session.execute(insert(EVENTS), [_event(n, s, to_status, ref, actor, now, event, note)
+                                    for n, s in before.items()])
     return len(before)
 
 
-def forget_pending(session: Session, numbers: list[str], ref: str, actor: str, note: str) -> None:
+def forget_pending(session: Session | Connection, numbers: list[str], ref: str, actor: str, note: str) -> None:
     """A failed order item leaves no number behind: drop what this order added, restore the rest."""
     if not numbers:
         return
@@ -84,17 +91,19 @@ def forget_pending(session: Session, numbers: list[str], ref: str, actor: str, n
         if was is not None:
             restore.setdefault(was, []).append(number)
     for was, group in restore.items():
-        move(session, group, was, ref=ref, actor=actor, note=note)
+        move(session, group, was, ref=ref, actor=actor, event="restored", note=note)
 
 
-def back_in_use(session: Session, numbers: list[str], *, ref: str | None, actor: str, note: str) -> None:
+def back_in_use(session: Session | Connection, numbers: list[str], *, ref: str | None, actor: str, note: str) -> None:
     """Numbers whose disconnect did not happen: assigned again if on a customer's line, else available."""
     if not numbers:
         return
     on_line = set(session.execute(select(NUMBERS.c.number).where(
         NUMBERS.c.number.in_(numbers), NUMBERS.c.customer.is_not(None))).scalars())
-    move(session, [n for n in numbers if n in on_line], "assigned", ref=ref, actor=actor, note=note)
-    move(session, [n for n in numbers if n not in on_line], "available", ref=ref, actor=actor, note=note)
+    move(session, [n for n in numbers if n in on_line], "assigned", ref=ref, actor=actor, event="restored",
+         note=note)
+    move(session, [n for n in numbers if n not in on_line], "available", ref=ref, actor=actor, event="restored",
+         note=note)
 
 
 def _details(n: AvailableNumber) -> dict:

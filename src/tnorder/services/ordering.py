@@ -61,6 +61,10 @@ def plan(ctx: Context, *, inventory_type: str | None, criteria: Criteria | None 
          customer: str | None = None, line: str | None = None) -> Plan:
     itype = ctx.inventory_type(inventory_type)
     carrier = ctx.carrier(itype.account)
+    if customer is not None or line is not None:
+        from tnorder.services.customers import check_line
+
+        check_line(ctx, customer or "", line or "")
     if criteria is not None:
         carrier.check_criteria(criteria)
         check_quantity(quantity or 0, carrier.capabilities.max_quantity, carrier.name)
@@ -176,9 +180,13 @@ def _pending(ctx: Context, p: Plan, chosen: list[AvailableNumber] | None) -> pla
     def prepare(s: Session, order: Order) -> None:
         lifecycle.add(s, chosen or [], status="pending", inventory_type=p.inventory_type, carrier=p.carrier.name,
                       account=p.account, ref=order.ref, actor=ctx.actor, customer=p.customer, line=p.line,
-                      note="ordered")
+                      event="ordered", note=_for_line(p.customer, p.line) or None)
 
     return prepare
+
+
+def _for_line(customer: str | None, line: str | None) -> str:
+    return f"for {customer} line {line}" if line else ""
 
 
 def _forget(ctx: Context, s: Session, order: Order, chosen: list[AvailableNumber] | None) -> None:

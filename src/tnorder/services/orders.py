@@ -57,13 +57,15 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     ref = order.ref or ""
     items, pending = _items_and_pending(s, order)
     done = [n for n in answer.completed if n.number]
-    target = "assigned" if order.line else "available"
+    target, event, note = "available", "completed", "carrier completed the order"
+    if order.line:  # ordered from a customer's line: it lands assigned to that line
+        target, event, note = "assigned", "assigned", f"{note}; assigned to {order.customer} line {order.line}"
     lifecycle.add(s, [n for n in done if n.number not in pending or _has_details(n)],
                   status=target, inventory_type=order.inventory_type, carrier=order.carrier,
                   account=order.account, ref=ref, actor=actor, customer=order.customer,
-                  line=order.line, note="carrier completed the order")
+                  line=order.line, event=event, note=note)
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
-                   target, ref=ref, actor=actor, note="carrier completed the order")
+                   target, ref=ref, actor=actor, event=event, note=note)
     error = _error_text(answer)
     # a number the carrier did not complete is failed, named by the carrier or not
     named = {f.number for f in answer.failed}
@@ -118,8 +120,8 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     ref = order.ref or ""
     items = _item_ids(s, order)
     gone = {n.number for n in answer.completed}
-    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, note="carrier disconnected the number",
-                   customer=None, line=None)
+    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, event="disconnected",
+                   note="carrier disconnected the number", customer=None, line=None)
     error = _error_text(answer)
     # a number the carrier did not disconnect stays in use, named by the carrier or not
     unnamed = set(items) - gone - {f.number for f in answer.failed}

@@ -1,0 +1,228 @@
+"""`tnorder customer …`: customers, their service lines, and numbers ordered for them ("Add from Carrier")."""
+
+
+from typing import Annotated
+
+import typer
+
+from tnorder.commands.common import (
+    HELD_COLUMNS,
+    AllOpt,
+    AreaCode,
+    City,
+    JsonOpt,
+    KeyOpt,
+    Lata,
+    NumbersOpt,
+    PickOpt,
+    QuantityOpt,
+    RateCenter,
+    SelectOpt,
+    State,
+    TimeoutOpt,
+    TollFree,
+    TypeOpt,
+    Vanity,
+    WaitOpt,
+    YesOpt,
+    Zip,
+    context,
+)
+
+app = typer.Typer(help="Customers, their service lines, and the numbers assigned to them.", no_args_is_help=True)
+line_app = typer.Typer(help="Service lines of a customer: where its numbers are assigned.", no_args_is_help=True)
+app.add_typer(line_app, name="line")
+
+Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
+LineArg = Annotated[str, typer.Argument(help="The service line's name.")]
+LINE_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
+                ("rate_center", "Rate center"), ("state", "State"), ("order_ref", "Order")]
+LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.")]
+
+
+def _emit(doc: object, as_json: bool, text: str) -> None:
+    from tnorder import render
+
+    if as_json:
+        render.emit_json(doc)
+    else:
+        print(text)
+
+
+@app.command("add")
+def add(ctx: typer.Context, account: Account,
+        name: Annotated[str, typer.Option("--name", help="The customer's name.")], json: JsonOpt = False) -> None:
+    """Add a customer."""
+    from tnorder.services import customers
+
+    doc = customers.add(context(ctx), account, name)
+    _emit(doc, json, f"customer {doc['customer']} ({doc['name']}) added")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List customers with how many lines and numbers each has."""
+    from tnorder import render
+    from tnorder.services import customers
+
+    rows = customers.list_customers(context(ctx))
+    if json:
+        render.emit_json(rows)
+        return
+    render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")])
+
+
+@app.command("show")
+def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
+    """The customer's inventory: each service line with its numbers and their status."""
+    from tnorder import render
+    from tnorder.services import customers
+
+    doc = customers.show(context(ctx), account)
+    if json:
+        render.emit_json(doc)
+        return
+    print(f"Customer {doc['customer']}: {doc['name']}")
+    for line in doc["lines"]:
+        about = f" ({line['description']})" if line["description"] else ""
+        render.table(line["numbers"], LINE_COLUMNS,
+                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)")
+    if not doc["lines"]:
+        render.message(f"customer {account} has no service lines: add one with `tnorder customer line add`")
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
+    """Remove a customer and its lines (refused while numbers are on them)."""
+    from tnorder.services import customers
+
+    _emit(customers.remove(context(ctx), account), json, f"customer {account} removed")
+
+
+@line_app.command("add")
+def line_add(ctx: typer.Context, account: Account, line: LineArg,
+             description: Annotated[str | None, typer.Option("--description", help="What the line is.")] = None,
+             json: JsonOpt = False) -> None:
+    """Add a service line to a customer."""
+    from tnorder.services import customers
+
+    doc = customers.add_line(context(ctx), account, line, description)
+    _emit(doc, json, f"service line {doc['line']} added to customer {account}")
+
+
+@line_app.command("list")
+def line_list(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
+    """List a customer's service lines."""
+    from tnorder import render
+    from tnorder.services import customers
+
+    rows = customers.list_lines(context(ctx), account)
+    if json:
+        render.emit_json(rows)
+        return
+    render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")])
+
+
+@line_app.command("remove")
+def line_remove(ctx: typer.Context, account: Account, line: LineArg, json: JsonOpt = False) -> None:
+    """Remove a service line (refused while numbers are on it)."""
+    from tnorder.services import customers
+
+    _emit(customers.remove_line(context(ctx), account, line), json, f"service line {line} of {account} removed")
+
+
+@app.command("add-dids")
+def add_dids(
+    ctx: typer.Context, account: Account, line: LineOpt, type: TypeOpt = None,
+    area_code: AreaCode = None, rate_center: RateCenter = None, state: State = None, city: City = None,
+    zip: Zip = None, lata: Lata = None, toll_free: TollFree = None, vanity: Vanity = None,
+    quantity: QuantityOpt = 10, select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None,
+    numbers: NumbersOpt = None,
+    from_inventory: Annotated[int | None, typer.Option(
+        "--from-inventory", help="Assign N available numbers of the inventory type (no carrier call); "
+        "--area-code, --state, --rate-center narrow them.")] = None,
+    key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Add from Carrier: order numbers onto a customer's service line (or assign held ones).
+
+    The same three ways as `inventory order`; the numbers are pending on the line until the carrier
+    completes them, then assigned to it.
+    """
+    from tnorder.commands import purchase
+
+    lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
+              "lata": lata, "toll_free": toll_free, "vanity": vanity}
+    c = context(ctx)
+    if from_inventory is not None:
+        _from_inventory(c, account, line, type, from_inventory, lookup, json,
+                        others={"--select": select, "--all": all_, "--pick": pick, "--numbers": numbers,
+                                "--key": key, "--wait": wait})
+        return
+    raise typer.Exit(purchase.start(c, select=select, all_=all_, pick=pick, numbers=numbers, lookup=lookup,
+                                    inventory_type=type, quantity=quantity, key=key, wait=wait, timeout=timeout,
+                                    yes=yes, as_json=json, customer=account, line=line))
+
+
+def _from_inventory(c, account: str, line: str, inventory_type: str | None, count: int,
+                    lookup: dict[str, str | None], as_json: bool, others: dict[str, object]) -> None:
+    from tnorder import render
+    from tnorder.criteria import check_npa, check_state, clean_name
+    from tnorder.errors import BadInput
+    from tnorder.services import holding
+
+    clash = [flag for flag, value in others.items() if value not in (None, False)]
+    clash += [f"--{k.replace('_', '-')}" for k, v in lookup.items()
+              if v is not None and k not in ("area_code", "state", "rate_center")]
+    if clash:
+        raise BadInput(f"--from-inventory cannot be combined with {', '.join(clash)}: "
+                       "it narrows by --area-code, --state and --rate-center only")
+    docs = holding.assign_from_inventory(
+        c, count, inventory_type=inventory_type, account=account, line=line,
+        area_code=check_npa(lookup["area_code"]) if lookup["area_code"] is not None else None,
+        state=check_state(lookup["state"]) if lookup["state"] is not None else None,
+        rate_center=clean_name(lookup["rate_center"], "rate center") if lookup["rate_center"] is not None else None)
+    if as_json:
+        render.emit_json(docs)
+        return
+    render.table(docs, HELD_COLUMNS)
+    render.message(f"assigned {len(docs)} number(s) to customer {account} line {line}")
+
+
+@app.command("remove-dids")
+def remove_dids(
+    ctx: typer.Context, account: Account,
+    numbers: Annotated[list[str], typer.Argument(help="Numbers to take off the customer.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in each number's history).")] = None,
+    disconnect: Annotated[bool, typer.Option(
+        "--disconnect", help="Disconnect them at the carrier instead of keeping them available.")] = False,
+    key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Take numbers off a customer: back to available in their inventory type, or --disconnect."""
+    from tnorder import render
+    from tnorder.commands import release
+    from tnorder.commands.common import confirm
+    from tnorder.errors import BadInput
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import holding
+
+    c = context(ctx)
+    tns = parse_numbers(numbers)
+    holding.check_assigned_to(c, tns, account)
+    if disconnect:
+        if reason is not None:
+            raise BadInput("--reason goes with numbers kept available; a disconnect order records itself")
+        raise typer.Exit(release.run(c, tns, inventory_type=None, select=False, key=key, wait=wait,
+                                     timeout=timeout, yes=yes, as_json=json, force=True))
+    if key is not None or wait:
+        raise BadInput("--key and --wait go with --disconnect: taking numbers off a customer sends nothing")
+    if not confirm(f"Take {len(tns)} number(s) off customer {account}? They go back to available.", yes):
+        render.message("nothing changed")
+        return
+    docs = holding.unassign(c, tns, reason=reason, customer=account)
+    if json:
+        render.emit_json(docs)
+        return
+    render.table(docs, HELD_COLUMNS)
+    render.message(f"{len(docs)} number(s) taken off customer {account}, available again")

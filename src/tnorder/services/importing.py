@@ -1,0 +1,180 @@
+"""Numbers obtained outside tnorder (a carrier's spreadsheet, a portal export) come in by CSV.
+
+Every row is checked before anything is written: one bad row refuses the whole file (each bad row
+named by its line number), unless the operator asks to skip the bad ones. Numbers tnorder already
+holds are reported and left as they are, so importing a file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
+
+from sqlalchemy import column, select, table
+
+from tnorder.carriers.base import AvailableNumber
+from tnorder.criteria import check_state, clean_lata, clean_name, clean_zip
+from tnorder.errors import BadInput
+from tnorder.numbers import to_e164
+from tnorder.services import customers
+
+if TYPE_CHECKING:
+    from tnorder.services.context import Context
+
+NUMBER_HEADS = ("number", "tn", "did", "telephone_number", "phone_number", "phone")
+OPTIONAL = ("rate_center", "state", "city", "lata", "zip", "customer", "line", "status")
+STATUSES = ("available", "assigned")
+BATCH = 5000  # rows a statement: well under SQLite's bound-parameter limit
+SHOWN_BAD = 50  # bad rows named in the error line; --skip-invalid --json lists every one
+NUMBERS = table("numbers", column("number"), column("status"))
+
+
+@dataclass
+class Row:
+    line: int
+    number: AvailableNumber
+    customer: str | None = None
+    service_line: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "assigned" if self.service_line else "available"
+
+
+@dataclass
+class Report:
+    inventory_type: str
+    imported: list[str] = field(default_factory=list)
+    held: list[tuple[int, str, str]] = field(default_factory=list)  # line, number, where it is
+    invalid: list[tuple[int, str]] = field(default_factory=list)  # line, why
+
+    def as_dict(self) -> dict:
+        return {"inventory_type": self.inventory_type, "imported": self.imported,
+                "already_held": [{"line": ln, "number": n, "status": st} for ln, n, st in self.held],
+                "skipped": [{"line": ln, "reason": why} for ln, why in self.invalid]}
+
+
+def _header(first: list[str]) -> list[str] | None:
+    """The column names if the first row is a header row, else None (a bare list of numbers)."""
+    names = [c.strip().lower().replace(" ", "_") for c in first]
+    if not names or (names[0] not in NUMBER_HEADS and not set(names[1:]) & set(OPTIONAL)):
+        return None
+    unknown = [n for n in names[1:] if n not in OPTIONAL]
+    if unknown:
+        raise BadInput(f"unknown column {unknown[0]!r} in the header row: the first column is the number, "
+                       f"the others may be {', '.join(OPTIONAL)}")
+    return ["number", *names[1:]]
+
+
+def _records(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(stream)
+    names: list[str] | None = None
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines are no rows
+        if names is None:
+            header = _header(cells)
+            names = header or ["number"]
+            if header:
+                continue
+        values = {name: cells[i].strip() for i, name in enumerate(names) if i < len(cells) and cells[i].strip()}
+        yield reader.line_num, values
+
+
+def _row(line: int, values: dict[str, str], lines: set[tuple[str, str]]) -> Row:
+    """One record checked; raises BadInput saying what is wrong with it."""
+    number = to_e164(values.get("number", ""))
+    state = check_state(values["state"]) if "state" in values else None
+    details = AvailableNumber(
+        number,
+        rate_center=clean_name(values["rate_center"], "rate center") if "rate_center" in values else None,
+        city=clean_name(values["city"], "city") if "city" in values else None,
+        state=state, lata=clean_lata(values["lata"]) if "lata" in values else None,
+        zip=clean_zip(values["zip"]) if "zip" in values else None,
+    )
+    customer, service_line = values.get("customer"), values.get("line")
+    status = values.get("status", "").lower() or None
+    if status is not None and status not in STATUSES:
+        raise BadInput(f"status {status!r} cannot be imported: use available or assigned")
+    if bool(customer) != bool(service_line):
+        raise BadInput("customer and line go together")
+    if customer and (customer, service_line) not in lines:
+        raise BadInput(f"customer {customer!r} has no service line {service_line!r}")
+    if status == "assigned" and not customer:
+        raise BadInput("status assigned needs a customer and a line")
+    if status == "available" and customer:
+        raise BadInput("status available cannot have a customer and a line")
+    return Row(line, details, customer, service_line)
+
+
+def read(stream: TextIO, lines: set[tuple[str, str]]) -> tuple[list[Row], list[tuple[int, str]]]:
+    """Every row checked: (good rows, bad rows as (line number, why)). A number twice is a bad row."""
+    good: list[Row] = []
+    bad: list[tuple[int, str]] = []
+    first_seen: dict[str, int] = {}
+    try:
+        for line, values in _records(stream):
+            try:
+                row = _row(line, values, lines)
+            except BadInput as exc:
+                bad.append((line, str(exc)))
+                continue
+            if row.number.number in first_seen:
+                bad.append((line, f"{row.number.number} is on line {first_seen[row.number.number]} already"))
+                continue
+            first_seen[row.number.number] = line
+            good.append(row)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read the file as CSV: {exc}") from None
+    return good, bad
+
+
+def _lines(ctx: Context) -> set[tuple[str, str]]:
+    query = select(customers.CUSTOMERS.c.account, customers.LINES.c.line).join(
+        customers.LINES, customers.LINES.c.customer_id == customers.CUSTOMERS.c.id)
+    with ctx.store.engine.connect() as conn:
+        return {(a, ln) for a, ln in conn.execute(query)}
+
+
+def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip_invalid: bool) -> Report:
+    itype = ctx.inventory_type(inventory_type)
+    account = ctx.config.account(itype.account)
+    good, bad = read(stream, _lines(ctx))
+    if bad and not skip_invalid:
+        raise BadInput(_refusal(bad))
+    if not good and not bad:
+        raise BadInput("the file holds no numbers")
+    report = Report(itype.name, invalid=bad)
+    from tnorder.services import lifecycle
+
+    with ctx.store.begin() as conn:  # held numbers are read under the write lock: none is added twice
+        for start in range(0, len(good), BATCH):
+            batch = good[start:start + BATCH]
+            held = dict(conn.execute(select(NUMBERS.c.number, NUMBERS.c.status).where(
+                NUMBERS.c.number.in_([r.number.number for r in batch]), NUMBERS.c.status != "disconnected")).all())
+            report.held += [(r.line, r.number.number, held[r.number.number]) for r in batch if r.number.number in held]
+            fresh = [r for r in batch if r.number.number not in held]
+            for (status, owner, service_line), rows in _groups(fresh):
+                lifecycle.add(conn, [r.number for r in rows], status=status, inventory_type=itype.name,
+                              carrier=account.carrier, account=account.name, ref=None, actor=ctx.actor,
+                              event="imported", customer=owner, line=service_line,
+                              note="imported" + (f"; assigned to customer {owner} line {service_line}"
+                                                 if service_line else ""))
+            report.imported += [r.number.number for r in fresh]
+    return report
+
+
+def _groups(rows: Iterable[Row]) -> list[tuple[tuple[str, str | None, str | None], list[Row]]]:
+    groups: dict[tuple[str, str | None, str | None], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.status, row.customer, row.service_line), []).append(row)
+    return list(groups.items())
+
+
+def _refusal(bad: list[tuple[int, str]]) -> str:
+    shown = "; ".join(f"line {line}: {why}" for line, why in bad[:SHOWN_BAD])
+    more = f"; … and {len(bad) - SHOWN_BAD} more" if len(bad) > SHOWN_BAD else ""
+    return (f"{len(bad)} invalid row(s), nothing imported ({shown}{more}); "
+            "fix them, or give --skip-invalid to import the rest")
