@@ -19,12 +19,14 @@ from tnorder.carriers.sandbox import SandboxCarrier
 
 FAST = "Fast DIDs"
 HELD = "{held}"  # replaced by a number the setup order put in the inventory
+ASSIGNED = "{assigned}"  # replaced by the setup's number on customer ACME's line "main"
+BAD_CSV = "{bad_csv}"  # replaced by the path of a CSV file with a bad row
 
 CARRIER_METHODS = (
     "search", "reserve", "release", "order", "search_and_order", "order_status", "find_order",
     "disconnect", "disconnect_status", "find_disconnect", "in_service", "check_access",
 )
-STORE_TABLES = {"numbers", "number_events", "orders", "order_items", "migrations"}
+STORE_TABLES = {"numbers", "number_events", "orders", "order_items", "migrations", "customers", "service_lines"}
 WORLD_TABLES = {"holds", "orders"}
 
 
@@ -178,6 +180,89 @@ CASES = [
     case("inventory-type-add-empty-name", ("config", "inventory-type", "add", "", "--account", "fast"), "name"),
     case("inventory-type-remove-holding-numbers", ("config", "inventory-type", "remove", FAST), FAST),
     case("config-test-unknown-account", ("config", "test", "nosuch"), "nosuch"),
+    # customers and their lines
+    case("customer-add-empty", ("customer", "add", " ", "--name", "X"), "customer account", "empty"),
+    case("customer-add-too-long", ("customer", "add", "A" * 65, "--name", "X"), "customer account", "64"),
+    case("customer-add-newline", ("customer", "add", "AC\nME", "--name", "X"), "customer account"),
+    case("customer-add-zero-width", ("customer", "add", "\u200b", "--name", "X"), "customer account"),
+    case("customer-add-duplicate", ("customer", "add", "ACME", "--name", "Again"), "ACME", "exists"),
+    case("customer-add-no-name", ("customer", "add", "NEW"), "--name"),
+    case("customer-add-empty-name", ("customer", "add", "NEW", "--name", ""), "customer name"),
+    case("customer-show-unknown", ("customer", "show", "ACNE"), "no customer", "ACME"),
+    case("customer-show-unknown-json", ("customer", "show", "ACNE", "--json"), "no customer", "ACME"),
+    case("customer-remove-unknown", ("customer", "remove", "NOBODY"), "no customer", "NOBODY"),
+    case("customer-remove-with-numbers", ("customer", "remove", "ACME"), "ACME", "1 number"),
+    case("line-add-unknown-customer", ("customer", "line", "add", "NOBODY", "main"), "no customer"),
+    case("line-add-duplicate", ("customer", "line", "add", "ACME", "main"), "main", "already"),
+    case("line-add-empty", ("customer", "line", "add", "ACME", ""), "service line", "empty"),
+    case("line-list-unknown-customer", ("customer", "line", "list", "NOBODY"), "no customer"),
+    case("line-remove-unknown", ("customer", "line", "remove", "ACME", "mian"), "mian", "main"),
+    case("line-remove-with-numbers", ("customer", "line", "remove", "ACME", "main"), "main", "1 number"),
+    # add from carrier
+    case("add-dids-unknown-customer", ("customer", "add-dids", "NOBODY", "--line", "main", "--type", FAST,
+                                       "--area-code", "919", "--all", "--yes"), "no customer", "NOBODY"),
+    case("add-dids-unknown-line", ("customer", "add-dids", "ACME", "--line", "mian", "--type", FAST,
+                                   "--area-code", "919", "--all", "--yes"), "mian", "main"),
+    case("add-dids-no-line", ("customer", "add-dids", "ACME", "--type", FAST, "--area-code", "919", "--all",
+                              "--yes"), "--line"),
+    case("add-dids-no-method", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST, "--yes"),
+         "criteria", "--numbers"),
+    case("add-dids-all-no-yes", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                 "--area-code", "919", "--all"), "--yes"),
+    case("add-dids-numbers-held", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                   "--numbers", HELD, "--yes"), "already in inventory type"),
+    case("add-dids-bad-area-code", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                    "--area-code", "123", "--all", "--yes"), "area code 123"),
+    case("from-inventory-0", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                              "--from-inventory", "0"), "--from-inventory", "at least 1"),
+    case("from-inventory-too-many", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                     "--from-inventory", "5"), "only 1 available", "nothing assigned"),
+    case("from-inventory-with-all", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                     "--from-inventory", "1", "--all"), "--from-inventory", "--all"),
+    case("from-inventory-with-zip", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                     "--from-inventory", "1", "--zip", "27601"), "--from-inventory", "--zip"),
+    case("from-inventory-bad-state", ("customer", "add-dids", "ACME", "--line", "main", "--type", FAST,
+                                      "--from-inventory", "1", "--state", "XX"), "unknown state"),
+    case("from-inventory-unknown-line", ("customer", "add-dids", "ACME", "--line", "fax", "--type", FAST,
+                                         "--from-inventory", "1"), "fax"),
+    case("remove-dids-unknown-customer", ("customer", "remove-dids", "NOBODY", ASSIGNED, "--yes"), "no customer"),
+    case("remove-dids-not-assigned", ("customer", "remove-dids", "ACME", HELD, "--yes"), HELD, "not on a line"),
+    case("remove-dids-not-held", ("customer", "remove-dids", "ACME", "+19195550199", "--yes"),
+         "not in the inventory"),
+    case("remove-dids-bad-number", ("customer", "remove-dids", "ACME", "12345", "--yes"), "12345"),
+    case("remove-dids-no-yes", ("customer", "remove-dids", "ACME", ASSIGNED), "--yes"),
+    case("remove-dids-reason-and-disconnect", ("customer", "remove-dids", "ACME", ASSIGNED, "--disconnect",
+                                               "--reason", "x", "--yes"), "--reason"),
+    case("remove-dids-key-without-disconnect", ("customer", "remove-dids", "ACME", ASSIGNED, "--key", "k1",
+                                                "--yes"), "--key", "--disconnect"),
+    case("remove-dids-disconnect-no-yes", ("customer", "remove-dids", "ACME", ASSIGNED, "--disconnect"), "--yes"),
+    # numbers already held
+    case("disconnect-assigned-without-force", ("inventory", "disconnect", ASSIGNED, "--yes"),
+         "assigned to customer ACME line main", "--force"),
+    case("assign-unknown-customer", ("inventory", "assign", HELD, "--customer", "NOBODY", "--line", "main"),
+         "no customer"),
+    case("assign-unknown-line", ("inventory", "assign", HELD, "--customer", "ACME", "--line", "mian"), "mian"),
+    case("assign-no-line", ("inventory", "assign", HELD, "--customer", "ACME"), "--line"),
+    case("assign-already-assigned", ("inventory", "assign", ASSIGNED, "--customer", "ACME", "--line", "main"),
+         "assigned to customer ACME", "unassign"),
+    case("assign-not-held", ("inventory", "assign", "+19195550199", "--customer", "ACME", "--line", "main"),
+         "not in the inventory"),
+    case("unassign-available", ("inventory", "unassign", HELD), "available", "not assigned"),
+    case("unassign-empty-reason", ("inventory", "unassign", ASSIGNED, "--reason", " "), "reason", "empty"),
+    case("move-unknown-type", ("inventory", "move", HELD, "--to-type", "Nope"), "inventory type", "Nope"),
+    case("move-same-type", ("inventory", "move", HELD, "--to-type", FAST), FAST, "already"),
+    case("move-other-account", ("inventory", "move", HELD, "--to-type", "Sandbox DIDs"), "account", "fast"),
+    case("move-not-held", ("inventory", "move", "+19195550199", "--to-type", FAST), "not in the inventory"),
+    case("move-no-numbers", ("inventory", "move", "--to-type", FAST), "NUMBERS"),
+    case("list-customer-unknown", ("inventory", "list", "--customer", "ACNE"), "no customer", "ACME"),
+    # import and reconcile
+    case("import-missing-file", ("inventory", "import", "--type", FAST, "/nonexistent/dids.csv"),
+         "cannot read", "/nonexistent/dids.csv"),
+    case("import-bad-row", ("inventory", "import", "--type", FAST, BAD_CSV), "line 3", "nothing imported"),
+    case("import-unknown-type", ("inventory", "import", "--type", "Nope", BAD_CSV), "inventory type", "Nope"),
+    case("import-directory", ("inventory", "import", "--type", FAST, "/"), "cannot read"),
+    case("reconcile-unknown-type", ("inventory", "reconcile", "--type", "Nope"), "inventory type", "Nope"),
+    case("reconcile-fix-no-yes", ("inventory", "reconcile", "--type", FAST, "--fix"), "--yes"),
 ]
 
 
@@ -218,6 +303,11 @@ def placed(run, fast_sandbox, home: Path, pool_cache: Path) -> dict[str, object]
     assert result.code == 0, result.err
     result = run("orders", "poll")
     assert result.code == 0, result.err
+    assert run("customer", "add", "ACME", "--name", "Acme Corp").code == 0
+    assert run("customer", "line", "add", "ACME", "main").code == 0
+    numbers = sorted(n["number"] for n in run("inventory", "list", "--json").json())
+    assert run("inventory", "assign", numbers[1], "--customer", "ACME", "--line", "main").code == 0
+    (home.parent / "bad.csv").write_text("number\n9195550100\nnot-a-number\n", encoding="utf-8")
     before = snapshot(home)
     assert set(before["store"]) >= STORE_TABLES
     assert set(before["world"]) >= WORLD_TABLES
@@ -248,9 +338,9 @@ def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_input_exits_2_calls_no_carrier_changes_nothing(
     args, keywords, run, home: Path, placed, carrier_calls, no_terminal
 ):
-    held = placed["store"]["numbers"][0]
-    number = next(v for v in held if isinstance(v, str) and v.startswith("+1"))
-    args = tuple(number if a == HELD else a for a in args)
+    numbers = sorted(v for row in placed["store"]["numbers"] for v in row if isinstance(v, str) and v[:2] == "+1")
+    given = {HELD: numbers[0], ASSIGNED: numbers[1], BAD_CSV: str(home.parent / "bad.csv")}
+    args = tuple(given.get(a, a) for a in args)
 
     result = run(*args)
 
@@ -261,7 +351,7 @@ def test_bad_input_exits_2_calls_no_carrier_changes_nothing(
     assert lines[0].strip()
     assert "Traceback" not in result.err and "unexpected" not in result.err
     assert result.out == ""
-    for word in keywords:
+    for word in (given.get(k, k) for k in keywords):
         assert word.lower() in lines[0].lower(), (word, lines[0])
     # 2. no carrier call
     assert carrier_calls == []

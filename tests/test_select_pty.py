@@ -75,3 +75,26 @@ def test_declining_the_confirmation_orders_nothing(run, lookup_args, home):
     assert json.loads(child.before[child.before.index("{"):])["status"] == "nothing-ordered"
     assert reserved(home) == 0
     assert run("orders", "list", "--json").json() == []
+
+
+def test_add_from_carrier_select_assigns_the_chosen_to_the_line(run, lookup_args, home):
+    """The customer's "Add from Carrier" tab: the same selection screen, the numbers land on the line."""
+    assert run("customer", "add", "ACME", "--name", "Acme").code == 0
+    assert run("customer", "line", "add", "ACME", "sales").code == 0
+    shown = run("inventory", "lookup", *lookup_args, "--json").json()
+    child = spawn("customer", "add-dids", "ACME", "--line", "sales", *lookup_args, "--select")
+    child.expect("held for you")
+    child.expect(r"Order which numbers\?")
+    assert reserved(home) == 5
+    child.sendline("1,5")
+    child.expect(r"\[y/N\]")
+    child.sendline("y")
+    child.expect("released 3 number")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert reserved(home) == 0
+    assert run("orders", "poll").code == 0
+    lines = run("customer", "show", "ACME", "--json").json()["lines"]
+    assert {(n["number"], n["status"]) for n in lines[0]["numbers"]} == {
+        (shown[0]["number"], "assigned"), (shown[4]["number"], "assigned")}

@@ -74,9 +74,8 @@ def check_assigned_to(ctx: Context, numbers: list[str], customer: str) -> None:
     for n in numbers:
         row = rows[n]
         if row["customer"] != customer:
-            held = where(row) if row["customer"] else f"not assigned ({row['status']})"
-            raise BadInput(f"{n} is {'assigned to ' + held if row['customer'] else held}, "
-                           f"not on a line of customer {customer}")
+            held = f"assigned to {where(row)}" if row["customer"] else row["status"]
+            raise BadInput(f"{n} is {held}, not on a line of customer {customer}")
         if row["status"] != "assigned":
             raise BadInput(f"{n} is {row['status']} on customer {customer}'s line {row['line']}: "
                            "only assigned numbers can be taken off")
