@@ -42,6 +42,6 @@ def remove(ctx: Context, section: str, name: str) -> None:
     held = holders(ctx, **{key: name})
     if held:
         raise BadInput(f"{WHAT[section]} {name!r} still holds {held} number(s) in {ctx.store.url.split('@')[-1]}; "
-                       "disconnect or move them first")
+                       "disconnect them, or move them with `tnorder inventory move`, first")
     config.remove(section, name)
     config.save()

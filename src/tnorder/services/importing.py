@@ -79,21 +79,29 @@ def _records(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
             names = header or ["number"]
             if header:
                 continue
-        values = {name: cells[i].strip() for i, name in enumerate(names) if i < len(cells) and cells[i].strip()}
+        values = {name: cell for name, cell in zip(names, map(str.strip, cells), strict=False) if cell}
         yield reader.line_num, values
 
 
-def _row(line: int, values: dict[str, str], lines: set[tuple[str, str]]) -> Row:
+# a column's values repeat from row to row (one state, a few rate centers): each is checked once
+CHECKS = {"state": check_state, "rate_center": lambda v: clean_name(v, "rate center"),
+          "city": lambda v: clean_name(v, "city"), "lata": clean_lata, "zip": clean_zip}
+
+
+def _checked(checked: dict[tuple[str, str], str], name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = (name, value)
+    if key not in checked:
+        checked[key] = CHECKS[name](value)
+    return checked[key]
+
+
+def _row(line: int, values: dict[str, str], lines: set[tuple[str, str]],
+         checked: dict[tuple[str, str], str]) -> Row:
     """One record checked; raises BadInput saying what is wrong with it."""
     number = to_e164(values.get("number", ""))
-    state = check_state(values["state"]) if "state" in values else None
-    details = AvailableNumber(
-        number,
-        rate_center=clean_name(values["rate_center"], "rate center") if "rate_center" in values else None,
-        city=clean_name(values["city"], "city") if "city" in values else None,
-        state=state, lata=clean_lata(values["lata"]) if "lata" in values else None,
-        zip=clean_zip(values["zip"]) if "zip" in values else None,
-    )
+    details = AvailableNumber(number, **{name: _checked(checked, name, values.get(name)) for name in CHECKS})
     customer, service_line = values.get("customer"), values.get("line")
     status = values.get("status", "").lower() or None
     if status is not None and status not in STATUSES:
@@ -114,10 +122,11 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> tuple[list[Row], list[t
     good: list[Row] = []
     bad: list[tuple[int, str]] = []
     first_seen: dict[str, int] = {}
+    checked: dict[tuple[str, str], str] = {}
     try:
         for line, values in _records(stream):
             try:
-                row = _row(line, values, lines)
+                row = _row(line, values, lines, checked)
             except BadInput as exc:
                 bad.append((line, str(exc)))
                 continue
@@ -149,20 +158,23 @@ def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip
     report = Report(itype.name, invalid=bad)
     from tnorder.services import lifecycle
 
+    good.sort(key=lambda r: r.number.number)  # index pages filled in order: a third faster to insert
     with ctx.store.begin() as conn:  # held numbers are read under the write lock: none is added twice
         for start in range(0, len(good), BATCH):
             batch = good[start:start + BATCH]
-            held = dict(conn.execute(select(NUMBERS.c.number, NUMBERS.c.status).where(
-                NUMBERS.c.number.in_([r.number.number for r in batch]), NUMBERS.c.status != "disconnected")).all())
+            known = dict(conn.execute(select(NUMBERS.c.number, NUMBERS.c.status).where(
+                NUMBERS.c.number.in_([r.number.number for r in batch]))).all())
+            held = {n: st for n, st in known.items() if st != "disconnected"}  # a disconnected one comes back
             report.held += [(r.line, r.number.number, held[r.number.number]) for r in batch if r.number.number in held]
             fresh = [r for r in batch if r.number.number not in held]
             for (status, owner, service_line), rows in _groups(fresh):
                 lifecycle.add(conn, [r.number for r in rows], status=status, inventory_type=itype.name,
                               carrier=account.carrier, account=account.name, ref=None, actor=ctx.actor,
-                              event="imported", customer=owner, line=service_line,
+                              event="imported", customer=owner, line=service_line, known=known,
                               note="imported" + (f"; assigned to customer {owner} line {service_line}"
                                                  if service_line else ""))
             report.imported += [r.number.number for r in fresh]
+    report.held.sort()
     return report
 
 

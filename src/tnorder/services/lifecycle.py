@@ -7,13 +7,13 @@ bookkeeping), so applying a 5,000-number order stays well under a second.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlmodel import Session
 
 from tnorder.carriers.base import AvailableNumber
 from tnorder.models import Number, NumberEvent, utcnow
+from tnorder.store import bulk_insert, driver_value
 
 DETAIL_FIELDS = ("rate_center", "city", "state", "lata", "zip")
 NUMBERS = Number.__table__
@@ -26,7 +26,7 @@ EVENTS_WORDS = ("ordered", "completed", "assigned", "unassigned", "moved", "impo
 
 
 def _event(number: str, before: str | None, after: str, ref: str | None, actor: str,
-           at: datetime, event: str, note: str | None = None) -> dict:
+           at: object, event: str, note: str | None = None) -> dict:
     return {"number": number, "at": at, "from_status": before, "to_status": after,
             "order_ref": ref, "actor": actor, "event": event, "note": note}
 
@@ -37,24 +37,28 @@ def _statuses(session: Session | Connection, numbers: list[str]) -> dict[str, st
 
 def add(session: Session | Connection, numbers: Iterable[AvailableNumber], *, status: str, inventory_type: str,
         carrier: str, account: str, ref: str | None, actor: str, event: str, customer: str | None = None,
-        line: str | None = None, note: str | None = None) -> int:
-    """Insert new numbers, or update those already known (details, status), in batches."""
+        line: str | None = None, note: str | None = None, known: dict[str, str] | None = None) -> int:
+    """Insert new numbers, or update those already known (details, status), in batches.
+
+    `known`: the statuses of those of `numbers` already in the store, when the caller has just read them.
+    """
     now = utcnow()
     given = {n.number: n for n in numbers}
     if not given:
         return 0
-    known = _statuses(session, list(given))
+    if known is None:
+        known = _statuses(session, list(given))
     base = {"status": status, "inventory_type": inventory_type, "carrier": carrier,
             "account": account, "customer": customer, "line": line, "order_ref": ref,
             "updated_at": now}
-    fresh = [base | _details(n) | {"number": k, "created_at": now} for k, n in given.items() if k not in known]
-    if fresh:
-        session.execute(insert(NUMBERS), fresh)
+    stamp = driver_value(session, NUMBERS.c.created_at, now)
+    fresh = [base | _details(n) | {"number": k, "created_at": stamp, "updated_at": stamp}
+             for k, n in given.items() if k not in known]
+    bulk_insert(session, NUMBERS, fresh)
     again = [base | _details(given[k]) | {"key": k} for k in given if k in known]
     if again:
         session.execute(NUMBERS.update().where(NUMBERS.c.number == bindparam("key")), again)
-    session.execute(insert(EVENTS), [_event(k, known.get(k), status, ref, actor, now, event, note)
-                                    for k in given])
+    bulk_insert(session, EVENTS, [_event(k, known.get(k), status, ref, actor, stamp, event, note) for k in given])
     return len(given)
 
 
@@ -69,8 +73,8 @@ def move(session: Session | Connection, numbers: list[str], to_status: str, *, r
         return 0
     session.execute(NUMBERS.update().where(NUMBERS.c.number.in_(list(before)))
                     .values(status=to_status, updated_at=now, **values))
-    session.execute(insert(EVENTS), [_event(n, s, to_status, ref, actor, now, event, note)
-                                    for n, s in before.items()])
+    stamp = driver_value(session, EVENTS.c.at, now)
+    bulk_insert(session, EVENTS, [_event(n, s, to_status, ref, actor, stamp, event, note) for n, s in before.items()])
     return len(before)
 
 
