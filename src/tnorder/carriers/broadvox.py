@@ -24,6 +24,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -43,6 +45,7 @@ from tnorder.errors import (
     ConfigError,
 )
 from tnorder.numbers import from_ten_digit, ten_digit
+from tnorder.settings import AccountConfig, CarrierConfig
 from tnorder.usgeo import npa_state
 
 OPTIONS = ("namespace",)
@@ -57,6 +60,15 @@ class BroadvoxCarrier(Carrier):
     capabilities = Capabilities(criteria=frozenset({"area_code", "rate_center", "state"}), reserve=False,
                                 disconnect=False, realtime=False, max_quantity=500, search_and_order=False)
     READS: ClassVar[frozenset[str]] = frozenset({"DIDSearch", "OrderDetails", "ActiveRequestList", "InventoryList"})
+
+    def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:
+        super().__init__(carrier, account, home)
+        # the settings are checked when the account is opened, before any lookup or order; the
+        # variables' values are read at the first request, so a poll of other accounts still runs
+        self.check_url(carrier.url)
+        if not (account.env.get("username_env") and account.env.get("password_env")):
+            raise ConfigError(f"carrier account {account.name!r} needs --username-env and --password-env "
+                              "for Broadvox (its AuthHeader takes a user name and password)")
 
     # -- settings --------------------------------------------------------------------------
     @classmethod
@@ -86,10 +98,8 @@ class BroadvoxCarrier(Carrier):
     def namespace(self) -> str:
         return str(self.carrier.options.get("namespace", soap.DEFAULT_NAMESPACE)).strip()
 
-    def _credentials(self) -> tuple[str, str]:
-        if not self.account.env.get("username_env"):
-            raise ConfigError(f"carrier account {self.account.name!r} needs --username-env and --password-env "
-                              "for Broadvox (its AuthHeader takes a user name and password)")
+    @cached_property
+    def _login(self) -> tuple[str, str]:
         return self.account.secret("username_env") or "", self.account.secret("password_env") or ""
 
     @property
@@ -106,7 +116,7 @@ class BroadvoxCarrier(Carrier):
     def _call(self, operation: str, children: list[tuple[str, soap.Value]] | None = None) -> Element:
         """POST one operation; returns its `…Result` element. Reads are retried on transient
         failures; `SubmitDIDOrder` is sent once and an unclear outcome is left to `orders poll`."""
-        envelope = soap.request(self.namespace, operation, *self._credentials(), children or [])
+        envelope = soap.request(self.namespace, operation, *self._login, children or [])
         endpoint, idempotent = self.endpoint, operation in self.READS
         headers = {"SOAPAction": soap.soap_action(self.namespace, operation)}
         for attempt in range(1, RETRIES + 1):
