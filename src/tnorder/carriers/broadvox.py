@@ -91,8 +91,7 @@ class BroadvoxCarrier(Carrier):
 
     @property
     def endpoint(self) -> str:
-        self.check_url(self.carrier.url)
-        return str(self.carrier.url)
+        return str(self.carrier.url)  # checked when the account was opened
 
     @property
     def namespace(self) -> str:
