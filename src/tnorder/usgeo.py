@@ -80,3 +80,34 @@ def zip_ranges(state: str) -> tuple[tuple[int, int], ...]:
 
 def latas(state: str) -> tuple[int, ...]:
     return STATES[state][2]
+
+
+# how phonenumbers' geodata names a few US NPAs as a whole (not "City, ST" nor a state's name)
+NPA_NAME_ALIASES = {"Washington D.C.": "DC", "Washington State": "WA"}
+
+
+def npa_state(npa: str) -> str | None:
+    """The US state (or territory) an area code serves, from phonenumbers' geodata; None when unknown
+    or outside the US (Canada, the Caribbean). Carriers that search by state need it (Broadvox)."""
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    whole = GEOCODE_DATA.get(f"1{npa}", {}).get("en")
+    if whole:
+        return _state_of_place(whole)
+    # some NPAs are described only exchange by exchange: take the state most of them name
+    votes: dict[str, int] = {}
+    for nxx in range(200, 1000):
+        place = GEOCODE_DATA.get(f"1{npa}{nxx}", {}).get("en")
+        state = _state_of_place(place) if place else None
+        if state:
+            votes[state] = votes.get(state, 0) + 1
+    return max(votes, key=votes.__getitem__) if votes else None
+
+
+def _state_of_place(name: str) -> str | None:
+    if name in NPA_NAME_ALIASES:
+        return NPA_NAME_ALIASES[name]
+    _, comma, tail = name.rpartition(", ")
+    if comma and tail in STATES:
+        return tail
+    return state_code(name)

@@ -82,6 +82,11 @@ class Carrier(ABC):
         """Refuse bad carrier options when they are configured, not when first used."""
         return None  # most carriers have no options to check
 
+    @classmethod
+    def check_url(cls, url: str | None) -> None:
+        """Refuse a missing or malformed `--url` when the carrier is configured."""
+        return None  # most carriers have a default URL or none at all
+
     @property
     def name(self) -> str:
         return self.carrier.name

@@ -39,12 +39,18 @@ def _option(text: str) -> tuple[str, object]:
     return key.strip(), value
 
 
+KIND_HELP = ("Plugin: sandbox, bandwidth, broadvox or a third-party one. The broadvox interface is modeled on "
+             "Broadvox's known SOAP operation names (no public specification exists) and verified only against "
+             "tnorder's emulator.")
+URL_HELP = "API base URL (broadvox: the SOAP endpoint URL, required)."
+
+
 @carrier_app.command("add")
 def carrier_add(
     ctx: typer.Context,
     name: str,
-    kind: Annotated[str, typer.Option("--kind", help="Plugin: sandbox, bandwidth, broadvox, …")],
-    url: Annotated[str | None, typer.Option("--url", help="API base URL.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
     """Add a carrier."""
@@ -54,6 +60,7 @@ def carrier_add(
     options = dict(_option(o) for o in option or [])
     # refuses an uninstalled or broken kind (listing what is installed) and bad options
     carrier_class(kind).check_options(options)
+    carrier_class(kind).check_url(url)
     config_admin.add(context(ctx), "carriers", name, {"kind": kind, "url": url} | options)
     print(f"carrier {name} ({kind}) added")
 
@@ -160,12 +167,27 @@ def type_remove(ctx: typer.Context, name: str) -> None:
 
 @app.command("test")
 def test(ctx: typer.Context, account: Annotated[str | None, typer.Argument()] = None) -> None:
-    """Reach the carrier with an account's credentials (a cheap authenticated read)."""
+    """Reach the carrier with an account's credentials (a cheap authenticated read).
+
+    With no account named, every account is tested and reported, one line each; the exit code is
+    the first failure's (accounts in name order), 0 when all passed."""
+    import sys
+
+    from tnorder.errors import TnorderError
+
     c = context(ctx)
-    names = [account] if account else c.config.names("accounts")
-    for name in names:
-        seen = c.carrier(name).check_access()
-        print(f"{name}: ok ({seen})")
+    if account:
+        print(f"{account}: ok ({c.carrier(account).check_access()})")
+        return
+    codes = []
+    for name in c.config.names("accounts"):
+        try:
+            print(f"{name}: ok ({c.carrier(name).check_access()})", flush=True)
+        except TnorderError as exc:
+            print(f"{name}: failed: {exc}", file=sys.stderr, flush=True)
+            codes.append(exc.exit_code)
+    if codes:
+        raise typer.Exit(codes[0])
 
 
 def _show(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:

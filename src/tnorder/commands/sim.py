@@ -43,7 +43,8 @@ def serve(
         bool, typer.Option("--no-default-peer", help="Orders without PeerId fail with 5020.")
     ] = False,
 ) -> None:
-    """Serve Bandwidth's Dashboard API under /api over the sandbox's simulated world, until Ctrl-C."""
+    """Serve Bandwidth's Dashboard API under /api and the modeled Broadvox SOAP interface at /broadvox
+    over the sandbox's simulated world, until Ctrl-C. --username/--password also guard the Broadvox face."""
     import signal
 
     from tnorder.errors import BadInput, TnorderError
@@ -64,6 +65,8 @@ def serve(
     def ready(url: str) -> None:
         sys.stderr.write(f"Bandwidth API emulator on {url} (accounts: any; {credentials.describe()}; "
                          f"world {api.world.path}; Ctrl-C stops)\n")
+        checked = f"AuthHeader user {username}" if username is not None else "AuthHeader: any user"
+        sys.stderr.write(f"Broadvox SOAP emulator on {url.removesuffix('/api')}/broadvox ({checked})\n")
         sys.stderr.flush()
 
     previous = signal.signal(signal.SIGTERM, _stop)  # `kill` from a script stops it as cleanly as Ctrl-C

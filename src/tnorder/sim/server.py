@@ -26,6 +26,7 @@ from typing import TextIO
 from tnorder.sim.bandwidth_api import BandwidthApi
 from tnorder.sim.bandwidth_auth import Credentials
 from tnorder.sim.bandwidth_xml import internal_error
+from tnorder.sim.broadvox_api import BroadvoxApi, fault_reply
 
 DEFAULT_PORT = 8735
 NO_BODY = (204, 304)
@@ -53,6 +54,9 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], api: BandwidthApi, log: TextIO | None = None,
                  quiet: bool = False) -> None:
         self.api = api
+        # the Broadvox face at /broadvox: same world, credentials, latency and fault injection
+        self.broadvox = BroadvoxApi(api.world, credentials=api.auth.credentials, latency_ms=api.latency_ms,
+                                    faults=api.faults)
         self.log, self.quiet = log, quiet
         self._log_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -106,11 +110,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        broadvox = BroadvoxApi.serves(self.path)
+        face = self.server.broadvox if broadvox else self.server.api
         try:
-            reply = self.server.api.handle(self.command, self.path, self.headers, body, host)
+            reply = face.handle(self.command, self.path, self.headers, body, host)
         except Exception:
             self.server.note(f"{self.command} {self.path} failed:\n{traceback.format_exc().rstrip()}")
-            reply = internal_error()
+            reply = fault_reply("soap:Server", "Internal server error") if broadvox else internal_error()
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -152,6 +158,11 @@ class RunningServer:
     def url(self) -> str:
         """The Bandwidth API base URL, as a client's `url` setting takes it."""
         return f"{self.base}/api"
+
+    @property
+    def broadvox_url(self) -> str:
+        """The Broadvox SOAP endpoint, as a Broadvox carrier's `url` setting takes it."""
+        return f"{self.base}/broadvox"
 
     @property
     def api(self) -> BandwidthApi:
