@@ -96,7 +96,7 @@ def broadvox_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> d
         with ctx.store.write() as s:
             lifecycle.add(s, [AvailableNumber(HELD, "CLEVELAND", None, "OH")], status="available",
                           inventory_type=BVX, carrier="bvx", account="bvx", ref=None, actor="tester",
-                          note="imported for the test")
+                          event="imported", note="imported for the test")
     finally:
         ctx.close()
     return snapshot(home)
