@@ -240,3 +240,19 @@ def test_config_test_of_every_account_passes(cli, emulator, broadvox):
     result = cli("config", "test")
     assert result.code == 0, result.err
     assert result.out.startswith("bvx: ok") and result.err == ""
+
+
+def test_reconcile_reads_inventory_list(cli, emulator, broadvox, tmp_path):
+    """InventoryList feeds `inventory reconcile`: a number tnorder believes in but Broadvox does not hold."""
+    emu = emulator("--complete-after", "0")
+    broadvox(emu)
+    placed = cli("inventory", "order", "--type", TYPE, "--area-code", "216", "--quantity", "2", "--all", "--yes",
+                 "--wait", "--json")
+    assert placed.code == 0, placed.err
+    assert cli("inventory", "reconcile", "--type", TYPE).code == 0
+    ghost = tmp_path / "ghost.csv"
+    ghost.write_text("2165550177\n", encoding="utf-8")
+    assert cli("inventory", "import", "--type", TYPE, str(ghost)).code == 0
+    differ = cli("inventory", "reconcile", "--type", TYPE, "--json")
+    assert differ.code == 8, differ.err
+    assert differ.json()["tnorder_only"] == ["+12165550177"]  # the ordered two are in its InventoryList
