@@ -26,7 +26,8 @@ STATUS = {"RECEIVED": "pending", "COMPLETE": "complete", "PARTIAL": "partial", "
 class SandboxCarrier(Carrier):
     kind = "sandbox"
     capabilities = Capabilities(
-        criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
+        # NPA-NXX and local vanity are Bandwidth searches the simulated world is not asked to run locally
+        criteria=frozenset(KINDS) - {"npa_nxx", "local_vanity"}, reserve=True, disconnect=True, realtime=False,
         max_quantity=500, search_and_order=True,
     )
 

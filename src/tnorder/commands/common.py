@@ -40,13 +40,23 @@ Vanity = Annotated[
     str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)
 ]
 
+NpaNxx = Annotated[
+    str | None, typer.Option("--npa-nxx", help="Area code and exchange, 6 digits: 919439.", rich_help_panel=_C)
+]
+LocalVanity = Annotated[
+    str | None,
+    typer.Option("--local-vanity", help="Local vanity word, 3-7 characters (with --area-code or --state).",
+                 rich_help_panel=_C),
+]
+
 
 def criteria(area_code: str | None, rate_center: str | None, state: str | None, city: str | None,
-             zip: str | None, lata: str | None, toll_free: str | None, vanity: str | None) -> Criteria:
+             zip: str | None, lata: str | None, toll_free: str | None, vanity: str | None,
+             npa_nxx: str | None = None, local_vanity: str | None = None) -> Criteria:
     from tnorder.criteria import build
 
     return build(area_code=area_code, rate_center=rate_center, state=state, city=city, zip=zip,
-                 lata=lata, toll_free=toll_free, vanity=vanity)
+                 lata=lata, toll_free=toll_free, vanity=vanity, npa_nxx=npa_nxx, local_vanity=local_vanity)
 
 
 def any_criteria(*values: str | None) -> bool:

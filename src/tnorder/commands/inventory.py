@@ -11,6 +11,8 @@ from tnorder.commands.common import (
     JsonOpt,
     KeyOpt,
     Lata,
+    LocalVanity,
+    NpaNxx,
     QuantityOpt,
     RateCenter,
     State,
@@ -35,13 +37,14 @@ LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city",
 def lookup(
     ctx: typer.Context, type: TypeOpt = None, area_code: AreaCode = None, rate_center: RateCenter = None,
     state: State = None, city: City = None, zip: Zip = None, lata: Lata = None,
-    toll_free: TollFree = None, vanity: Vanity = None, quantity: QuantityOpt = 10, json: JsonOpt = False,
+    toll_free: TollFree = None, vanity: Vanity = None, npa_nxx: NpaNxx = None, local_vanity: LocalVanity = None,
+    quantity: QuantityOpt = 10, json: JsonOpt = False,
 ) -> None:
     """Look numbers up at the carrier (nothing is held or ordered)."""
     from tnorder import render
     from tnorder.services import ordering
 
-    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity)
+    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity, npa_nxx, local_vanity)
     c = context(ctx)
     found = ordering.lookup(c, ordering.plan(c, inventory_type=type, criteria=crit, quantity=quantity))
     if json:
@@ -55,7 +58,8 @@ def lookup(
 def order(
     ctx: typer.Context, type: TypeOpt = None, area_code: AreaCode = None, rate_center: RateCenter = None,
     state: State = None, city: City = None, zip: Zip = None, lata: Lata = None,
-    toll_free: TollFree = None, vanity: Vanity = None, quantity: QuantityOpt = 10,
+    toll_free: TollFree = None, vanity: Vanity = None, npa_nxx: NpaNxx = None, local_vanity: LocalVanity = None,
+    quantity: QuantityOpt = 10,
     select: Annotated[bool, typer.Option("--select", help="Show results, ask which to order.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Lookup-and-order: order what the lookup finds.")] = False,
     pick: Annotated[str | None, typer.Option("--pick", help="Order these results: 1,3-5.")] = None,
@@ -67,9 +71,10 @@ def order(
     """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers."""
     from tnorder.commands import purchase
 
-    has_criteria = any_criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity)
+    has_criteria = any_criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity, npa_nxx,
+                                local_vanity)
     mode = purchase.mode(select, all_, pick, numbers, has_criteria)
-    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity) \
+    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity, npa_nxx, local_vanity) \
         if has_criteria else None
     code = purchase.run(context(ctx), mode, inventory_type=type, criteria=crit, quantity=quantity,
                         pick=pick, numbers=numbers, key=key, wait=wait, timeout=timeout, yes=yes,
