@@ -192,7 +192,8 @@ def test_each_documented_criterion_finds_matching_numbers(bw):
         ({"zip": "27601"}, lambda d: d["State"] == "NC"),
         ({"areaCode": "919", "state": "NC", "lata": sample["LATA"]},
          lambda d: d["FullNumber"].startswith("919") and d["LATA"] == sample["LATA"]),
-        ({"npaNxx": sample["FullNumber"][:6], "LCA": "false"}, lambda d: d["FullNumber"].startswith(sample["FullNumber"][:6])),
+        ({"npaNxx": sample["FullNumber"][:6], "LCA": "false"},
+         lambda d: d["FullNumber"].startswith(sample["FullNumber"][:6])),
         ({"tollFreeVanity": "FLOWERS"}, lambda d: d["FullNumber"].endswith("3569377")),
         ({"tollFreeWildCardPattern": "8**"}, lambda d: d["FullNumber"].startswith("8")),
     ]:
