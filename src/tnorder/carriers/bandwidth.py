@@ -11,6 +11,7 @@ id/secret (OAuth2) or username/password (legacy API user, v1 only) environment v
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
@@ -37,6 +38,7 @@ RETRIES = 3
 PAGE_SIZE = 500  # in-service numbers per page
 LIST_SIZE = 300  # disconnect orders per page
 MAX_PAGES = 1000  # a carrier that keeps answering full pages cannot keep tnorder paging forever
+_BUILDING = threading.Lock()
 
 
 class BandwidthCarrier(Carrier):
@@ -71,9 +73,12 @@ class BandwidthCarrier(Carrier):
 
     @property
     def http(self) -> httpx.Client:
-        if not hasattr(self, "_http"):
-            self._http = client(self.base_url, headers={"Accept": "application/xml"})
-            self._http.auth = self._auth()
+        # `orders poll` asks from many threads: one client (and one Basic-retirement warning) per carrier
+        with _BUILDING:
+            if not hasattr(self, "_http"):
+                http = client(self.base_url, headers={"Accept": "application/xml"})
+                http.auth = self._auth(http)  # refused credentials leave no half-built client behind
+                self._http = http
         return self._http
 
     @property
@@ -87,12 +92,12 @@ class BandwidthCarrier(Carrier):
             raise ConfigError(f"carrier account {self.account.name!r} needs --account-id for Bandwidth")
         return f"/accounts/{self.account.account_id}"
 
-    def _auth(self) -> httpx.Auth:
+    def _auth(self, http: httpx.Client) -> httpx.Auth:
         if self.account.env.get("client_id_env"):
             client_id = self.account.secret("client_id_env") or ""
             secret = self.account.secret("client_secret_env") or ""
             url = versions.token_url(self.carrier.options, self.carrier.url)
-            return ClientCredentials(self.name, url, client_id, secret, self._http)
+            return ClientCredentials(self.name, url, client_id, secret, http)
         if self.account.env.get("username_env"):
             if not self.version.basic:
                 raise ConfigError(_V2_NEEDS_OAUTH.format(carrier=self.name))

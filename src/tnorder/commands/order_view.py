@@ -27,6 +27,7 @@ def summary(doc: dict) -> str:
     # a shortfall, a recovery's conclusion, a carrier status tnorder does not know
     said = f" ({doc['error']})" if doc["error"] and doc["status"] != "failed" else ""
     if doc["kind"] == "disconnect":
+        said = f" ({doc['error']})" if doc["error"] else ""
         return f"{line} to disconnect at {doc['carrier']}{said}"
     where = f"line {doc['line']} of {doc['customer']}" if doc["line"] else f"'{doc['inventory_type']}'"
     line += f" from {doc['carrier']} into {where}"
