@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, fields
 from tnorder.errors import BadInput
 from tnorder.usgeo import STATES, state_code
 
-KINDS = ("area_code", "rate_center", "state", "city", "zip", "lata", "toll_free", "vanity")
+KINDS = ("area_code", "rate_center", "state", "city", "zip", "lata", "toll_free", "vanity", "npa_nxx",
+         "local_vanity")
 FLAG = {kind: "--" + kind.replace("_", "-") for kind in KINDS}
 
 
@@ -24,10 +25,12 @@ class Criteria:
     lata: str | None = None
     toll_free: str | None = None
     vanity: str | None = None
+    npa_nxx: str | None = None
+    local_vanity: str | None = None  # with area_code or state, which narrow it
 
     @property
     def kind(self) -> str:
-        for name in ("rate_center", "city"):
+        for name in ("local_vanity", "rate_center", "city"):
             if getattr(self, name):
                 return name
         for name in KINDS:
@@ -91,10 +94,31 @@ def _lata(value: str) -> str:
     return value
 
 
+# Bandwidth's documented wildcard forms: 8** (any toll-free code) or 8X* for a toll-free code 8XX
+TOLL_FREE_PATTERNS = ("8**", *(f"8{d}*" for d in "0345678"))
+
+
 def _toll_free(value: str) -> str:
     value = value.strip()
-    if not re.fullmatch(r"8[0-9*]{2}", value):
-        raise BadInput(f"toll-free pattern {value!r} must be 8 then two digits or * (8**, 87*, 800)")
+    if value not in TOLL_FREE_PATTERNS:
+        raise BadInput(f"toll-free pattern {value!r} must be one of {', '.join(TOLL_FREE_PATTERNS)}")
+    return value
+
+
+def _npa_nxx(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"\d{6}", value):
+        raise BadInput(f"NPA-NXX {value!r} must be 6 digits, e.g. 919439")
+    check_npa(value[:3])
+    if value[3] in "01":
+        raise BadInput(f"NPA-NXX {value}: the exchange (NXX) cannot begin with 0 or 1")
+    return value
+
+
+def _local_vanity(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{3,7}", value):
+        raise BadInput(f"local vanity word {value!r} must be 3 to 7 letters or digits")
     return value
 
 
@@ -117,11 +141,16 @@ def build(
     lata: str | None = None,
     toll_free: str | None = None,
     vanity: str | None = None,
+    npa_nxx: str | None = None,
+    local_vanity: str | None = None,
 ) -> Criteria:
     """Check the flags an operator gave and return normalised criteria, or raise BadInput."""
+    if local_vanity is not None:
+        return _local_vanity_criteria(local_vanity, area_code, state, rate_center, city, zip, lata, toll_free,
+                                      vanity, npa_nxx)
     given = {
         "area_code": area_code, "rate_center": rate_center, "city": city, "zip": zip,
-        "lata": lata, "toll_free": toll_free, "vanity": vanity,
+        "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
     }
     primary = [k for k, v in given.items() if v is not None]
     if len(primary) > 1:
@@ -143,7 +172,19 @@ def build(
         lata=_lata(lata) if lata is not None else None,
         toll_free=_toll_free(toll_free) if toll_free is not None else None,
         vanity=_vanity(vanity) if vanity is not None else None,
+        npa_nxx=_npa_nxx(npa_nxx) if npa_nxx is not None else None,
     )
+
+
+def _local_vanity_criteria(word: str, area_code: str | None, state: str | None, *others: str | None) -> Criteria:
+    """Local vanity is narrowed by exactly one of area code or state (Bandwidth refuses it alone)."""
+    if any(v is not None for v in others):
+        raise BadInput("--local-vanity combines only with --area-code or --state")
+    if (area_code is None) == (state is None):
+        raise BadInput("--local-vanity needs one of --area-code or --state")
+    return Criteria(local_vanity=_local_vanity(word),
+                    area_code=check_npa(area_code) if area_code is not None else None,
+                    state=_state(state) if state is not None else None)
 
 
 # the same checks for fields that arrive from elsewhere (CSV imports)

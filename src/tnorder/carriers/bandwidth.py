@@ -1,22 +1,26 @@
-"""Bandwidth: the Dashboard ("Iris") number-ordering API, XML over HTTPS.
+"""Bandwidth: the Dashboard ("Iris") number-ordering API, XML over HTTPS, in its v1 or v2 form.
 
-Wire format: shared/carriers/bandwidth.md. Settings: the carrier's `url` (default
-https://dashboard.bandwidth.com/api), options `token_url`, `partial_allowed` (default true),
-`rate_limit_wait` (seconds, default 60); the account's account id, site id, optional SIP peer id,
-and either client id/secret (OAuth2) or username/password (legacy API user) environment variables.
+Wire format: shared/carriers/bandwidth.md (v1) and bandwidth-v2.md (v2: E.164, countryCodeA3,
+OAuth2 only). Settings: the carrier's `url` (default: the host of `api` and `environment`), options
+`api` (v1 | v2, default v1; never detected: Bandwidth documents no way to), `environment`
+(prod | test, default prod), `token_url`, `partial_allowed` (default true), `rate_limit_wait`
+(seconds, default 60); the account's account id, site id, optional SIP peer id, and either client
+id/secret (OAuth2) or username/password (legacy API user, v1 only) environment variables.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 
+from tnorder.carriers import bandwidth_versions as versions
 from tnorder.carriers import bandwidth_xml as bx
-from tnorder.carriers.bandwidth_auth import ClientCredentials, token_url_for
-from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, Reservation
+from tnorder.carriers.bandwidth_auth import BASIC_RETIRES, ClientCredentials, basic_retirement, today
+from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
 from tnorder.carriers.http import client
 from tnorder.criteria import KINDS, Criteria
 from tnorder.errors import (
@@ -26,11 +30,15 @@ from tnorder.errors import (
     CarrierUnreachable,
     ConfigError,
 )
-from tnorder.numbers import ten_digit
+from tnorder.numbers import from_ten_digit
+from tnorder.settings import CarrierConfig
 
-DEFAULT_URL = "https://dashboard.bandwidth.com/api"
 XML_HEADERS = {"Content-Type": "application/xml; charset=utf-8"}
 RETRIES = 3
+PAGE_SIZE = 500  # in-service numbers per page
+LIST_SIZE = 300  # disconnect orders per page
+MAX_PAGES = 1000  # a carrier that keeps answering full pages cannot keep tnorder paging forever
+_BUILDING = threading.Lock()
 
 
 class BandwidthCarrier(Carrier):
@@ -40,6 +48,8 @@ class BandwidthCarrier(Carrier):
 
     @classmethod
     def check_options(cls, options: dict) -> None:
+        versions.version_of(options)
+        versions.environment_of(options)
         if str(options.get("partial_allowed", True)).lower() not in ("true", "false"):
             raise ConfigError("bandwidth option partial_allowed must be true or false")
         try:
@@ -47,17 +57,34 @@ class BandwidthCarrier(Carrier):
         except (TypeError, ValueError):
             raise ConfigError("bandwidth option rate_limit_wait must be a number of seconds") from None
 
+    @classmethod
+    def check_account(cls, carrier: CarrierConfig, credentials: dict[str, str]) -> list[str]:
+        """v2 takes OAuth2 client credentials only; an API user (Basic) elsewhere is warned about."""
+        if not credentials.get("username_env"):
+            return []
+        if not versions.version_of(carrier.options).basic:
+            raise ConfigError(_V2_NEEDS_OAUTH.format(carrier=carrier.name))
+        return [basic_retirement(None)]
+
     # -- connection ------------------------------------------------------------------------
     @property
+    def version(self) -> versions.Version:
+        return versions.version_of(self.carrier.options)
+
+    @property
     def http(self) -> httpx.Client:
-        if not hasattr(self, "_http"):
-            self._http = client(self.base_url, headers={"Accept": "application/xml"})
-            self._http.auth = self._auth()
+        # `orders poll` asks from many threads: one client (and one Basic-retirement warning) per carrier
+        with _BUILDING:
+            if not hasattr(self, "_http"):
+                http = client(self.base_url, headers={"Accept": "application/xml"})
+                http.auth = self._auth(http)  # refused credentials leave no half-built client behind
+                self._http = http
         return self._http
 
     @property
     def base_url(self) -> str:
-        return (self.carrier.url or DEFAULT_URL).rstrip("/")
+        environment = versions.environment_of(self.carrier.options)
+        return (self.carrier.url or self.version.hosts[environment]).rstrip("/")
 
     @property
     def account_path(self) -> str:
@@ -65,15 +92,22 @@ class BandwidthCarrier(Carrier):
             raise ConfigError(f"carrier account {self.account.name!r} needs --account-id for Bandwidth")
         return f"/accounts/{self.account.account_id}"
 
-    def _auth(self) -> httpx.Auth:
+    def _auth(self, http: httpx.Client) -> httpx.Auth:
         if self.account.env.get("client_id_env"):
             client_id = self.account.secret("client_id_env") or ""
             secret = self.account.secret("client_secret_env") or ""
-            url = token_url_for(self.base_url, self.carrier.options.get("token_url"))
-            return ClientCredentials(self.name, url, client_id, secret, self._http)
+            url = versions.token_url(self.carrier.options, self.carrier.url)
+            return ClientCredentials(self.name, url, client_id, secret, http)
         if self.account.env.get("username_env"):
-            return httpx.BasicAuth(self.account.secret("username_env") or "",
+            if not self.version.basic:
+                raise ConfigError(_V2_NEEDS_OAUTH.format(carrier=self.name))
+            auth = httpx.BasicAuth(self.account.secret("username_env") or "",
                                    self.account.secret("password_env") or "")
+            from tnorder import render
+
+            render.warning(basic_retirement(self.account.name))  # once: the client is built once per command
+            self.basic = True
+            return auth
         raise ConfigError(f"carrier account {self.account.name!r} has no credentials: add it with "
                           "--client-id-env/--client-secret-env (OAuth2) or --username-env/--password-env")
 
@@ -95,7 +129,8 @@ class BandwidthCarrier(Carrier):
                 raise CarrierUnreachable(self.name, f"{method} {path} did not complete: {type(exc).__name__}") from None
             if response.status_code in ok:
                 return response
-            if response.status_code == 429 and idempotent and attempt < RETRIES:
+            if response.status_code == 429 and attempt < RETRIES:
+                # a 429 was not acted on, so even a create is sent again (with the same CustomerOrderId)
                 self._wait_for_reset(response)
                 continue
             if response.status_code >= 500 and idempotent and attempt < RETRIES:
@@ -105,12 +140,15 @@ class BandwidthCarrier(Carrier):
         raise AssertionError("unreachable")
 
     def _wait_for_reset(self, response: httpx.Response) -> None:
-        """Sleep until `X-RateLimit-Reset` (epoch seconds), within this carrier's `rate_limit_wait`."""
+        """Sleep as `Retry-After` (v2 resources) or `X-RateLimit-Reset` (epoch seconds, v1) says, within
+        this carrier's `rate_limit_wait`."""
         limit = float(self.carrier.options.get("rate_limit_wait", 60))
-        try:
-            wait = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
-        except ValueError:
-            wait = 1.0
+        wait = _retry_after(response.headers.get("Retry-After"))
+        if wait is None:
+            try:
+                wait = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
+            except ValueError:
+                wait = 1.0
         if wait > limit:
             raise CarrierRateLimited(self.name, f"rate limited for {wait:.0f} s more", "429")
         time.sleep(min(max(wait, 0.1), limit))
@@ -118,6 +156,9 @@ class BandwidthCarrier(Carrier):
     def _error(self, method: str, path: str, response: httpx.Response, idempotent: bool) -> CarrierError:
         status = response.status_code
         if status == 401:
+            if getattr(self, "basic", False) and today() >= BASIC_RETIRES:
+                return CarrierAuthError(self.name, "authentication failed: " + basic_retirement(self.account.name),
+                                        "401")
             return CarrierAuthError(self.name, "authentication failed: check the credential variables of "
                                     f"carrier account {self.account.name!r}", "401")
         if status == 429:
@@ -159,13 +200,13 @@ class BandwidthCarrier(Carrier):
     # -- the contract ----------------------------------------------------------------------
     def search(self, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
         self.check_criteria(criteria)
-        root = self._read("/availableNumbers", bx.search_params(criteria, quantity))
+        root = self._read("/availableNumbers", bx.search_params(criteria, quantity, self.version))
         return bx.search_results(root) if root is not None else []
 
     def reserve(self, numbers: list[str]) -> list[Reservation]:
         held = []
         for number in numbers:
-            body = bx.to_bytes(_reservation(number))
+            body = bx.to_bytes(_reservation(self.version.tn(number)))
             try:
                 response = self._call("POST", "/tnreservation", body=body, idempotent=False)
             except CarrierError as exc:
@@ -181,11 +222,17 @@ class BandwidthCarrier(Carrier):
             self._call("DELETE", f"/tnreservation/{reservation.id}", ok=(200, 204, 404))
 
     def order(self, numbers: list[str], key: str, reservations: list[Reservation] | None = None) -> CarrierOrder:
-        body = bx.existing_order(numbers, [r.id for r in reservations or []], key=key, **self._order_fields())
+        body = bx.existing_order(numbers, [r.id for r in reservations or []], key=key, tn=self.version.tn,
+                                 **self._order_fields())
         return self._create("/orders", body, key)
 
     def search_and_order(self, criteria: Criteria, quantity: int, key: str) -> CarrierOrder:
         self.check_criteria(criteria)
+        if criteria.kind not in bx.SEARCH_AND_ORDER:  # local vanity has no order type: search, then order
+            found = self.search(criteria, quantity)
+            if not found:
+                raise CarrierError(self.name, "no numbers matched: nothing was ordered", "none-found")
+            return self.order([n.number for n in found], key)
         return self._create("/orders", bx.search_and_order(criteria, quantity, key=key, **self._order_fields()), key)
 
     def _order_fields(self) -> dict:
@@ -210,15 +257,27 @@ class BandwidthCarrier(Carrier):
         response = self._call("GET", f"/orders/{carrier_order_id}", params={"tndetail": "true"})
         answer = bx.order_answer(self._xml(response), carrier_order_id)
         answer.raw = response.text[:4000]
+        return self._noted(answer)
+
+    def _noted(self, answer: CarrierOrder) -> CarrierOrder:
+        if answer.note and not answer.final:
+            from tnorder import render
+
+            render.warning(f"{self.name} order {answer.id}: {answer.note} is unknown to tnorder; kept pending")
         return answer
 
     def find_order(self, key: str) -> CarrierOrder | None:
-        root = self._read("/orders", {"customerOrderId": key, "page": "1", "size": "20"})
-        ids = [oid for oid, coid in bx.order_ids(root) if coid in (None, key)] if root is not None else []
+        """By CustomerOrderId; "none" comes as a 200 with TotalCount 0, an empty body, or a 404."""
+        response = self._call("GET", "/orders", params={"customerOrderId": key, "page": "1", "size": "20"},
+                              ok=(200, 204, 404))
+        if response.status_code != 200 or not response.content.strip():
+            return None
+        ids = [oid for oid, coid in bx.order_ids(self._xml(response)) if coid in (None, key)]
         return self.order_status(ids[0]) if ids else None
 
     def disconnect(self, numbers: list[str], key: str) -> CarrierOrder:
-        response = self._call("POST", "/disconnects", body=bx.disconnect_order(numbers, key=key), idempotent=False)
+        body = bx.disconnect_order(numbers, key=key, tn=self.version.tn)
+        response = self._call("POST", "/disconnects", body=body, idempotent=False)
         order_id = _id_from(response, self.name)
         return CarrierOrder(id=order_id, status="pending", key=key, raw=response.text[:4000])
 
@@ -226,26 +285,59 @@ class BandwidthCarrier(Carrier):
         response = self._call("GET", f"/disconnects/{carrier_order_id}")
         answer = bx.disconnect_answer(self._xml(response), carrier_order_id)
         answer.raw = response.text[:4000]
-        return answer
+        return self._noted(answer)
 
     def find_disconnect(self, key: str) -> CarrierOrder | None:
-        response = self._call("GET", "/disconnects", params={"page": "1", "size": "300"}, ok=(200, 404))
-        if response.status_code == 404:
-            return None  # Bandwidth answers 404 when an account has no disconnect orders
-        ids = [oid for oid, coid in bx.order_ids(self._xml(response), "OrderId") if coid == key]
-        return self.disconnect_status(ids[0]) if ids else None
+        """Every page of the disconnect list, for an entry carrying the key (public samples carry none)."""
+        page = "1"
+        for _ in range(MAX_PAGES):
+            response = self._call("GET", "/disconnects", params={"page": page, "size": str(LIST_SIZE)}, ok=(200, 404))
+            if response.status_code == 404 or not response.content.strip():
+                return None  # Bandwidth answers 404 when an account has no disconnect orders
+            root = self._xml(response)
+            ids = [oid for oid, coid in bx.order_ids(root, "OrderId") if coid == key]
+            if ids:
+                return self.disconnect_status(ids[0])
+            following = bx.next_page(root)
+            if following is None or following == page:
+                return None
+            page = following
+        return None
+
+    def recover_disconnect(self, key: str, numbers: list[str]) -> CarrierOrder | None:
+        """By key if the list shows it; else from the numbers themselves: one no longer in service was
+        disconnected, one still in service was not. The conclusion is stated in the answer's note."""
+        found = self.find_disconnect(key)
+        if found is not None or not numbers:
+            return found
+        still = set(self.in_service()) & set(numbers)
+        gone = [n for n in numbers if n not in still]
+        kept = [FailedNumber(n, None, "still in service at the carrier") for n in numbers if n in still]
+        status = "failed" if not gone else ("partial" if kept else "complete")
+        note = (f"no disconnect order found under key {key}; asked the carrier's in-service list instead: "
+                f"{len(gone)} of {len(numbers)} number(s) no longer in service"
+                + (" (the disconnect never took effect)" if not gone else " (disconnected)"))
+        return CarrierOrder(id="", status=status, completed=[AvailableNumber(n) for n in gone], failed=kept,
+                            key=key, note=note)
 
     def in_service(self) -> Iterator[str]:
-        page, size = 1, 500
-        while True:
-            root = self._read("/inserviceNumbers", {"page": str(page), "size": str(size)})
+        """Every page: by the `page` value of `Links/next`, and on while pages come back full even
+        without one (a missing link is not proof of the end); numbers read as E.164 or 10 digits."""
+        page, previous = "1", None
+        for _ in range(MAX_PAGES):
+            root = self._read("/inserviceNumbers", {"page": page, "size": str(PAGE_SIZE)})
             if root is None:  # 204: nothing (more) in service
                 return
             numbers = [n.text.strip() for n in root.findall("TelephoneNumbers/TelephoneNumber") if n.text]
-            yield from (f"+1{ten_digit(n)}" for n in numbers)
-            if len(numbers) < size or root.find("Links/next") is None:
+            if not numbers or numbers == previous:  # a carrier that ignores `page` repeats itself
                 return
-            page += 1
+            yield from (from_ten_digit(n) for n in numbers)
+            following = bx.next_page(root)
+            if following is None:
+                if len(numbers) < PAGE_SIZE or not page.isdigit():
+                    return
+                following = str(int(page) + 1)
+            page, previous = following, numbers
 
     def check_access(self) -> str:
         """The account, then the site's SIP peers (readable without roles): proves credentials and ids."""
@@ -267,12 +359,31 @@ class BandwidthCarrier(Carrier):
         return seen + f", site {self.account.site_id}, default SIP peer {default}"
 
 
-def _reservation(number: str):
+_V2_NEEDS_OAUTH = ("carrier {carrier} uses Bandwidth's v2 API (api=v2), which tnorder reaches with OAuth2 "
+                   "client credentials only: give the account --client-id-env/--client-secret-env (create "
+                   "them in the Bandwidth App, Account > API Credentials)")
+
+
+def _reservation(wire_number: str):
     from xml.etree.ElementTree import Element, SubElement
 
     root = Element("Reservation")
-    SubElement(root, "ReservedTn").text = ten_digit(number)
+    SubElement(root, "ReservedTn").text = wire_number
     return root
+
+
+def _retry_after(value: str | None) -> float | None:
+    """`Retry-After` in seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
 
 
 def _id_from(response: httpx.Response, carrier: str) -> str:

@@ -1,29 +1,44 @@
-"""Bandwidth authentication: OAuth2 client credentials (cached token) or a legacy API user (Basic)."""
+"""Bandwidth authentication: OAuth2 client credentials (cached token) or a legacy API user (Basic).
+
+Legacy API users stop authenticating on 2026-12-02 (Bandwidth's notice, v2 note §2.2). tnorder
+warns before that date and explains a 401 after it, but never refuses on the date alone: if
+Bandwidth extends it, Basic keeps working.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Generator
-from urllib.parse import urlsplit
+from datetime import UTC, date, datetime
 
 import httpx
 
 from tnorder.errors import CarrierAuthError, CarrierUnreachable
 
-OFFICIAL_TOKEN_URL = "https://api.bandwidth.com/api/v1/oauth2/token"
 RENEW_BEFORE = 60  # seconds: renew a token about a minute before it expires, as Bandwidth's tools do
 DEFAULT_LIFETIME = 3600
+BASIC_RETIRES = date(2026, 12, 2)
+NOW_VARIABLE = "TNORDER_NOW"  # test-only: an ISO date standing in for today (the retirement clock)
 
 
-def token_url_for(base_url: str, configured: str | None) -> str:
-    """Bandwidth's own token endpoint for Bandwidth's hosts; `<base>/v1/oauth2/token` for others (the emulator)."""
-    if configured:
-        return configured
-    host = urlsplit(base_url).hostname or ""
-    if host.endswith("bandwidth.com"):
-        return OFFICIAL_TOKEN_URL
-    return base_url.rstrip("/") + "/v1/oauth2/token"
+def today() -> date:
+    """Today in UTC, or the `TNORDER_NOW` date that tests inject; the one clock of the retirement."""
+    injected = os.environ.get(NOW_VARIABLE)
+    if injected:
+        return date.fromisoformat(injected[:10])
+    return datetime.now(UTC).date()
+
+
+def basic_retirement(account: str | None) -> str:
+    """What to tell an operator whose carrier account still uses an API user."""
+    when = "stopped" if today() >= BASIC_RETIRES else "stops"
+    who = f"carrier account {account!r}" if account else "this carrier account"
+    return (f"{who} uses a Bandwidth API user (Basic auth); Bandwidth {when} accepting "
+            f"API-user credentials on {BASIC_RETIRES.isoformat()}. Create OAuth2 client credentials in the "
+            "Bandwidth App (Account > API Credentials), put them in two environment variables and re-add the "
+            "account with --client-id-env/--client-secret-env")
 
 
 class ClientCredentials(httpx.Auth):
@@ -55,9 +70,10 @@ class ClientCredentials(httpx.Auth):
 
     def _fetch(self) -> None:
         try:
+            # the token endpoint answers JSON: the API client's `Accept: application/xml` is replaced
             response = self._http.post(
                 self.token_url, data={"grant_type": "client_credentials"}, auth=self._client,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             )
         except httpx.HTTPError as exc:
             raise CarrierUnreachable(self.carrier, f"token endpoint unreachable: {type(exc).__name__}") from None

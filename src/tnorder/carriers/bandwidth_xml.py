@@ -8,10 +8,13 @@ result never turns into a scalar.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml.ElementTree import ParseError, fromstring
 
+from tnorder.carriers.bandwidth_versions import V1, Version, country_of
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.criteria import Criteria
 from tnorder.numbers import from_ten_digit, ten_digit
@@ -29,7 +32,9 @@ SEARCH_AND_ORDER = {
     "lata": ("LATASearchAndOrderType", [("Lata", "lata")]),
     "toll_free": ("TollFreeWildCharSearchAndOrderType", [("TollFreeWildCardPattern", "toll_free")]),
     "vanity": ("TollFreeVanitySearchAndOrderType", [("TollFreeVanity", "vanity")]),
+    "npa_nxx": ("NPANXXSearchAndOrderType", [("NpaNxx", "npa_nxx")]),
 }
+EXACT = ("rate_center", "npa_nxx")  # searches Bandwidth widens to the local calling area unless told not to
 
 
 class BadXml(ValueError):
@@ -59,12 +64,16 @@ def _add(parent: Element, tag: str, value: object) -> Element:
 
 
 # -- search ------------------------------------------------------------------------------------
-def search_params(criteria: Criteria, quantity: int) -> dict[str, str]:
-    """Query parameters for GET availableNumbers: explicit quantity, details on, LCA off where it applies."""
+def search_params(criteria: Criteria, quantity: int, version: Version = V1) -> dict[str, str]:
+    """Query parameters for GET availableNumbers: explicit quantity, details on, LCA off where it applies;
+    in v2, `countryCodeA3` with `areaCode` and `city` (criteria themselves are never E.164)."""
     kind = criteria.kind
     params = {
         "area_code": lambda: {"areaCode": criteria.area_code},
         "rate_center": lambda: {"rateCenter": criteria.rate_center, "state": criteria.state, "LCA": "false"},
+        "npa_nxx": lambda: {"npaNxx": criteria.npa_nxx, "LCA": "false"},
+        "local_vanity": lambda: {"localVanity": criteria.local_vanity, "areaCode": criteria.area_code,
+                                 "state": criteria.state},
         "state": lambda: {"state": criteria.state},
         "city": lambda: {"city": criteria.city, "state": criteria.state},
         "zip": lambda: {"zip": criteria.zip},
@@ -72,6 +81,9 @@ def search_params(criteria: Criteria, quantity: int) -> dict[str, str]:
         "toll_free": lambda: {"tollFreeWildCardPattern": criteria.toll_free},
         "vanity": lambda: {"tollFreeVanity": criteria.vanity},
     }[kind]()
+    params = {k: v for k, v in params.items() if v is not None}
+    if version.country and ("areaCode" in params or "city" in params):
+        params["countryCodeA3"] = country_of(params["areaCode"]) if "areaCode" in params else "USA"
     return params | {"quantity": str(quantity), "enableTNDetail": "true"}
 
 
@@ -106,12 +118,12 @@ def _order(key: str, site_id: str, peer_id: str | None, partial_allowed: bool) -
 
 
 def existing_order(numbers: list[str], reservation_ids: list[str], *, key: str, site_id: str,
-                   peer_id: str | None, partial_allowed: bool) -> bytes:
+                   peer_id: str | None, partial_allowed: bool, tn: Callable[[str], str] = ten_digit) -> bytes:
     order = _order(key, site_id, peer_id, partial_allowed)
     kind = SubElement(order, "ExistingTelephoneNumberOrderType")
     listed = SubElement(kind, "TelephoneNumberList")
     for number in numbers:
-        _add(listed, "TelephoneNumber", ten_digit(number))
+        _add(listed, "TelephoneNumber", tn(number))
     if reservation_ids:
         held = SubElement(kind, "ReservationIdList")
         for rid in reservation_ids:
@@ -127,24 +139,34 @@ def search_and_order(criteria: Criteria, quantity: int, *, key: str, site_id: st
     for tag, field in children:
         _add(kind, tag, getattr(criteria, field))
     _add(kind, "Quantity", quantity)
-    if criteria.kind == "rate_center":
-        _add(kind, "EnableLCA", False)  # the rate center asked for, not its local calling area
+    if criteria.kind in EXACT:
+        _add(kind, "EnableLCA", False)  # what was asked for, not its local calling area
     return to_bytes(order)
+
+
+def status_of(root: Element) -> tuple[str, str | None]:
+    """tnorder's status for an `OrderStatus`, and a note when Bandwidth sent one tnorder does not know:
+    such an order stays pending (never taken for done) and the operator is told what the carrier said."""
+    said = text(root, "OrderStatus") or "RECEIVED"
+    if said.upper() in STATUS:
+        return STATUS[said.upper()], None
+    return "pending", f"carrier status {said}"
 
 
 def order_answer(root: Element, order_id: str, key: str | None = None) -> CarrierOrder:
     """An `OrderResponse` (create or GET). The GET echo has no `<id>`: the caller passes the id."""
-    status = STATUS.get((text(root, "OrderStatus") or "RECEIVED").upper(), "pending")
+    status, note = status_of(root)
     reasons = _errors(root)
     completed = [_completed(n) for n in root.findall("CompletedNumbers/TelephoneNumber") if text(n, "FullNumber")]
     failed_numbers = [n.text.strip() for n in root.findall("FailedNumbers/FullNumber") if n.text]
     failed = [_failed(n, reasons) for n in failed_numbers]
+    listed = {from_ten_digit(n) for n in failed_numbers}  # the two lists may differ in form (v2: E.164 or not)
     failed += [FailedNumber(from_ten_digit(tn), code, desc) for code, desc, tn in reasons
-               if tn and tn not in failed_numbers]
+               if tn and from_ten_digit(tn) not in listed]
     return CarrierOrder(
         id=order_id, status=status, completed=completed, failed=failed,
         errors=[(code, desc) for code, desc, _ in reasons],
-        key=text(root, "Order/CustomerOrderId") or key,
+        key=text(root, "Order/CustomerOrderId") or key, note=note,
     )
 
 
@@ -178,26 +200,38 @@ def order_ids(root: Element, tag: str = "orderId") -> list[tuple[str, str | None
 
 
 # -- disconnects -------------------------------------------------------------------------------
-def disconnect_order(numbers: list[str], *, key: str) -> bytes:
+def disconnect_order(numbers: list[str], *, key: str, tn: Callable[[str], str] = ten_digit) -> bytes:
+    """No `Name`: deprecated in v1, absent from v2; `CustomerOrderId` carries the key."""
     root = Element("DisconnectTelephoneNumberOrder")
     _add(root, "CustomerOrderId", key)
     kind = SubElement(root, "DisconnectTelephoneNumberOrderType")  # mandatory: without it, 5001
     listed = SubElement(kind, "TelephoneNumberList")
     for number in numbers:
-        _add(listed, "TelephoneNumber", ten_digit(number))
+        _add(listed, "TelephoneNumber", tn(number))
     _add(kind, "DisconnectMode", "normal")
     return to_bytes(root)
 
 
 def disconnect_answer(root: Element, order_id: str) -> CarrierOrder:
-    status = STATUS.get((text(root, "OrderStatus") or "RECEIVED").upper(), "pending")
+    status, note = status_of(root)
     reasons = _errors(root)
     done = [AvailableNumber(from_ten_digit(n.text))
             for n in root.findall("DisconnectedTelephoneNumberList/TelephoneNumber") if n.text]
     failed = [FailedNumber(from_ten_digit(tn), code, desc) for code, desc, tn in reasons if tn]
     return CarrierOrder(id=order_id, status=status, completed=done, failed=failed,
                         errors=[(code, desc) for code, desc, _ in reasons],
-                        key=text(root, "orderRequest/CustomerOrderId"))
+                        key=text(root, "orderRequest/CustomerOrderId"), note=note)
+
+
+def next_page(root: Element) -> str | None:
+    """The `page` value of `Links/next` (`Link=<URL>;rel="next";`), never the URL itself: Bandwidth's
+    samples point v2 links at v1 hosts and paths, so the caller rebuilds the request on its own base."""
+    link = text(root, ".//Links/next")
+    if not link:
+        return None
+    url = link[link.find("<") + 1:link.find(">")] if "<" in link and ">" in link else link
+    values = parse_qs(urlsplit(url.strip()).query).get("page")
+    return values[0] if values else None
 
 
 # -- errors ------------------------------------------------------------------------------------

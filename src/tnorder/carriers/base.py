@@ -60,6 +60,7 @@ class CarrierOrder:
     errors: list[tuple[str | None, str]] = field(default_factory=list)
     key: str | None = None
     raw: str | None = None
+    note: str | None = None  # what the operator should know: an unknown carrier status, a recovery's conclusion
 
     @property
     def final(self) -> bool:
@@ -86,6 +87,12 @@ class Carrier(ABC):
     def check_url(cls, url: str | None) -> None:
         """Refuse a missing or malformed `--url` when the carrier is configured."""
         return None  # most carriers have a default URL or none at all
+
+    @classmethod
+    def check_account(cls, carrier: CarrierConfig, credentials: dict[str, str]) -> list[str]:
+        """Refuse (ConfigError) a carrier account this carrier cannot use, when it is added; returns
+        warnings to show. `credentials` maps credential fields to environment variable names."""
+        return []
 
     @property
     def name(self) -> str:
@@ -134,6 +141,12 @@ class Carrier(ABC):
 
     def find_disconnect(self, key: str) -> CarrierOrder | None:
         return None
+
+    def recover_disconnect(self, key: str, numbers: list[str]) -> CarrierOrder | None:
+        """A disconnect whose outcome is unknown (no carrier id recorded): the carrier's answer, None
+        while nothing can be concluded. A carrier that can ask about the numbers themselves does so;
+        an answer with no id is a conclusion, explained in its `note`."""
+        return self.find_disconnect(key)
 
     def in_service(self) -> Iterator[str]:
         raise self.unsupported("listing in-service numbers")

@@ -26,7 +26,8 @@ STATUS = {"RECEIVED": "pending", "COMPLETE": "complete", "PARTIAL": "partial", "
 class SandboxCarrier(Carrier):
     kind = "sandbox"
     capabilities = Capabilities(
-        criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
+        # local vanity is a Bandwidth search the simulated world does not run for the sandbox
+        criteria=frozenset(KINDS) - {"local_vanity"}, reserve=True, disconnect=True, realtime=False,
         max_quantity=500, search_and_order=True,
     )
 

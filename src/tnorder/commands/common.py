@@ -42,6 +42,15 @@ Vanity = Annotated[
     str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)
 ]
 
+NpaNxx = Annotated[
+    str | None, typer.Option("--npa-nxx", help="Area code and exchange, 6 digits: 919439.", rich_help_panel=_C)
+]
+LocalVanity = Annotated[
+    str | None,
+    typer.Option("--local-vanity", help="Local vanity word, 3-7 characters (with --area-code or --state).",
+                 rich_help_panel=_C),
+]
+
 SelectOpt = Annotated[bool, typer.Option("--select", help="Show results, ask which to order.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Lookup-and-order: order what the lookup finds.")]
 PickOpt = Annotated[str | None, typer.Option("--pick", help="Order these results: 1,3-5.")]
@@ -56,11 +65,12 @@ HELD_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "
 
 def criteria(area_code: str | None = None, rate_center: str | None = None, state: str | None = None,
              city: str | None = None, zip: str | None = None, lata: str | None = None,
-             toll_free: str | None = None, vanity: str | None = None) -> Criteria:
+             toll_free: str | None = None, vanity: str | None = None,
+             npa_nxx: str | None = None, local_vanity: str | None = None) -> Criteria:
     from tnorder.criteria import build
 
     return build(area_code=area_code, rate_center=rate_center, state=state, city=city, zip=zip,
-                 lata=lata, toll_free=toll_free, vanity=vanity)
+                 lata=lata, toll_free=toll_free, vanity=vanity, npa_nxx=npa_nxx, local_vanity=local_vanity)
 
 
 def any_criteria(*values: str | None) -> bool:

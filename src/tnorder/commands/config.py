@@ -99,6 +99,7 @@ def account_add(
     client_secret_env: EnvOpt = None,
 ) -> None:
     """Add a carrier account. Secrets are named by environment variable, never stored."""
+    from tnorder import render
     from tnorder.errors import BadInput
     from tnorder.services import config_admin
 
@@ -113,7 +114,10 @@ def account_add(
     values = {"carrier": carrier, "account_id": account_id, "site_id": site_id, "peer_id": peer_id,
               "username_env": username_env, "password_env": password_env,
               "client_id_env": client_id_env, "client_secret_env": client_secret_env}
+    warnings = config_admin.check_account(context(ctx), values)
     config_admin.add(context(ctx), "accounts", name, values)
+    for warning in warnings:
+        render.warning(warning)
     print(f"carrier account {name} added")
 
 

@@ -13,6 +13,8 @@ from tnorder.commands.common import (
     JsonOpt,
     KeyOpt,
     Lata,
+    LocalVanity,
+    NpaNxx,
     NumbersOpt,
     PickOpt,
     QuantityOpt,
@@ -136,7 +138,8 @@ def add_dids(
     ctx: typer.Context, account: Account, line: LineOpt, type: TypeOpt = None,
     area_code: AreaCode = None, rate_center: RateCenter = None, state: State = None, city: City = None,
     zip: Zip = None, lata: Lata = None, toll_free: TollFree = None, vanity: Vanity = None,
-    quantity: QuantityOpt = 10, select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None,
+    npa_nxx: NpaNxx = None, local_vanity: LocalVanity = None, quantity: QuantityOpt = 10,
+    select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None,
     numbers: NumbersOpt = None,
     from_inventory: Annotated[int | None, typer.Option(
         "--from-inventory", help="Assign N available numbers of the inventory type (no carrier call); "
@@ -152,7 +155,8 @@ def add_dids(
     from tnorder.commands import purchase
 
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
-              "lata": lata, "toll_free": toll_free, "vanity": vanity}
+              "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
+              "local_vanity": local_vanity}
     c = context(ctx)
     if from_inventory is not None:
         _from_inventory(c, account, line, type, from_inventory, lookup, json,

@@ -14,6 +14,8 @@ from tnorder.commands.common import (
     JsonOpt,
     KeyOpt,
     Lata,
+    LocalVanity,
+    NpaNxx,
     NumbersOpt,
     PickOpt,
     QuantityOpt,
@@ -39,13 +41,14 @@ app = typer.Typer(help="Look numbers up, order them, and keep the inventory.", n
 def lookup(
     ctx: typer.Context, type: TypeOpt = None, area_code: AreaCode = None, rate_center: RateCenter = None,
     state: State = None, city: City = None, zip: Zip = None, lata: Lata = None,
-    toll_free: TollFree = None, vanity: Vanity = None, quantity: QuantityOpt = 10, json: JsonOpt = False,
+    toll_free: TollFree = None, vanity: Vanity = None, npa_nxx: NpaNxx = None, local_vanity: LocalVanity = None,
+    quantity: QuantityOpt = 10, json: JsonOpt = False,
 ) -> None:
     """Look numbers up at the carrier (nothing is held or ordered)."""
     from tnorder import render
     from tnorder.services import ordering
 
-    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity)
+    crit = criteria(area_code, rate_center, state, city, zip, lata, toll_free, vanity, npa_nxx, local_vanity)
     c = context(ctx)
     found = ordering.lookup(c, ordering.plan(c, inventory_type=type, criteria=crit, quantity=quantity))
     if json:
@@ -59,7 +62,8 @@ def lookup(
 def order(
     ctx: typer.Context, type: TypeOpt = None, area_code: AreaCode = None, rate_center: RateCenter = None,
     state: State = None, city: City = None, zip: Zip = None, lata: Lata = None,
-    toll_free: TollFree = None, vanity: Vanity = None, quantity: QuantityOpt = 10,
+    toll_free: TollFree = None, vanity: Vanity = None, npa_nxx: NpaNxx = None, local_vanity: LocalVanity = None,
+    quantity: QuantityOpt = 10,
     select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None, numbers: NumbersOpt = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
 ) -> None:
@@ -67,7 +71,8 @@ def order(
     from tnorder.commands import purchase
 
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
-              "lata": lata, "toll_free": toll_free, "vanity": vanity}
+              "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
+              "local_vanity": local_vanity}
     raise typer.Exit(purchase.start(context(ctx), select=select, all_=all_, pick=pick, numbers=numbers,
                                     lookup=lookup, inventory_type=type, quantity=quantity, key=key, wait=wait,
                                     timeout=timeout, yes=yes, as_json=json))

@@ -24,13 +24,16 @@ def summary(doc: dict) -> str:
     what = f"{count} number{'s' if count != 1 else ''}" if count or doc["status"] != "pending" \
         else f"{doc['quantity'] or '?'} number(s) requested"
     line = f"{doc['ref']} {doc['status']}: {what}"
+    # a shortfall, a recovery's conclusion, a carrier status tnorder does not know
+    said = f" ({doc['error']})" if doc["error"] and doc["status"] != "failed" else ""
     if doc["kind"] == "disconnect":
-        return f"{line} to disconnect at {doc['carrier']}"
+        said = f" ({doc['error']})" if doc["error"] else ""
+        return f"{line} to disconnect at {doc['carrier']}{said}"
     where = f"line {doc['line']} of {doc['customer']}" if doc["line"] else f"'{doc['inventory_type']}'"
     line += f" from {doc['carrier']} into {where}"
     if doc["failed"]:
         line += f"; {len(doc['failed'])} failed"
-    return line
+    return line + said
 
 
 def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict:

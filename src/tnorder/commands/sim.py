@@ -42,9 +42,16 @@ def serve(
     no_default_peer: Annotated[
         bool, typer.Option("--no-default-peer", help="Orders without PeerId fail with 5020.")
     ] = False,
+    short_fill: Annotated[
+        bool, typer.Option("--short-fill", help="Search-and-order fills ~3/5 of the quantity, still COMPLETE.")
+    ] = False,
+    weird_status: Annotated[
+        str | None, typer.Option("--weird-status", help="Unsettled orders read as this OrderStatus.")
+    ] = None,
 ) -> None:
-    """Serve Bandwidth's Dashboard API under /api and the modeled Broadvox SOAP interface at /broadvox
-    over the sandbox's simulated world, until Ctrl-C. --username/--password also guard the Broadvox face."""
+    """Serve Bandwidth's Dashboard API (v1 under /api, v2 under /api/v2) and the modeled Broadvox SOAP
+    interface at /broadvox over the sandbox's simulated world, until Ctrl-C. --username/--password also
+    guard the Broadvox face."""
     import signal
 
     from tnorder.errors import BadInput, TnorderError
@@ -58,7 +65,8 @@ def serve(
         raise BadInput("--client-id and --client-secret go together")
     credentials = Credentials(username, password, client_id, client_secret)
     api = make_api(complete_after=complete_after, seed=seed, credentials=credentials, latency_ms=latency_ms,
-                   fail_rate=fail_rate, default_peer=not no_default_peer, rate_limit=rate_limit)
+                   fail_rate=fail_rate, default_peer=not no_default_peer, rate_limit=rate_limit,
+                   short_fill=short_fill, weird_status=weird_status)
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write(f"warning: {host} is not loopback; the emulator has no TLS and is for rehearsal only\n")
 

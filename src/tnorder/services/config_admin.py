@@ -29,6 +29,18 @@ def add(ctx: Context, section: str, name: str, values: dict[str, Any], replace: 
     config.save()
 
 
+def check_account(ctx: Context, values: dict[str, Any]) -> list[str]:
+    """The carrier plugin's say on a new account (e.g. Bandwidth v2 refuses Basic): warnings to show."""
+    from tnorder.carriers import carrier_class
+    from tnorder.settings import SECRET_FIELDS
+
+    if values.get("carrier") not in ctx.config.names("carriers"):
+        return []  # `add` names the missing carrier
+    carrier = ctx.config.carrier(values["carrier"])
+    credentials = {k: v for k, v in values.items() if k in SECRET_FIELDS and v}
+    return carrier_class(carrier.kind).check_account(carrier, credentials)
+
+
 def remove(ctx: Context, section: str, name: str) -> None:
     """Refused while anything still uses it: config entries, or numbers in the store."""
     config = ctx.config

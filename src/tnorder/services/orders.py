@@ -42,6 +42,7 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
     order.updated_at = utcnow()
     if not answer.final:
         order.status = "pending"
+        order.error = answer.note  # e.g. a carrier status tnorder does not know: shown, never taken for done
     elif order.kind == "disconnect":
         _finish_disconnect(s, order, answer, actor)
     else:
@@ -77,7 +78,23 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     order.status = answer.status
     if answer.status == "complete" and unnamed:  # "complete" yet numbers missing: say so
         order.status = "partial" if done else "failed"
-    order.error = error
+    order.error = _noted(error, answer)
+    _shortfall(order, len(done))
+
+
+def _shortfall(order: Order, completed: int) -> None:
+    """Lookup-and-order asked for a quantity: fewer completed is a shortfall, whatever the carrier's
+    status said (Bandwidth may call a search-and-order that filled 3 of 5 COMPLETE)."""
+    asked = order.quantity or 0
+    if order.method != "lookup-and-order" or completed >= asked or order.status not in ("complete", "partial"):
+        return
+    order.status = "partial" if completed else "failed"
+    short = f"asked {asked}, completed {completed}"
+    order.error = f"{short}; {order.error}" if order.error and short not in order.error else order.error or short
+
+
+def _noted(error: str | None, answer: CarrierOrder) -> str | None:
+    return "; ".join(part for part in (error, answer.note) if part) or None
 
 
 def _has_details(n: AvailableNumber) -> bool:
@@ -131,7 +148,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     order.status = answer.status
     if answer.status == "complete" and unnamed:
         order.status = "partial" if gone else "failed"
-    order.error = error
+    order.error = _noted(error, answer)
 
 
 def _error_text(answer: CarrierOrder) -> str | None:
@@ -168,11 +185,23 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
     if order.carrier_order_id:
         status = carrier.disconnect_status if disconnect else carrier.order_status
         return status(order.carrier_order_id)
-    found = (carrier.find_disconnect if disconnect else carrier.find_order)(order.key)
-    if found is None and utcnow() - order.created_at > SUBMIT_GRACE:
+    young = utcnow() - order.created_at <= SUBMIT_GRACE
+    if disconnect:
+        found = carrier.recover_disconnect(order.key, _numbers(ctx, order))
+        if found is not None and not found.id and not found.completed and young:
+            return None  # "still in service" may only mean the disconnect is still on its way
+    else:
+        found = carrier.find_order(order.key)
+    if found is None and not young:
         return CarrierOrder(id="", status="failed",
                             errors=[(None, "the order never reached the carrier")])
     return found
+
+
+def _numbers(ctx: Context, order: Order) -> list[str]:
+    with ctx.store.session() as s:
+        return list(s.execute(select(ITEMS.c.number).where(ITEMS.c.order_id == order.id)
+                              .order_by(ITEMS.c.id)).scalars())
 
 
 def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:

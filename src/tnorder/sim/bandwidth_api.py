@@ -1,8 +1,9 @@
-"""Bandwidth's Dashboard API (v1, XML, 10-digit numbers) over the simulated world.
+"""Bandwidth's Dashboard API (XML) over the simulated world: v1 (10-digit) and v2 (E.164) faces.
 
 `BandwidthApi.handle` takes one HTTP request and returns a `Reply`; `sim/server.py` puts it on a
-socket. Paths are served under `/api`, `/api/v1` and `/v1.0`, as Bandwidth does; the account id in
-the path scopes everything in the world. Wire shapes: `/work/shared/carriers/bandwidth.md`.
+socket. Paths are served under `/api`, `/api/v1` and `/v1.0` (v1), as Bandwidth does, and under
+`/api/v2` (v2: what differs is the table in `bandwidth_faces.py`); the account id in the path
+scopes everything in the world. Wire shapes: `/work/shared/carriers/bandwidth.md`, `bandwidth-v2.md`.
 
 Where that document leaves a choice open, the emulator answers:
 - 401: `<ErrorResponse><Description>Unauthorized</Description></ErrorResponse>` + `WWW-Authenticate`;
@@ -10,9 +11,14 @@ Where that document leaves a choice open, the emulator answers:
 - `GET …/orders` without `page` and `size`: 303 to the same URL with `page=1&size=300` added;
   `page` is `1` or the order id that starts a page, `Links/next` carries it;
 - `GET …/disconnects`: documented defaults (page 1, size 300), no redirect, `customerOrderId` is
-  not a filter there (undocumented); 404 with a zero `TotalCount` while the account has none;
-- search-and-order types beyond the brief (`NPANXX…`, `Combined…`) and local vanity without
-  `areaCode` or `state` are refused with a text that names the emulator.
+  not a filter there (undocumented) and entries carry no `CustomerOrderId` (as every public
+  sample shows); 404 with a zero `TotalCount` while the account has none;
+- `LCA` defaults to true (documented) for rate-center and NPA-NXX searches and widens them to
+  the LATA of the rate center or exchange;
+- `Combined…` search-and-order and local vanity without `areaCode` or `state` are refused with
+  a text that names the emulator;
+- `--short-fill`: a search-and-order fills about 3/5 of its quantity and still says COMPLETE;
+  `--weird-status X`: an order not yet settled reads as `OrderStatus` X.
 """
 
 from __future__ import annotations
@@ -22,10 +28,13 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
+from tnorder.carriers.base import AvailableNumber
+from tnorder.criteria import Criteria
 from tnorder.sim.bandwidth_auth import Auth, Credentials, Faults, fault_reply, unauthorized
 from tnorder.sim.bandwidth_disconnects import create_disconnect, get_disconnect, list_disconnects
+from tnorder.sim.bandwidth_faces import COUNTRIES, PREFIXES
 from tnorder.sim.bandwidth_limits import RateLimits
-from tnorder.sim.bandwidth_orders import TN, create_order, get_order, list_orders, page_url
+from tnorder.sim.bandwidth_orders import create_order, get_order, list_orders, page_url, require_paging
 from tnorder.sim.bandwidth_search import parse_search, search_result
 from tnorder.sim.bandwidth_xml import (
     BadXml,
@@ -38,13 +47,11 @@ from tnorder.sim.bandwidth_xml import (
     not_found,
     parse,
     status_error,
-    ten,
     text,
     xml_reply,
 )
 from tnorder.sim.world import World, WorldError
 
-PREFIXES = ("/api/v1", "/v1.0", "/api")
 TOKEN_PATH = "/api/v1/oauth2/token"
 ACCOUNT = r"/accounts/(?P<account>[^/]+)"
 Handler = Callable[[Call], Reply]
@@ -52,8 +59,11 @@ Handler = Callable[[Call], Reply]
 
 class BandwidthApi:
     def __init__(self, world: World, *, credentials: Credentials | None = None, latency_ms: int = 0,
-                 fail_rate: float = 0.0, seed: int = 0, default_peer: bool = True, rate_limit: int = 0) -> None:
+                 fail_rate: float = 0.0, seed: int = 0, default_peer: bool = True, rate_limit: int = 0,
+                 short_fill: bool = False, weird_status: str | None = None) -> None:
         self.world = world
+        self.short_fill = short_fill
+        self.weird_status = weird_status
         self.limits = RateLimits(rate_limit)
         self.auth = Auth(credentials)
         self.latency_ms = latency_ms
@@ -81,8 +91,8 @@ class BandwidthApi:
             ("/(?i:tnreservation)", {"POST": self.reserve}, True),
             ("/(?i:tnreservation)/(?P<reservation>[^/]+)", {"GET": self.reservation, "DELETE": self.release}, True),
             ("/orders", {"GET": lambda c: list_orders(w, c),
-                         "POST": lambda c: create_order(w, c, self.default_peer)}, True),
-            ("/orders/(?P<order>[^/]+)", {"GET": lambda c: get_order(w, c)}, False),
+                         "POST": lambda c: create_order(w, c, self.default_peer, self.short_fill)}, True),
+            ("/orders/(?P<order>[^/]+)", {"GET": lambda c: get_order(w, c, self.weird_status)}, False),
             ("/disconnects", {"GET": lambda c: list_disconnects(w, c),
                               "POST": lambda c: create_disconnect(w, c)}, True),
             ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),
@@ -102,12 +112,13 @@ class BandwidthApi:
             if method != "POST":
                 return _not_allowed(["POST"])
             return self.auth.token(headers.get("Authorization"), body)
-        prefix = next((p for p in PREFIXES if url.path == p or url.path.startswith(p + "/")), None)
-        if prefix is None:
+        prefix, face = next(((p, f) for p, f in PREFIXES if url.path == p or url.path.startswith(p + "/")),
+                            (None, None))
+        if prefix is None or face is None:
             return not_found().reply
-        user = self.auth.caller(headers.get("Authorization"))
+        user = self.auth.caller(headers.get("Authorization"), bearer_only=face.bearer_only)
         if user is None:
-            return unauthorized()
+            return unauthorized("Bearer" if face.bearer_only else "Basic")
         limited = self.limits.check(method, url.path[len(prefix):].rstrip("/"))
         if limited:
             return limited
@@ -115,7 +126,8 @@ class BandwidthApi:
         if fault:
             return fault_reply(fault)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        call = Call(method, url.path[len(prefix):].rstrip("/"), query, body, f"http://{host}{prefix}", user)
+        call = Call(method, url.path[len(prefix):].rstrip("/"), query, body,
+                    f"http://{host}{face.link_prefix or prefix}", user, face=face)
         try:
             return self._route(call)
         except Refused as refused:
@@ -151,23 +163,45 @@ class BandwidthApi:
 
     # -- search and reservations -----------------------------------------------------------
     def search(self, call: Call) -> Reply:
-        wanted = parse_search(call.query)
-        found = [] if wanted.criteria is None else self.world.search(wanted.criteria, wanted.quantity, wanted.accept)
+        wanted = parse_search(call.query, call.face)
+        criteria, accept = wanted.criteria, wanted.accept
+        if criteria is not None and wanted.lca:
+            criteria, accept = self._local_calling_area(criteria, wanted.lca)
+        found = [] if criteria is None else self.world.search(criteria, wanted.quantity, accept)
         if wanted.ordered:
             found.sort(key=lambda n: n.number)
-        return xml_reply(200, search_result(found, wanted.detail))
+        return xml_reply(200, search_result(found, wanted.detail, call.face))
+
+    def _local_calling_area(self, criteria: Criteria, exchange: str) -> tuple[Criteria, Callable | None]:
+        """LCA: the rate center's (or exchange's) LATA within its state, the emulator's calling area."""
+        if criteria.kind == "rate_center":
+            sample = next(iter(self.world.pool.candidates(criteria)), None)
+        else:
+            sample = self.world.details(f"+1{exchange[:6]}0000")
+        if sample is None or not sample.lata:
+            return criteria, None
+        state = sample.state
+
+        def same_state(found: AvailableNumber) -> bool:
+            return found.state == state
+
+        return Criteria(lata=sample.lata), same_state
 
     def reserve(self, call: Call) -> Reply:
         try:
             root = parse(call.body)
         except BadXml as exc:
             raise status_error("ReservationResponse", "5044", str(exc)) from None
-        number = text(root, "ReservedTn") if root.tag == "Reservation" else None
-        if not number or not TN.fullmatch(number):
+        wire = text(root, "ReservedTn") if root.tag == "Reservation" else None
+        wrong = call.face.wrong_form(wire or "")
+        if wrong:
+            raise status_error("ReservationResponse", *wrong)
+        number = call.face.number_in(wire or "")
+        if not number:
             raise status_error("ReservationResponse", "5044",
-                               "The reservation is invalid: ReservedTn must hold a 10-digit telephone number")
+                               "The reservation is invalid: ReservedTn must hold a telephone number")
         try:
-            rid = self.world.reserve(f"+1{number}", call.args["account"])
+            rid = self.world.reserve(number, call.args["account"])
         except WorldError as exc:
             raise status_error("ReservationResponse", exc.code, exc.text) from None
         return Reply(201, b"", {"Location": f"{call.base}/accounts/{call.args['account']}/tnreservation/{rid}"})
@@ -179,7 +213,7 @@ class BandwidthApi:
             raise status_error("ReservationResponse", "5043", f"Reservation {rid} was not found", 404)
         number, seconds = held
         body = node("Reservation", node("ReservationId", rid), node("AccountId", account),
-                    node("ReservationExpires", int(seconds)), node("ReservedTn", ten(number)))
+                    node("ReservationExpires", int(seconds)), node("ReservedTn", call.out(number)))
         return xml_reply(200, node("ReservationResponse", body))
 
     def release(self, call: Call) -> Reply:
@@ -192,12 +226,13 @@ class BandwidthApi:
     def in_service(self, call: Call) -> Reply:
         """Lower-case parameters; 204 when nothing matches, 404 for invalid ones (as documented)."""
         q = call.query
+        require_paging(call)
         page, size = q.get("page", "1"), q.get("size", "300")
         if not (page.isdigit() and size.isdigit() and int(page) >= 1 and int(size) >= 1):
             raise not_found("page and size must be positive whole numbers")
         if q.get("ratecenter") and not q.get("state"):
             raise not_found("ratecenter needs state")
-        numbers = [n for n in self.world.in_service(call.args["account"]) if self._in_filter(n, q)]
+        numbers = [n for n in self.world.in_service(call.args["account"]) if self._in_filter(n, _filters(call))]
         if not numbers:
             return Reply(204)
         page, size = int(page), int(size)
@@ -205,11 +240,12 @@ class BandwidthApi:
         links = [node("first", link(page_url(call, 1, size), "first"))]
         if page * size < len(numbers):
             links.append(node("next", link(page_url(call, page + 1, size), "next")))
-        listed = node("TelephoneNumbers", node("Count", len(chunk)), [node("TelephoneNumber", ten(n)) for n in chunk])
+        listed = node("TelephoneNumbers", node("Count", len(chunk)),
+                      [node("TelephoneNumber", call.out(n)) for n in chunk])
         return xml_reply(200, node("TNs", node("TotalCount", len(numbers)), node("Links", links), listed))
 
     def _in_filter(self, number: str, q: dict[str, str]) -> bool:
-        digits = ten(number)
+        digits = number[2:]
         if not digits.startswith(q.get("areacode", "")) or not digits.startswith(q.get("npanxx", "")):
             return False
         wanted = {"lata": q.get("lata"), "state": q.get("state"), "rate_center": q.get("ratecenter")}
@@ -222,6 +258,17 @@ class BandwidthApi:
     def in_service_totals(self, call: Call) -> Reply:
         count = len(self.world.in_service(call.args["account"]))
         return xml_reply(200, node("Quantity", node("Count", count)))
+
+
+def _filters(call: Call) -> dict[str, str]:
+    """In-service filters under v1's names: v2 renamed `areacode` and `npanxx` (and wants a country)."""
+    q = dict(call.query)
+    if call.face.country:
+        if q.get("areaCode") and q.get("countryCodeA3") not in COUNTRIES:
+            raise not_found("countryCodeA3 (USA or CAN) is a required parameter with areaCode")
+        q = {k: v for k, v in q.items() if k not in ("areacode", "npanxx")}
+        q["areacode"], q["npanxx"] = q.pop("areaCode", ""), q.pop("npaNxx", "")
+    return q
 
 
 def _not_allowed(methods: list[str]) -> Reply:

@@ -57,8 +57,8 @@ def decode_basic(value: str) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def unauthorized() -> Reply:
-    return xml_reply(401, UNAUTHORIZED_BODY, {"WWW-Authenticate": 'Basic realm="Bandwidth API emulator"'})
+def unauthorized(scheme: str = "Basic") -> Reply:
+    return xml_reply(401, UNAUTHORIZED_BODY, {"WWW-Authenticate": f'{scheme} realm="Bandwidth API emulator"'})
 
 
 def json_reply(status: int, document: dict, headers: dict[str, str] | None = None) -> Reply:
@@ -73,10 +73,10 @@ class Auth:
         self._tokens: dict[str, tuple[str, float]] = {}  # token -> (client id, expiry)
         self._lock = threading.Lock()
 
-    def caller(self, header: str | None) -> str | None:
+    def caller(self, header: str | None, bearer_only: bool = False) -> str | None:
         """Who is calling (Basic user or OAuth client id), or None when not let in."""
         scheme, _, value = (header or "").strip().partition(" ")
-        if scheme.lower() == "basic":
+        if scheme.lower() == "basic" and not bearer_only:
             pair = decode_basic(value)
             return self._basic(*pair) if pair else None
         if scheme.lower() == "bearer":

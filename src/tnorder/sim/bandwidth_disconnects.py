@@ -11,6 +11,7 @@ from tnorder.sim.bandwidth_orders import (
     last_modified,
     paged,
     request_root,
+    require_paging,
     with_status,
 )
 from tnorder.sim.bandwidth_xml import (
@@ -21,7 +22,6 @@ from tnorder.sim.bandwidth_xml import (
     node,
     not_found,
     stamp,
-    ten,
     text,
     xml_reply,
 )
@@ -39,7 +39,7 @@ def create_disconnect(world: World, call: Call) -> Reply:
     if name and len(name) > 50:
         raise list_error(RESPONSE, "5002", "Name may be at most 50 characters", root)
     wrapper = root.find("DisconnectTelephoneNumberOrderType")
-    numbers = check_numbers(wrapper, RESPONSE, root)
+    numbers = check_numbers(wrapper, RESPONSE, root, call)
     mode = (text(wrapper, "DisconnectMode") or "normal").lower()
     if mode not in MODES:
         raise list_error(RESPONSE, "5084", f"DisconnectMode {mode} is invalid. Valid values: {', '.join(MODES)}", root)
@@ -50,14 +50,14 @@ def create_disconnect(world: World, call: Call) -> Reply:
              "protected": protected.upper() if protected else None}
     order = world.disconnect(numbers, call.args["account"], coid or name, extra)
     location = f"{call.base}/accounts/{call.args['account']}/disconnects/{order.id}"
-    body = node(RESPONSE, order_request(order), node("OrderStatus", "RECEIVED"))
+    body = node(RESPONSE, order_request(order, call), node("OrderStatus", "RECEIVED"))
     return xml_reply(201, body, {"Location": location})
 
 
-def order_request(order: WorldOrder) -> Element:
+def order_request(order: WorldOrder, call: Call) -> Element:
     request = order.request
     coid = request.get("customer_order_id", order.customer_order_id)
-    numbers = [node("TelephoneNumber", ten(n)) for n in request.get("numbers", [])]
+    numbers = [node("TelephoneNumber", call.out(n)) for n in request.get("numbers", [])]
     order_type = node("DisconnectTelephoneNumberOrderType", node("TelephoneNumberList", numbers),
                       leaf("Protected", request.get("protected")),
                       node("DisconnectMode", request.get("mode", "normal")))
@@ -69,14 +69,15 @@ def get_disconnect(world: World, call: Call) -> Reply:
     order = world.get(call.args["order"], call.args["account"], "disconnect")
     if order is None:
         raise not_found()
-    done = [node("TelephoneNumber", ten(n.number)) for n in order.completed]
-    body = node(RESPONSE, node("DisconnectedTelephoneNumberList", done), errors(order), order_request(order),
-                node("OrderStatus", order.status))
+    done = [node("TelephoneNumber", call.out(n.number)) for n in order.completed]
+    body = node(RESPONSE, node("DisconnectedTelephoneNumberList", done), errors(order, call),
+                order_request(order, call), node("OrderStatus", order.status))
     return xml_reply(200, body)
 
 
 def list_disconnects(world: World, call: Call) -> Reply:
     """Documented defaults page=1, size=300 (no redirect); 404 while the account has none at all."""
+    require_paging(call)
     everything = world.orders(call.args["account"], "disconnect")
     if not everything:
         empty = node("ListOrderIdUserIdDate", node("TotalCount", 0))
@@ -86,8 +87,8 @@ def list_disconnects(world: World, call: Call) -> Reply:
 
 def _list_entry(order: WorldOrder) -> Element:
     return node(
+        # no CustomerOrderId: not one public sample of the disconnect list carries it
         "OrderIdUserIdDate", node("CountOfTNs", len(order.request.get("numbers", []))),
-        leaf("CustomerOrderId", order.request.get("customer_order_id", order.customer_order_id)),
         node("userId", order.request.get("user", "apiuser")), node("lastModifiedDate", stamp(last_modified(order))),
         node("OrderId", order.id), node("OrderType", "disconnect"), node("OrderDate", stamp(order.created_at)),
         node("OrderStatus", order.status),

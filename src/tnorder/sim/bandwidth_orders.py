@@ -45,8 +45,9 @@ SEARCH_TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "LATASearchAndOrderType": (("lata", ("Lata", "LATA")),),
     "TollFreeWildCharSearchAndOrderType": (("toll_free", ("TollFreeWildCardPattern",)),),
     "TollFreeVanitySearchAndOrderType": (("vanity", ("TollFreeVanity",)),),
+    "NPANXXSearchAndOrderType": (("npa_nxx", ("NpaNxx",)),),
 }
-NOT_EMULATED = ("NPANXXSearchAndOrderType", "CombinedSearchAndOrderType")
+NOT_EMULATED = ("CombinedSearchAndOrderType",)
 TN = re.compile(r"[2-9]\d\d[2-9]\d{6}")
 CUSTOMER_ORDER_ID = re.compile(r"[A-Za-z0-9 \-]{1,40}")
 LIST_STATUSES = ("COMPLETE", "PARTIAL", "FAILED", "BACKORDERED")
@@ -72,22 +73,32 @@ def check_customer_order_id(value: str | None, response: str, echo: Element) -> 
     return value or None
 
 
-def check_numbers(wrapper: Element | None, response: str, echo: Element) -> list[str]:
-    """The 10-digit numbers of a `TelephoneNumberList`, as E.164 for the world."""
+def check_numbers(wrapper: Element | None, response: str, echo: Element, call: Call) -> list[str]:
+    """The numbers of a `TelephoneNumberList` (10 digits in v1, E.164 in v2), as E.164 for the world."""
     numbers = texts(wrapper, "TelephoneNumberList/TelephoneNumber")
     if wrapper is None or wrapper.find("TelephoneNumberList") is None or not numbers:
         raise list_error(response, "5001", "Invalid input telephone number list", echo)
     if len(numbers) > MAX_NUMBERS:
         raise list_error(response, "5095", f"The list of telephone numbers exceeds the maximum size of {MAX_NUMBERS}",
                          echo)
-    seen: set[str] = set()
-    for number in numbers:
-        if not TN.fullmatch(number):
-            raise list_error(response, "5070", "Telephone number is invalid.", echo, number)
+    seen: dict[str, None] = {}
+    for wire in numbers:
+        wrong = call.face.wrong_form(wire)
+        if wrong:
+            raise list_error(response, *wrong, echo, wire)
+        number = call.face.number_in(wire)
+        if number is None:
+            raise list_error(response, "5070", "Telephone number is invalid.", echo, wire)
         if number in seen:
-            raise list_error(response, "5093", "The order holds duplicate telephone numbers.", echo, number)
-        seen.add(number)
-    return [f"+1{n}" for n in numbers]
+            raise list_error(response, "5093", "The order holds duplicate telephone numbers.", echo, wire)
+        seen[number] = None
+    return list(seen)
+
+
+def require_paging(call: Call) -> None:
+    """v2 list calls must carry `page` and `size` (observed on /orders; the emulator asks it of every list)."""
+    if call.face.paging and ("page" not in call.query or "size" not in call.query):
+        raise status_error("ResponseSelectWrapper", "1006", "Size and page parameters are required")
 
 
 def requested(order: WorldOrder) -> int:
@@ -95,8 +106,8 @@ def requested(order: WorldOrder) -> int:
     return int(request["quantity"]) if "quantity" in request else len(request.get("numbers", []))
 
 
-def errors(order: WorldOrder) -> Element:
-    return error_list([(code, reason, ten(number) or None) for number, code, reason in order.failed])
+def errors(order: WorldOrder, call: Call) -> Element:
+    return error_list([(code, reason, call.out(number) or None) for number, code, reason in order.failed])
 
 
 def last_modified(order: WorldOrder) -> float:
@@ -139,7 +150,7 @@ def with_status(call: Call, found: list[WorldOrder]) -> list[WorldOrder]:
 
 
 # -- create --------------------------------------------------------------------------------
-def create_order(world: World, call: Call, default_peer: bool) -> Reply:
+def create_order(world: World, call: Call, default_peer: bool, short_fill: bool = False) -> Reply:
     root = request_root(call.body, "Order", RESPONSE)
     if root.find("TelephoneNumberList") is not None:
         raise Refused(internal_error())  # live Bandwidth answers a bare list with a 500
@@ -149,14 +160,15 @@ def create_order(world: World, call: Call, default_peer: bool) -> Reply:
     extra["type_xml"] = tostring(order_type, encoding="unicode")
     account, coid = call.args["account"], extra.pop("customer_order_id")
     if kind == EXISTING:
-        numbers = check_numbers(order_type, RESPONSE, root)
+        numbers = check_numbers(order_type, RESPONSE, root, call)
         rids = texts(order_type, "ReservationIdList/ReservationId")
         order = world.order(numbers, account, coid, rids, extra)
     else:
         criteria, quantity = _search_type(kind, order_type, root)
-        order = world.search_and_order(criteria, quantity, account, coid, extra)
+        fill = max(1, quantity * 3 // 5) if short_fill else None  # --short-fill: fewer, still COMPLETE
+        order = world.search_and_order(criteria, quantity, account, coid, extra, fill=fill)
     location = f"{call.base}/accounts/{account}/orders/{order.id}"
-    body = node(RESPONSE, order_echo(order, with_id=True), node("OrderStatus", "RECEIVED"))
+    body = node(RESPONSE, order_echo(order, call, with_id=True), node("OrderStatus", "RECEIVED"))
     return xml_reply(201, body, {"Location": location})
 
 
@@ -219,12 +231,12 @@ def _search_type(kind: str, order_type: Element, echo: Element) -> tuple[Criteri
 
 
 # -- read ----------------------------------------------------------------------------------
-def order_echo(order: WorldOrder, with_id: bool) -> Element:
+def order_echo(order: WorldOrder, call: Call, with_id: bool) -> Element:
     request = order.request
     if "type_xml" in request:
         order_type = parse(request["type_xml"].encode())
     else:  # placed by the in-process sandbox carrier: no XML was ever sent
-        listed = [node("TelephoneNumber", ten(n)) for n in request.get("numbers", [])]
+        listed = [node("TelephoneNumber", call.out(n)) for n in request.get("numbers", [])]
         order_type = node(EXISTING, node("TelephoneNumberList", listed))
     return node(
         "Order", leaf("CustomerOrderId", order.customer_order_id), leaf("Name", request.get("name")),
@@ -235,25 +247,25 @@ def order_echo(order: WorldOrder, with_id: bool) -> Element:
     )
 
 
-def get_order(world: World, call: Call) -> Reply:
+def get_order(world: World, call: Call, weird_status: str | None = None) -> Reply:
     order = world.get(call.args["order"], call.args["account"], "order")
     if order is None:
         raise not_found()
     detail = call.query.get("tndetail", "").lower() == "true"
     final = order.status != "RECEIVED"
-    failed = [ten(number) for number, _, _ in order.failed if number]
+    failed = [call.out(number) for number, _, _ in order.failed if number]
     failed_quantity = len(failed) or (requested(order) - len(order.completed) if order.status == "FAILED" else 0)
     body = node(
         RESPONSE,
         node("CompletedQuantity", len(order.completed)),
         node("CreatedByUser", order.request.get("user", "apiuser")),
-        errors(order),
+        errors(order, call),
         node("FailedNumbers", [node("FullNumber", n) for n in failed]) if failed else None,
         node("LastModifiedDate", stamp(last_modified(order))),
         node("OrderCompleteDate", stamp(last_modified(order))) if final else None,
-        order_echo(order, with_id=False),
-        node("OrderStatus", order.status),
-        node("CompletedNumbers", [_completed(n, detail) for n in order.completed]) if order.completed else None,
+        order_echo(order, call, with_id=False),
+        node("OrderStatus", weird_status if weird_status and not final else order.status),
+        node("CompletedNumbers", [_completed(n, detail, call) for n in order.completed]) if order.completed else None,
         node("Summary", _summary(order)) if final else None,
         node("FailedQuantity", failed_quantity),
         None if final else node("PendingQuantity", requested(order)),
@@ -261,10 +273,10 @@ def get_order(world: World, call: Call) -> Reply:
     return xml_reply(200, body)
 
 
-def _completed(number: AvailableNumber, detail: bool) -> Element:
+def _completed(number: AvailableNumber, detail: bool, call: Call) -> Element:
     if not detail:
-        return node("TelephoneNumber", node("FullNumber", ten(number.number)))
-    return node("TelephoneNumber", node("FullNumber", ten(number.number)), leaf("City", number.city),
+        return node("TelephoneNumber", node("FullNumber", call.out(number.number)))
+    return node("TelephoneNumber", node("FullNumber", call.out(number.number)), leaf("City", number.city),
                 leaf("LATA", number.lata), leaf("RateCenter", number.rate_center), leaf("State", number.state),
                 node("Tier", 0), node("VendorId", 49), node("VendorName", "Bandwidth CLEC"))
 
@@ -281,6 +293,7 @@ def _summary(order: WorldOrder) -> str:
 
 # -- list ----------------------------------------------------------------------------------
 def list_orders(world: World, call: Call) -> Reply:
+    require_paging(call)
     if "page" not in call.query or "size" not in call.query:
         # Bandwidth redirects list calls without page and size; clients must keep their auth
         query = call.query | {"page": call.query.get("page", "1"), "size": call.query.get("size", "300")}

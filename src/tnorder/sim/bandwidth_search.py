@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
+from tnorder.carriers.bandwidth_versions import country_of
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria, build, check_npa
 from tnorder.errors import BadInput
+from tnorder.sim.bandwidth_faces import COUNTRIES, V1, Face
 from tnorder.sim.bandwidth_xml import Refused, leaf, node, search_error, ten
 from tnorder.usgeo import STATES
 
@@ -39,11 +41,13 @@ class Search:
     detail: bool
     accept: Callable[[AvailableNumber], bool] | None = None
     ordered: bool = False
+    lca: str | None = None  # widen to the local calling area of this rate center ("rateCenter") or exchange
 
 
-def parse_search(query: Mapping[str, str]) -> Search:
+def parse_search(query: Mapping[str, str], face: Face = V1) -> Search:
     given = {k: query[k].strip() for k in (*GEO, *TOLL_FREE) if query.get(k, "").strip()}
     _check_combination(given, query)
+    country = _country(given, query, face)
     values = _checked_values(given)
     if "localVanity" in values and _flag(query, "endsIn", False):
         values["endsIn"] = "true"
@@ -55,8 +59,24 @@ def parse_search(query: Mapping[str, str]) -> Search:
         raise search_error("4022", f"protected value {protected} is invalid; use one of NONE, ONLY, MIXED")
     if protected is not None and protected.upper() == "ONLY":
         return Search(None, quantity, detail)
-    criteria, accept = _criteria(values)
-    return Search(criteria, quantity, detail, accept, ordered)
+    criteria, accept = _criteria(values, country)
+    geo = {k for k in given if k in GEO}
+    lca = None
+    if geo in LCA_SEARCHES and _flag(query, "LCA", True):  # documented default: true
+        lca = "rateCenter" if "rateCenter" in geo else values.get("npaNxx") or values.get("npaNxxx")
+    return Search(criteria, quantity, detail, accept, ordered, lca)
+
+
+def _country(given: dict[str, str], query: Mapping[str, str], face: Face) -> str | None:
+    """v2: `countryCodeA3` (one of USA, CAN) must come with `areaCode` and `city`."""
+    value = (query.get("countryCodeA3") or "").strip().upper() or None
+    if value is not None and value not in COUNTRIES:
+        raise search_error("4010", f"countryCodeA3 {value} is not supported: use USA or CAN")
+    if face.country and value is None:
+        for needs in ("areaCode", "city"):
+            if needs in given:
+                raise search_error("4010", f"The countryCodeA3 is a required parameter with {needs}")
+    return value
 
 
 def _check_combination(given: dict[str, str], query: Mapping[str, str]) -> None:
@@ -165,7 +185,7 @@ def _local_vanity(value: str) -> str:
 
 
 # -- to the world --------------------------------------------------------------------------
-def _criteria(values: dict[str, str]) -> tuple[Criteria, Callable[[AvailableNumber], bool] | None]:
+def _criteria(values: dict[str, str], country: str | None = None) -> tuple[Criteria, Callable[[AvailableNumber], bool]]:
     """The narrowest single criterion the world searches by, and a filter for the rest."""
     if "tollFreeVanity" in values:
         return Criteria(vanity=values["tollFreeVanity"]), None
@@ -185,10 +205,10 @@ def _criteria(values: dict[str, str]) -> tuple[Criteria, Callable[[AvailableNumb
         primary = Criteria(lata=values["lata"])
     else:
         primary = Criteria(state=state)
-    return primary, _filter(values, prefix)
+    return primary, _filter(values, prefix, country)
 
 
-def _filter(values: dict[str, str], prefix: str | None) -> Callable[[AvailableNumber], bool]:
+def _filter(values: dict[str, str], prefix: str | None, country: str | None) -> Callable[[AvailableNumber], bool]:
     """Every given constraint, checked on each candidate (the primary one passes trivially)."""
     wanted = {attr: values[key] for key, attr in (("state", "state"), ("rateCenter", "rate_center"),
                                                   ("city", "city"), ("lata", "lata")) if key in values}
@@ -200,6 +220,7 @@ def _filter(values: dict[str, str], prefix: str | None) -> Callable[[AvailableNu
             (prefix is None or digits.startswith(prefix))
             and all(getattr(found, attr) == value for attr, value in wanted.items())
             and (vanity is None or vanity.search(digits[3:]) is not None)
+            and (country is None or country_of(digits[:3]) == country)
         )
 
     return accept
@@ -214,16 +235,18 @@ def _vanity_pattern(word: str, ends_in: bool) -> re.Pattern[str]:
 
 
 # -- the reply -----------------------------------------------------------------------------
-def search_result(found: list[AvailableNumber], detail: bool) -> Element:
+def search_result(found: list[AvailableNumber], detail: bool, face: Face = V1) -> Element:
     if not found:
         return node("SearchResult", node("ResultCount", 0))
     if not detail:
-        numbers = [node("TelephoneNumber", ten(n.number)) for n in found]
+        numbers = [node("TelephoneNumber", face.out(n.number)) for n in found]
         return node("SearchResult", node("ResultCount", len(found)), node("TelephoneNumberList", numbers))
     details = [
         node("TelephoneNumberDetail", leaf("City", n.city), leaf("LATA", n.lata), leaf("RateCenter", n.rate_center),
-             leaf("State", n.state), node("FullNumber", ten(n.number)), node("Tier", 0), node("VendorId", 49),
-             node("VendorName", "Bandwidth CLEC"))
+             leaf("State", n.state), node("FullNumber", face.out(n.number)), node("Tier", 0), node("VendorId", 49),
+             node("VendorName", "Bandwidth CLEC"),
+             leaf("CountryCodeA3", country_of(n.number[2:5]) if face.country else None),
+             leaf("PhoneNumberType", "GEOGRAPHIC" if face.country else None))
         for n in found
     ]
     return node("SearchResult", node("ResultCount", len(found)), node("TelephoneNumberDetailList", details))

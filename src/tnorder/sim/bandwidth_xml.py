@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, tostring
 
+from tnorder.sim.bandwidth_faces import V1, Face
+
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 XML = "application/xml"
 NO_RESOURCE = "The resource does not exist"
@@ -33,6 +35,10 @@ class Call:
     base: str = ""  # http://host:port/api (the prefix the client used), for Location and Links
     user: str = "apiuser"  # who is calling: the Basic user or the OAuth client id
     args: dict[str, str] = field(default_factory=dict)  # path parameters
+    face: Face = V1  # the API version the client called (bandwidth_faces.py)
+
+    def out(self, number: str) -> str:
+        return self.face.out(number)
 
 
 class Refused(Exception):

@@ -126,6 +126,9 @@ class Pool:
         kind = criteria.kind
         if kind == "area_code":
             return self._by_npa.get(criteria.area_code or "", [])
+        if kind == "npa_nxx":
+            npa_nxx = criteria.npa_nxx or ""
+            return [e for e in self._by_npa.get(npa_nxx[:3], []) if e.nxx == npa_nxx[3:]]
         if kind == "zip":
             owner = self.zip_owner(criteria.zip or "")
             if owner is None:

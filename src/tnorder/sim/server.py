@@ -35,7 +35,8 @@ MAX_BODY = 16 * 1024 * 1024
 
 def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, seed: int = 0,
              credentials: Credentials | None = None, latency_ms: int = 0, fail_rate: float = 0.0,
-             default_peer: bool = True, rate_limit: int = 0) -> BandwidthApi:
+             default_peer: bool = True, rate_limit: int = 0, short_fill: bool = False,
+             weird_status: str | None = None) -> BandwidthApi:
     """The Bandwidth face over a world file (default: the sandbox's, shared with the sandbox carrier)."""
     from tnorder.sim.world import World
 
@@ -45,7 +46,8 @@ def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, see
         world_path = home() / "sandbox" / "world.sqlite"
     world = World(world_path, seed, complete_after)
     return BandwidthApi(world, credentials=credentials, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
-                        default_peer=default_peer, rate_limit=rate_limit)
+                        default_peer=default_peer, rate_limit=rate_limit, short_fill=short_fill,
+                        weird_status=weird_status)
 
 
 class EmulatorServer(ThreadingHTTPServer):

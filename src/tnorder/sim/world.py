@@ -156,9 +156,11 @@ class World:
             return self._place(db, numbers, account, customer_order_id, list(reservation_ids), extra or {})
 
     def search_and_order(self, criteria: Criteria, quantity: int, account: str,
-                         customer_order_id: str | None, extra: dict | None = None) -> WorldOrder:
+                         customer_order_id: str | None, extra: dict | None = None,
+                         fill: int | None = None) -> WorldOrder:
+        """`fill`: take at most this many though `quantity` were asked (the emulator's --short-fill)."""
         with self._tx() as db:
-            found = [n.number for n in self._search(db, criteria, quantity)]
+            found = [n.number for n in self._search(db, criteria, min(quantity, fill or quantity))]
             request = {"criteria": criteria.as_dict(), "quantity": quantity} | (extra or {})
             return self._place(db, found, account, customer_order_id, [], request)
 
