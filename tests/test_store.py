@@ -97,6 +97,7 @@ def test_an_order_that_never_reached_the_carrier_fails_after_a_grace_period(run,
     with ctx.store.write() as s:
         row = s.get(Order, order.id)
         row.created_at = utcnow() - timedelta(minutes=10)
+        row.lease_until = utcnow() - timedelta(seconds=1)  # its sender is gone
         s.add(row)
     ctx.close()
     polled = run("orders", "poll", "--json").json()

@@ -56,11 +56,15 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
+    from tnorder import interrupts
     from tnorder.errors import TnorderError
 
     command = typer.main.get_command(app)
+    interrupts.install()
     try:
         code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
+    except interrupts.Interrupted as exc:
+        _interrupted(exc)
     except TnorderError as exc:
         _fail(str(exc), exc.exit_code)
     except TyperException as exc:  # usage errors from the parser
@@ -73,7 +77,19 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("TNORDER_DEBUG"):
             raise
         _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
+    finally:
+        interrupts.restore()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> None:
+    """Name every order this run sent (or may have sent): a rerun without --key would buy again."""
+    from tnorder import interrupts
+
+    for ref, how in interrupts.sent().items():
+        sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
+                         "`tnorder orders poll` will follow it (do not order it again)\n")
+    _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130))
 
 
 def _fail(message: str, code: int) -> None:

@@ -57,3 +57,20 @@ EXIT_STILL_PENDING = 5
 EXIT_AUTH = 6
 EXIT_RATE_LIMIT = 7
 EXIT_DISAGREE = 8  # `inventory reconcile`: tnorder and the carrier differ
+
+
+class OutcomeUnknown(TnorderError):
+    """A create may or may not have reached the carrier: the order is pending until `orders poll` settles it."""
+
+    exit_code = 5
+
+    def __init__(self, ref: str, reason: str) -> None:
+        self.ref = ref
+        self.reason = reason
+        super().__init__(f"order {ref}: outcome unknown ({reason}); `tnorder orders poll` will settle it")
+
+
+class Superseded(TnorderError):
+    """The write-ahead order was concluded by `orders poll` before this process sent it: nothing was sent."""
+
+    exit_code = 3

@@ -133,3 +133,29 @@ def m003_customers_and_events(conn: Connection, dialect: str) -> None:
         WHEN to_status = 'assigned' THEN 'assigned'
         ELSE 'completed' END
     """)
+
+
+@migration
+def m004_leases_and_reservations(conn: Connection, dialect: str) -> None:
+    """Exactly once: who is sending an order (and until when), orders concluded locally that the carrier
+    may still hold, which poller is asking about an order, and every reservation held at a carrier."""
+    _run(conn, dialect, """
+    ALTER TABLE orders ADD COLUMN sender VARCHAR(200);
+    ALTER TABLE orders ADD COLUMN lease_until TIMESTAMP;
+    ALTER TABLE orders ADD COLUMN recheck_until TIMESTAMP;
+    ALTER TABLE orders ADD COLUMN poll_lease_until TIMESTAMP;
+    CREATE INDEX ix_orders_recheck ON orders (recheck_until);
+    CREATE TABLE reservations (
+        id {pk},
+        carrier VARCHAR(200) NOT NULL,
+        account VARCHAR(200) NOT NULL,
+        reservation_id VARCHAR(128) NOT NULL,
+        number VARCHAR(16) NOT NULL,
+        owner VARCHAR(200),
+        lease_until TIMESTAMP,
+        error TEXT,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        UNIQUE (account, reservation_id)
+    )
+    """)

@@ -70,6 +70,10 @@ class Order(SQLModel, table=True):
     actor: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    sender: str | None = None  # host:pid of the process sending it, while it is `submitting`
+    lease_until: datetime | None = None  # the sender may still send until then: no conclusion before
+    recheck_until: datetime | None = None  # concluded "never reached": asked by key again until then
+    poll_lease_until: datetime | None = None  # a poller is asking the carrier about it until then
 
 
 class OrderItem(SQLModel, table=True):

@@ -43,6 +43,7 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                self._lock(conn)
                 yield session
 
     @contextmanager
@@ -51,7 +52,17 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
             with conn.begin():
+                self._lock(conn)
                 yield conn
+
+    def _lock(self, conn: Connection) -> None:
+        """PostgreSQL: one writer at a time, as SQLite's BEGIN IMMEDIATE gives (held to commit).
+
+        The checks made before a write (this key placed already? this number held?) then stay
+        true until the write commits, on every host sharing the store.
+        """
+        if self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7355609)"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,8 +101,10 @@ def _engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # times are stored as UTC without a zone: a PostgreSQL session's zone must be UTC too
+    connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except Exception as exc:  # a bad URL or a missing driver: say which
         raise ConfigError(f"cannot use store {url.split('@')[-1]!r}: {exc}") from None
 

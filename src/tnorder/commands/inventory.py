@@ -275,3 +275,33 @@ def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
     render.table(doc["history"], [("at", "When"), ("event", "Event"), ("from_status", "From"), ("to_status", "To"),
                                   ("order_ref", "Order"), ("actor", "Who"), ("note", "Note")],
                  title="History")
+
+
+@app.command("reservations")
+def reservations_(
+    ctx: typer.Context,
+    release: Annotated[bool, typer.Option(
+        "--release", help="Release those no running tnorder is using (what `orders poll` also does).")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Reservations still held at carriers (numbers shown in a selection, or a release that failed)."""
+    from tnorder import render
+    from tnorder.services import reservations
+
+    c = context(ctx)
+    if release:
+        done = reservations.release_stale(c)
+        for number, why in done.failed:
+            render.warning(f"{number}: still held: {why}")
+        if done.released:
+            render.message(f"released {len(done.released)} reservation(s)")
+    rows = reservations.held(c)
+    if json:
+        render.emit_json(rows)
+    else:
+        render.table(rows, [("number", "Number"), ("carrier", "Carrier"), ("account", "Account"),
+                            ("in_use", "In use"), ("owner", "Held by"), ("created_at", "Since (UTC)"),
+                            ("error", "Last error")])
+        render.message(f"{len(rows)} reservation(s) held")
+    if release and done.failed:
+        raise typer.Exit(3)

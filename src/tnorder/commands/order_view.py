@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING
 
 if TYPE_CHECKING:
+    from tnorder.errors import OutcomeUnknown
     from tnorder.models import Order
     from tnorder.services.context import Context
 
@@ -56,6 +57,14 @@ def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict
     return doc
 
 
+# which exit code wins when a run has several outcomes: what needs an operator first
+SEVERITY = (6, 2, 3, 7, 1, 4, 5, 0)
+
+
+def worst(codes: list[int]) -> int:
+    return min(codes or [0], key=lambda code: SEVERITY.index(code) if code in SEVERITY else 0)
+
+
 def exit_code(status: str, waited: bool) -> int:
     if status in ("pending", "submitting"):
         return EXIT_STILL_PENDING if waited else 0
@@ -86,3 +95,13 @@ def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json
         placed = orders.find(ctx, placed.ref or "")
     doc = show(ctx, placed, as_json)
     return exit_code(doc["status"], wait)
+
+
+def unknown(ctx: Context, exc: OutcomeUnknown, as_json: bool) -> int:
+    """A create that may have reached the carrier: show the order, say so, exit 5 (pending)."""
+    from tnorder import render
+    from tnorder.services import orders
+
+    show(ctx, orders.find(ctx, exc.ref), as_json, detail=False)
+    render.warning(str(exc))
+    return EXIT_STILL_PENDING

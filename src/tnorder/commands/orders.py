@@ -100,7 +100,9 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
-    if result.errors:
-        raise typer.Exit(max(error.exit_code for _, error in result.errors))
-    if wait and result.pending:
-        raise typer.Exit(EXIT_STILL_PENDING)
+    if result.released is not None:
+        for number, why in result.released.failed:
+            render.warning(f"reservation of {number} still held: {why}")
+    raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
+                                      + [error.exit_code for _, error in result.errors]
+                                      + [EXIT_STILL_PENDING if wait and result.pending else 0]))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tnorder.commands.common import LOOKUP_COLUMNS, check_confirmable, confirm, interactive
-from tnorder.errors import BadInput
+from tnorder.errors import BadInput, OutcomeUnknown
 
 if TYPE_CHECKING:
     from tnorder.criteria import Criteria
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tnorder.services.ordering import Plan, Selection
 
 MODES = ("select", "all", "pick", "numbers")
+METHOD = {"select": "lookup-and-select", "pick": "lookup-and-select", "all": "lookup-and-order", "numbers": "numbers"}
 
 
 def mode(select: bool, all_: bool, pick: str | None, numbers: str | None, has_criteria: bool) -> str:
@@ -69,20 +70,14 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
     p = ordering.plan(c, inventory_type=inventory_type, criteria=criteria,
                       quantity=quantity if criteria else None, numbers=tns, key=key,
                       customer=customer, line=line)
-    placed = ordering.existing(c, key)
+    placed = ordering.existing(c, p, METHOD[mode], p.numbers) if key is not None else None
     if placed is not None:
-        render.message(f"key {key!r} already placed {placed.ref}: nothing new ordered")
-    elif mode == "numbers":
-        ordering.check_not_held(c, p.numbers)
-        if confirm(f"Order {len(p.numbers)} number(s) from {p.carrier.name} into {p.inventory_type!r}?", yes):
-            placed = ordering.order_numbers(c, p)
-    elif mode == "all":
-        assert criteria is not None
-        question = f"Order {quantity} number(s) ({criteria.describe()}) from {p.carrier.name}?"
-        if confirm(question, yes):
-            placed = ordering.lookup_and_order(c, p)
+        render.message(f"key {p.key!r} already placed {placed.ref}: nothing new ordered")
     else:
-        placed = _select(c, p, pick, yes, as_json)
+        try:
+            placed = _place(c, p, mode, pick, yes, as_json)
+        except OutcomeUnknown as exc:
+            return order_view.unknown(c, exc, as_json)
     if placed is None:
         if as_json:
             render.emit_json({"ref": None, "status": "nothing-ordered", "numbers": []})
@@ -90,26 +85,71 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
     return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
 
 
+def _place(c: Context, p: Plan, mode: str, pick: str | None, yes: bool, as_json: bool) -> Order | None:
+    from tnorder.services import ordering
+
+    if mode == "numbers":
+        placed = _not_held_or_placed(c, p)
+        if placed is not None or not confirm(
+                f"Order {len(p.numbers)} number(s) from {p.carrier.name} into {p.inventory_type!r}?", yes):
+            return placed
+        return ordering.order_numbers(c, p)
+    if mode == "all":
+        assert p.criteria is not None
+        question = f"Order {p.quantity} number(s) ({p.criteria.describe()}) from {p.carrier.name}?"
+        return ordering.lookup_and_order(c, p) if confirm(question, yes) else None
+    return _select(c, p, pick, yes, as_json)
+
+
+def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
+    """Numbers already held are refused before asking, unless this very key is what holds them
+    (a retry racing the original sees "already placed", not "already in inventory")."""
+    from tnorder.services import ordering
+
+    try:
+        ordering.check_not_held(c, p.numbers)
+    except BadInput:
+        placed = ordering.existing(c, p, "numbers", p.numbers)
+        if placed is None:
+            raise
+        return placed
+    return None
+
+
 def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:
     """Lookup-and-select: reserve what is shown, order what is chosen, release the rest."""
     from tnorder import render
     from tnorder.services import ordering
 
-    with ordering.Selection(c, p) as sel:
-        if not sel.results:
-            render.message(f"no numbers found ({p.criteria.describe() if p.criteria else ''}): nothing ordered")
-            return None
-        chosen = _choose(sel, pick, as_json)
-        if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
-                              f"into {p.inventory_type!r}?", yes):
-            order = sel.order([sel.results[i] for i in chosen])
-        else:
-            order = None
-            render.message("nothing ordered")
-        released = sel.release_rest()
-    if released:
-        render.message(f"released {len(released)} number(s) not ordered back to {p.carrier.name}")
-    return order
+    sel = ordering.Selection(c, p)
+    try:
+        with sel:
+            if not sel.results:
+                render.message(f"no numbers found ({p.criteria.describe() if p.criteria else ''}): nothing ordered")
+                return None
+            chosen = _choose(sel, pick, as_json)
+            if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
+                                  f"into {p.inventory_type!r}?", yes):
+                order = sel.order([sel.results[i] for i in chosen])
+            else:
+                order = None
+                render.message("nothing ordered")
+            released = sel.release_rest()
+        if released:
+            render.message(f"released {len(released)} number(s) not ordered back to {p.carrier.name}")
+        return order
+    finally:
+        _held_still(sel)
+
+
+def _held_still(sel: Selection) -> None:
+    """Release failures never hide the order: they are warnings, retried by `orders poll`."""
+    from tnorder import render
+
+    if sel.not_released:
+        numbers = ", ".join(number for number, _ in sel.not_released)
+        render.warning(f"{len(sel.not_released)} reservation(s) could not be released ({sel.not_released[0][1]}); "
+                       f"still held: {numbers}; `tnorder orders poll` will release them")
 
 
 def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:

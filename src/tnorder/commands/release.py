@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tnorder.commands.common import check_confirmable, confirm, interactive
-from tnorder.errors import BadInput
+from tnorder.errors import BadInput, OutcomeUnknown
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -30,9 +30,11 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
     if timeout <= 0:
         raise BadInput("--timeout must be more than 0 seconds")
     check_confirmable(yes)  # before anything is sent
-    placed = ordering.existing(c, ordering.check_key(key))
+    key = ordering.check_key(key)
+    named = parse_numbers(given) if given else []
+    placed = disconnecting.existing(c, key, named) if key is not None and not select else None
     if placed is None:
-        numbers = _choose(c, inventory_type, as_json) if select else parse_numbers(given)
+        numbers = _choose(c, inventory_type, as_json) if select else named
         if not numbers:
             render.message("nothing disconnected")
             return 0
@@ -40,7 +42,10 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
         if not confirm(f"Disconnect {len(numbers)} number(s) at {p.carrier.name}? They will be given up.", yes):
             render.message("nothing disconnected")
             return 0
-        placed = disconnecting.disconnect(c, p)
+        try:
+            placed = disconnecting.disconnect(c, p)
+        except OutcomeUnknown as exc:
+            return order_view.unknown(c, exc, as_json)
     else:
         render.message(f"key {key!r} already placed {placed.ref}: nothing new sent")
     return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)

@@ -51,9 +51,25 @@ def remove(ctx: Context, section: str, name: str) -> None:
         child = "carrier accounts" if section == "carriers" else "inventory types"
         raise BadInput(f"{WHAT[section]} {name!r} is used by {child} {', '.join(users)}; remove those first")
     key = {"carriers": "carrier", "accounts": "account", "inventory_types": "inventory_type"}[section]
+    following = _pending_orders(ctx, key, name)
+    if following:
+        raise BadInput(f"{WHAT[section]} {name!r} is used by pending order(s) {', '.join(following[:5])}: "
+                       "`tnorder orders poll` must settle them first")
     held = holders(ctx, **{key: name})
     if held:
         raise BadInput(f"{WHAT[section]} {name!r} still holds {held} number(s) in {ctx.store.url.split('@')[-1]}; "
                        "disconnect them, or move them with `tnorder inventory move`, first")
     config.remove(section, name)
     config.save()
+
+
+def _pending_orders(ctx: Context, key: str, name: str) -> list[str]:
+    """Orders not final that name this carrier, account or inventory type: polling needs it."""
+    from sqlalchemy import column, select, table
+
+    from tnorder.statuses import PENDING_ORDER_STATUSES
+
+    orders = table("orders", column("ref"), column("status"), column(key))
+    query = select(orders.c.ref).where(orders.c[key] == name, orders.c.status.in_(PENDING_ORDER_STATUSES))
+    with ctx.store.engine.connect() as conn:
+        return list(conn.execute(query.order_by(orders.c.ref)).scalars())

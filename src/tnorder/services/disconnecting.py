@@ -73,11 +73,29 @@ def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: s
     return DisconnectPlan(itype.name, itype.account, carrier, numbers, check_key(key) or new_key())
 
 
+def _row(ctx: Context, p: DisconnectPlan) -> Order:
+    return Order(kind="disconnect", method="select-and-disconnect", carrier=p.carrier.name, account=p.account,
+                 inventory_type=p.inventory_type, key=p.key, criteria=json.dumps({}), quantity=len(p.numbers),
+                 status="submitting", actor=ctx.actor)
+
+
+def existing(ctx: Context, key: str, numbers: list[str]) -> Order | None:
+    """The disconnect its key already placed for these same numbers; another request is refused.
+
+    Checked before `plan`: the numbers of a disconnect already sent are no longer disconnectable.
+    """
+    with ctx.store.session() as s:
+        placed = s.execute(select(Order).where(Order.key == key)).scalars().first()
+    if placed is None:
+        return None
+    row = Order(kind="disconnect", method="select-and-disconnect", carrier=placed.carrier, account=placed.account,
+                inventory_type=placed.inventory_type, key=key, criteria=json.dumps({}), quantity=len(numbers))
+    return placing.placed_for(ctx, row, numbers)
+
+
 def disconnect(ctx: Context, p: DisconnectPlan) -> Order:
     """Through the shared write-ahead path: the numbers wait as `disconnecting`."""
-    row = Order(kind="disconnect", method="select-and-disconnect", carrier=p.carrier.name, account=p.account,
-                inventory_type=p.inventory_type, key=p.key, criteria=json.dumps({}), quantity=len(p.numbers),
-                status="submitting", actor=ctx.actor)
+    row = _row(ctx, p)
 
     def prepare(s: Session, order: Order) -> None:
         lifecycle.move(s, p.numbers, "disconnecting", ref=order.ref, actor=ctx.actor, event="disconnect-sent",

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from tnorder import interrupts
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
 from tnorder.criteria import Criteria, check_quantity
-from tnorder.errors import BadInput, CarrierError
+from tnorder.errors import BadInput, CarrierError, OutcomeUnknown, TnorderError
 from tnorder.models import Number, Order
-from tnorder.services import lifecycle, placing
+from tnorder.services import leases, lifecycle, placing, reservations
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,8 +32,15 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,39}")
 
 
 def check_key(key: str | None) -> str | None:
-    """Keys travel as the carrier's client reference (Bandwidth: CustomerOrderId, ≤40, [A-Za-z0-9 -])."""
-    if key is not None and not KEY_PATTERN.fullmatch(key):
+    """Keys travel as the carrier's client reference (Bandwidth: CustomerOrderId, ≤40, [A-Za-z0-9 -]).
+
+    Carriers strip the text of an XML element, so a key is stripped here too: the key tnorder
+    stores is the key the carrier finds.
+    """
+    if key is None:
+        return None
+    key = key.strip()
+    if not KEY_PATTERN.fullmatch(key):
         raise BadInput("--key must be 1-40 letters, digits, dashes or spaces")
     return key
 
@@ -72,38 +80,43 @@ def plan(ctx: Context, *, inventory_type: str | None, criteria: Criteria | None 
                 check_key(key) or new_key(), customer, line, list(numbers or []))
 
 
-def existing(ctx: Context, key: str | None) -> Order | None:
-    """The order already placed under this key, if any: the same key never orders twice."""
-    if key is None:
-        return None
-    with ctx.store.session() as s:
-        return s.execute(select(Order).where(Order.key == key)).scalars().first()
-
-
 def check_not_held(ctx: Context, numbers: list[str]) -> None:
-    """Numbers already in inventory (not disconnected) cannot be ordered again."""
+    """Numbers already in inventory (not disconnected) cannot be ordered again: checked up front for
+    a clear early answer, and again under the write lock by `_not_held` (two processes may race)."""
     if not numbers:
         return
     with ctx.store.session() as s:
-        row = s.execute(select(Number.number, Number.inventory_type, Number.status).where(
-            Number.number.in_(numbers), Number.status != "disconnected")).first()
-    if row:
-        raise BadInput(f"{row[0]} is already in inventory type {row[1]!r} ({row[2]})")
+        _not_held(numbers)(s, None)
+
+
+def _not_held(numbers: list[str]) -> placing.Step:
+    def guard(s: Session, _order: Order | None) -> None:
+        row = s.execute(select(Number.number, Number.inventory_type, Number.status, Number.order_ref).where(
+            Number.number.in_(numbers), Number.status != "disconnected")).first() if numbers else None
+        if row:
+            being = f", ordered by {row[3]}" if row[2] == "pending" and row[3] else ""
+            raise BadInput(f"{row[0]} is already in inventory type {row[1]!r} ({row[2]}{being})")
+
+    return guard
+
+
+def existing(ctx: Context, p: Plan, method: str, numbers: list[str] | None = None) -> Order | None:
+    """The order already placed under this key for this same request; another request is refused."""
+    return placing.placed_for(ctx, _row(ctx, p, method), numbers or [])
 
 
 def order_numbers(ctx: Context, p: Plan) -> Order:
     """Order numbers already known (`--numbers`), e.g. from an earlier lookup."""
-    found = existing(ctx, p.key)
+    found = existing(ctx, p, "numbers", p.numbers)
     if found:
         return found
-    check_not_held(ctx, p.numbers)
     chosen = [AvailableNumber(n) for n in p.numbers]
     return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key))
 
 
 def lookup_and_order(ctx: Context, p: Plan) -> Order:
     """Search and order whatever comes back; one request where the carrier can do both."""
-    found = existing(ctx, p.key)
+    found = existing(ctx, p, "lookup-and-order")
     if found:
         return found
     assert p.criteria is not None and p.quantity is not None
@@ -120,8 +133,10 @@ def lookup_and_order(ctx: Context, p: Plan) -> Order:
 class Selection:
     """Lookup-and-select: results are held at the carrier while the operator chooses.
 
-    Used as a context manager; on exit every reservation not ordered is released, also when the
-    operator aborts (Ctrl-C) or the order fails.
+    Used as a context manager. Each reservation is recorded in the store as soon as the carrier
+    grants it, under this process's lease (renewed while the operator chooses). On exit every
+    reservation not ordered is released, also when the operator aborts (a signal) or the order is
+    refused; one the carrier will not release stays recorded, and `orders poll` retries it.
     """
 
     def __init__(self, ctx: Context, p: Plan) -> None:
@@ -129,44 +144,85 @@ class Selection:
         self.results: list[AvailableNumber] = []
         self.reservations: dict[str, Reservation] = {}
         self.ordered: set[str] = set()
+        self.not_released: list[tuple[str, str]] = []  # number, why
+        self._lease = leases.Renewer(self._renew)
 
     def __enter__(self) -> Selection:
         p = self.plan
         assert p.criteria is not None and p.quantity is not None
         found = p.carrier.search(p.criteria, p.quantity)
-        if p.carrier.capabilities.reserve and found:
-            held = p.carrier.reserve([n.number for n in found])
-            self.reservations = {r.number: r for r in held}
-            found = [n for n in found if n.number in self.reservations]
+        self._lease.__enter__()
+        try:
+            if p.carrier.capabilities.reserve and found:
+                self._reserve(found)
+                found = [n for n in found if n.number in self.reservations]
+        except BaseException:
+            self.__exit__()
+            raise
         self.results = found
         return self
+
+    def _reserve(self, found: list[AvailableNumber]) -> None:
+        """One number at a time, each recorded before the next request: an interrupt or a failure
+        part way leaves every reservation granted so far known, so it is released."""
+        p = self.plan
+        for n in found:
+            with interrupts.shield():
+                held = p.carrier.reserve([n.number])
+                reservations.record(self.ctx, p.carrier.name, p.account, held)
+                self.reservations.update({r.number: r for r in held})
+
+    def _renew(self) -> None:
+        reservations.renew(self.ctx, self.plan.account, list(self.reservations.values()))
 
     def order(self, chosen: list[AvailableNumber]) -> Order:
         p = self.plan
         numbers = [n.number for n in chosen]
         check_not_held(self.ctx, numbers)
         held = [self.reservations[n] for n in numbers if n in self.reservations]
-        self.ordered.update(numbers)
-        return submit(self.ctx, p, "lookup-and-select", chosen,
-                      lambda c: c.order(numbers, p.key, held or None))
+        try:
+            order = submit(self.ctx, p, "lookup-and-select", chosen, lambda c: c.order(numbers, p.key, held or None))
+        except OutcomeUnknown:
+            self.ordered.update(numbers)  # the order may be using them: `orders poll` releases them later
+            reservations.expire(self.ctx, p.account, held, "its order's outcome is not known yet")
+            raise
+        self.ordered.update(numbers)  # refused orders raise above: their reservations are released below
+        reservations.drop(self.ctx, p.account, held)
+        return order
 
     def release_rest(self) -> list[str]:
-        rest = [r for n, r in self.reservations.items() if n not in self.ordered]
-        if rest:
-            self.plan.carrier.release(rest)
-        self.reservations = {n: r for n, r in self.reservations.items() if n in self.ordered}
-        return [r.number for r in rest]
+        """Release every reservation not ordered, each tried even when another fails."""
+        p = self.plan
+        released = []
+        for number, reservation in list(self.reservations.items()):
+            if number in self.ordered:
+                continue
+            with interrupts.shield():
+                try:
+                    p.carrier.release([reservation])
+                except TnorderError as exc:
+                    self.not_released.append((number, str(exc)))
+                    reservations.expire(self.ctx, p.account, [reservation], str(exc))
+                else:
+                    reservations.drop(self.ctx, p.account, [reservation])
+                    released.append(number)
+                del self.reservations[number]
+        return released
 
     def __exit__(self, *exc: object) -> None:
-        self.release_rest()
+        try:
+            self.release_rest()
+        finally:
+            self._lease.__exit__()
 
 
 def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None,
            send: Callable[[Carrier], CarrierOrder]) -> Order:
     """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
-    return placing.submit(ctx, _row(ctx, p, method), [n.number for n in chosen or []],
+    numbers = [n.number for n in chosen or []]
+    return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
-                          undo=lambda s, order: _forget(ctx, s, order, chosen))
+                          undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_not_held(numbers))
 
 
 def _row(ctx: Context, p: Plan, method: str) -> Order:

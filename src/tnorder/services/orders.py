@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,33 +25,47 @@ from tnorder.services import lifecycle
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
+    from tnorder.services.reservations import Released
 
 # a write-ahead row younger than this may belong to an order still being sent by another process
 SUBMIT_GRACE = timedelta(minutes=2)
+RECHECK = timedelta(days=1)  # how long an order concluded "never reached" is still asked about by key
+POLL_LEASE = timedelta(minutes=2)  # a poller's claim on the orders it is asking about
 POLL_WORKERS = 32  # concurrent status reads at most: bounded, and kind to the carrier's rate limits
 APPLY_BATCH = 50
 
 
 def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
-    """Record what the carrier said about `order`; returns whether its status changed."""
+    """Record what the carrier said about `order`; returns whether its status changed.
+
+    An order concluded locally ("never reached the carrier") that the carrier turns out to hold is
+    reopened and the answer applied: numbers paid for are never dropped.
+    """
     before = order.status
     if order.status not in PENDING_ORDER_STATUSES:
-        return False  # another poll applied it first
+        if not (answer.id and order.recheck_until is not None):
+            return False  # another poll applied it first
+        order.error = f"reopened: the carrier holds it after all (it had been concluded: {order.error})"
+        order.recheck_until = None
     order.carrier_order_id = answer.id or order.carrier_order_id
     order.raw = answer.raw
     order.updated_at = utcnow()
+    if answer is NEVER_REACHED or answer.note == NEVER_REACHED.note:
+        order.recheck_until = utcnow() + RECHECK  # asked by key again for a while: a stalled sender may yet send
     if not answer.final:
         order.status = "pending"
-        order.error = answer.note  # e.g. a carrier status tnorder does not know: shown, never taken for done
+        order.error = answer.note or order.error  # e.g. a carrier status tnorder does not know: shown, never done
     elif order.kind == "disconnect":
         _finish_disconnect(s, order, answer, actor)
     else:
         _finish_purchase(s, order, answer, actor)
+    order.poll_lease_until = None
     s.add(order)
     return order.status != before
 
 
 ITEMS = OrderItem.__table__
+ORDERS = Order.__table__
 
 
 def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
@@ -160,6 +174,7 @@ class PollResult:
     changed: list[tuple[Order, str]] = field(default_factory=list)  # order, previous status
     errors: list[tuple[Order, TnorderError]] = field(default_factory=list)
     pending: int = 0
+    released: Released | None = None  # reservations left behind by earlier runs, released now
 
 
 def pending_orders(ctx: Context, refs: list[str] | None = None) -> list[Order]:
@@ -178,24 +193,41 @@ def _count_pending(ctx: Context, refs: list[str] | None) -> int:
         return s.execute(query).scalar_one()
 
 
+NEVER_REACHED = CarrierOrder(id="", status="failed", errors=[(None, "the order never reached the carrier")],
+                             note="the order never reached the carrier")
+
+
 def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
     """The carrier's current answer for one order (recovering lost ids by key)."""
     carrier = ctx.carrier(order.account)
     disconnect = order.kind == "disconnect"
-    if order.carrier_order_id:
+    if order.carrier_order_id and order.status in PENDING_ORDER_STATUSES:
         status = carrier.disconnect_status if disconnect else carrier.order_status
         return status(order.carrier_order_id)
-    young = utcnow() - order.created_at <= SUBMIT_GRACE
     if disconnect:
         found = carrier.recover_disconnect(order.key, _numbers(ctx, order))
-        if found is not None and not found.id and not found.completed and young:
+        if found is not None and not found.id and ((not found.completed and _sender_alive(order))
+                                                   or order.status not in PENDING_ORDER_STATUSES):
             return None  # "still in service" may only mean the disconnect is still on its way
     else:
         found = carrier.find_order(order.key)
-    if found is None and not young:
-        return CarrierOrder(id="", status="failed",
-                            errors=[(None, "the order never reached the carrier")])
+    if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only a carrier order reopens it
+        return found if found is not None and found.id else None
+    if found is None and not _sender_alive(order):
+        return NEVER_REACHED
     return found
+
+
+def _sender_alive(order: Order) -> bool:
+    """While its sender's lease lives, an order without a carrier id may still be on its way."""
+    now = utcnow().replace(tzinfo=None)
+    if order.lease_until is not None:
+        return _naive(order.lease_until) > now
+    return now - _naive(order.created_at) <= SUBMIT_GRACE  # rows written before leases existed
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _numbers(ctx: Context, order: Order) -> list[str]:
@@ -204,15 +236,56 @@ def _numbers(ctx: Context, order: Order) -> list[str]:
                               .order_by(ITEMS.c.id)).scalars())
 
 
+def claim(ctx: Context, refs: list[str] | None = None) -> list[Order]:
+    """The orders this poller asks about: pending ones, and locally concluded ones still rechecked,
+    that no other poller has claimed (on PostgreSQL, rows another poller holds are skipped)."""
+    now = utcnow()
+    with ctx.store.write() as s:
+        query = select(Order).where(
+            Order.status.in_(PENDING_ORDER_STATUSES) | ((Order.status == "failed") & (Order.recheck_until > now)),
+            Order.poll_lease_until.is_(None) | (Order.poll_lease_until < now),
+        ).order_by(Order.id).with_for_update(skip_locked=True)
+        if refs:
+            query = query.where(Order.ref.in_(refs))
+        claimed = list(s.execute(query).scalars())
+        for order in claimed:
+            order.poll_lease_until = now + POLL_LEASE
+        return claimed
+
+
 def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
     """Ask the carriers about pending orders (concurrently, bounded) and apply what finished,
-    a batch of orders per write transaction, as the answers arrive."""
+    a batch of orders per write transaction, as the answers arrive. An order whose account cannot
+    be opened (removed, credentials missing) is reported; every other order is still applied."""
+    from tnorder.services import reservations
+
     result = PollResult()
-    orders = pending_orders(ctx, refs)
+    result.released = reservations.release_stale(ctx)
+    orders = claim(ctx, refs)
     if not orders:
+        result.pending = _count_pending(ctx, refs)
         return result
+    askable = []
     for order in orders:  # build carriers up front: plugin construction need not be thread-safe
-        ctx.carrier(order.account)
+        try:
+            ctx.carrier(order.account)
+        except TnorderError as exc:
+            result.errors.append((order, exc))
+            continue
+        askable.append(order)
+    try:
+        _ask_all(ctx, askable, result)
+    finally:
+        _unclaim(ctx, orders)
+    result.changed.sort(key=lambda change: change[0].id or 0)
+    result.errors.sort(key=lambda failure: failure[0].id or 0)
+    result.pending = _count_pending(ctx, refs)
+    return result
+
+
+def _ask_all(ctx: Context, orders: list[Order], result: PollResult) -> None:
+    if not orders:
+        return
     with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(orders))) as pool:
         asked = {pool.submit(_safe, partial(_ask, ctx, order)): order for order in orders}
         batch: list[tuple[Order, CarrierOrder | TnorderError | None]] = []
@@ -222,10 +295,11 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
                 _apply(ctx, batch, result)
                 batch = []
         _apply(ctx, batch, result)
-    result.changed.sort(key=lambda change: change[0].id or 0)
-    result.errors.sort(key=lambda failure: failure[0].id or 0)
-    result.pending = _count_pending(ctx, refs)
-    return result
+
+
+def _unclaim(ctx: Context, orders: list[Order]) -> None:
+    with ctx.store.write() as s:
+        s.execute(ORDERS.update().where(ORDERS.c.id.in_([o.id for o in orders])).values(poll_lease_until=None))
 
 
 def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError | None:

@@ -1,0 +1,94 @@
+"""SIGINT, SIGTERM and SIGHUP: stop at a safe point, release what is held, name what was sent.
+
+A signal becomes `Interrupted` (a BaseException, so no `except Exception` swallows it, and not
+KeyboardInterrupt, which Typer turns into a silent exit 130). Inside `shield()` a signal is held
+back until the block ends: a request to the carrier and the store write recording its answer are
+never split by an interrupt. Once one signal is acting, later ones are ignored, so the cleanup
+that releases reservations runs to its end.
+
+Orders that were sent, or may have been, are noted here as they go out; whatever interrupts the
+command, `cli.main` names them on stderr with the next step (`tnorder orders poll`).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+
+
+class Interrupted(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(SIGNALS.get(signum, str(signum)))
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # 130 SIGINT, 143 SIGTERM, 129 SIGHUP
+
+
+_held_back: list[int] = []
+_shield_depth = 0
+_acting = False
+_sent: dict[str, str] = {}  # order reference -> what is known of it ("sent", "may have been sent")
+
+
+def _handler(signum: int, _frame: object) -> None:
+    global _acting
+    if _acting:
+        return  # cleanup of the first signal is under way: let it finish
+    if _shield_depth:
+        _held_back.append(signum)
+        return
+    _acting = True
+    raise Interrupted(signum)
+
+
+def install() -> None:
+    """Route the three signals to `Interrupted` (main thread only, as Python requires)."""
+    global _acting
+    _acting = False
+    _held_back.clear()
+    _sent.clear()
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in SIGNALS:
+        signal.signal(signum, _handler)
+
+
+def restore() -> None:
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT else signal.default_int_handler)
+
+
+@contextmanager
+def shield() -> Iterator[None]:
+    """Hold signals back while the block runs; act on the first one when it ends."""
+    global _shield_depth, _acting
+    _shield_depth += 1
+    try:
+        yield
+    finally:
+        _shield_depth -= 1
+    if not _shield_depth and _held_back and not _acting:
+        signum = _held_back[0]
+        _held_back.clear()
+        _acting = True
+        raise Interrupted(signum)
+
+
+def note_sent(ref: str, how: str = "sent") -> None:
+    _sent[ref] = how
+
+
+def forget_sent(ref: str) -> None:
+    """The carrier refused it: nothing to follow."""
+    _sent.pop(ref, None)
+
+
+def sent() -> dict[str, str]:
+    return dict(_sent)
