@@ -14,6 +14,7 @@ READY = re.compile(r"Bandwidth API emulator on (http://\S+/api)")
 
 class Emulator:
     def __init__(self, home: Path, *flags: str) -> None:
+        self.home = home
         env = dict(os.environ, TNORDER_HOME=str(home))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tnorder", "sim", "serve", "--port", "0", *flags],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import sys
 
@@ -98,3 +99,18 @@ def test_add_from_carrier_select_assigns_the_chosen_to_the_line(run, lookup_args
     lines = run("customer", "show", "ACME", "--json").json()["lines"]
     assert {(n["number"], n["status"]) for n in lines[0]["numbers"]} == {
         (shown[0]["number"], "assigned"), (shown[4]["number"], "assigned")}
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_dropped_session_at_the_prompt_releases_everything(run, lookup_args, home, signum, code):
+    """A closed terminal (SIGHUP) or `timeout`/systemd (SIGTERM) while the operator chooses."""
+    child = spawn("inventory", "order", *lookup_args, "--select")
+    child.expect(r"Order which numbers\?")
+    assert reserved(home) == 5
+    child.kill(signum)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == code
+    assert reserved(home) == 0
+    assert run("orders", "list", "--json").json() == []
+    assert run("inventory", "reservations", "--json").json() == []

@@ -46,15 +46,15 @@ def remove(ctx: Context, section: str, name: str) -> None:
     config = ctx.config
     if name not in config.names(section):
         raise BadInput(f"no {WHAT[section]} named {name!r}")
-    users = config.users_of(section, name)
-    if users:
-        child = "carrier accounts" if section == "carriers" else "inventory types"
-        raise BadInput(f"{WHAT[section]} {name!r} is used by {child} {', '.join(users)}; remove those first")
     key = {"carriers": "carrier", "accounts": "account", "inventory_types": "inventory_type"}[section]
     following = _pending_orders(ctx, key, name)
     if following:
         raise BadInput(f"{WHAT[section]} {name!r} is used by pending order(s) {', '.join(following[:5])}: "
                        "`tnorder orders poll` must settle them first")
+    users = config.users_of(section, name)
+    if users:
+        child = "carrier accounts" if section == "carriers" else "inventory types"
+        raise BadInput(f"{WHAT[section]} {name!r} is used by {child} {', '.join(users)}; remove those first")
     held = holders(ctx, **{key: name})
     if held:
         raise BadInput(f"{WHAT[section]} {name!r} still holds {held} number(s) in {ctx.store.url.split('@')[-1]}; "
