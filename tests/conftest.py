@@ -72,3 +72,34 @@ def fast_sandbox(run):
     assert run("config", "account", "add", "fast", "--carrier", "fast").code == 0
     assert run("config", "inventory-type", "add", "Fast DIDs", "--account", "fast").code == 0
     return "Fast DIDs"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the session: `TNORDER_TEST_PG_URL`, else one started here."""
+    import pgserver
+
+    url = os.environ.get("TNORDER_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = pgserver.Server()
+    except FileNotFoundError as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The same test on a SQLite file and on a real PostgreSQL database (TNORDER_DB for every process)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{home / 'tnorder.db'}"
+    import pgserver
+
+    url = pgserver.new_database(request.getfixturevalue("pg_server"))
+    monkeypatch.setenv("TNORDER_DB", url)
+    return url

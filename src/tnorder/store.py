@@ -43,7 +43,7 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                self._lock(conn)
+                self._lock(session)  # through the session: its transaction is the one that commits
                 yield session
 
     @contextmanager
@@ -55,7 +55,7 @@ class Store:
                 self._lock(conn)
                 yield conn
 
-    def _lock(self, conn: Connection) -> None:
+    def _lock(self, conn: Connection | Session) -> None:
         """PostgreSQL: one writer at a time, as SQLite's BEGIN IMMEDIATE gives (held to commit).
 
         The checks made before a write (this key placed already? this number held?) then stay
