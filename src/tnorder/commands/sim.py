@@ -48,6 +48,13 @@ def serve(
     weird_status: Annotated[
         str | None, typer.Option("--weird-status", help="Unsettled orders read as this OrderStatus.")
     ] = None,
+    drop_rate: Annotated[float, typer.Option(
+        "--drop-rate", min=0, max=1, help="Share of API calls whose connection drops unanswered, before or "
+        "after the world acts (a create that happened, its answer lost).")] = 0.0,
+    pause_at: Annotated[str | None, typer.Option(
+        "--pause-at", help="Crash-safety rehearsals: creates stop at 'received' or 'answered' while "
+        "--pause-file's marker (PATH.<step>) exists.")] = None,
+    pause_file: Annotated[str | None, typer.Option("--pause-file", help="Marker path for --pause-at.")] = None,
 ) -> None:
     """Serve Bandwidth's Dashboard API (v1 under /api, v2 under /api/v2) and the modeled Broadvox SOAP
     interface at /broadvox over the sandbox's simulated world, until Ctrl-C. --username/--password also
@@ -64,8 +71,15 @@ def serve(
     if (client_id is None) != (client_secret is None):
         raise BadInput("--client-id and --client-secret go together")
     credentials = Credentials(username, password, client_id, client_secret)
-    api = make_api(complete_after=complete_after, seed=seed, credentials=credentials, latency_ms=latency_ms,
-                   fail_rate=fail_rate, default_peer=not no_default_peer, rate_limit=rate_limit,
+    from pathlib import Path
+
+    from tnorder.sim.chaos import STEPS, Chaos
+
+    if pause_at is not None and (pause_at not in STEPS or pause_file is None):
+        raise BadInput(f"--pause-at takes {' or '.join(STEPS)}, with --pause-file")
+    chaos = Chaos(drop_rate, pause_at, Path(pause_file) if pause_file else None, seed)
+    api = make_api(chaos=chaos, complete_after=complete_after, seed=seed, credentials=credentials,
+                   latency_ms=latency_ms, fail_rate=fail_rate, default_peer=not no_default_peer, rate_limit=rate_limit,
                    short_fill=short_fill, weird_status=weird_status)
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write(f"warning: {host} is not loopback; the emulator has no TLS and is for rehearsal only\n")

@@ -27,6 +27,23 @@ def until() -> datetime:
     return utcnow() + LEASE
 
 
+def alive(holder: str | None, lease_until: datetime | None, now: datetime) -> bool:
+    """Is the lease still held? Expired: no. Held by a process of this host that is gone: no (a crash
+    recovered by the next cron run, not 90 s later). Held elsewhere and not expired: yes."""
+    if lease_until is None or lease_until <= now:
+        return False
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by another user
+        return True
+    return True
+
+
 class Renewer:
     """Calls `renew` every RENEW_EVERY seconds in a daemon thread while the `with` block runs."""
 

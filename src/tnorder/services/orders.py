@@ -220,9 +220,11 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
 
 def _sender_alive(order: Order) -> bool:
     """While its sender's lease lives, an order without a carrier id may still be on its way."""
+    from tnorder.services import leases
+
     now = utcnow().replace(tzinfo=None)
     if order.lease_until is not None:
-        return _naive(order.lease_until) > now
+        return leases.alive(order.sender, _naive(order.lease_until), now)
     return now - _naive(order.created_at) <= SUBMIT_GRACE  # rows written before leases existed
 
 

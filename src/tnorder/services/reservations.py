@@ -76,7 +76,7 @@ def held(ctx: Context) -> list[dict]:
         rows = conn.execute(query).mappings().all()
     return [{"number": row["number"], "carrier": row["carrier"], "account": row["account"],
              "reservation_id": row["reservation_id"], "owner": row["owner"],
-             "in_use": row["lease_until"] is not None and row["lease_until"] > now,
+             "in_use": leases.alive(row["owner"], row["lease_until"], now),
              "error": row["error"], "created_at": iso(row["created_at"])} for row in rows]
 
 
@@ -93,8 +93,9 @@ def release_stale(ctx: Context) -> Released:
     r = RESERVATIONS.c
     now = utcnow().replace(tzinfo=None)
     with ctx.store.engine.connect() as conn:
-        rows = conn.execute(select(r.account, r.reservation_id, r.number).where(
-            (r.lease_until.is_(None)) | (r.lease_until < now)).order_by(r.id)).all()
+        rows = [row[:3] for row in conn.execute(select(r.account, r.reservation_id, r.number, r.owner, r.lease_until)
+                                                .order_by(r.id)).all()
+                if not leases.alive(row[3], row[4], now)]
         numbers = [row[2] for row in rows]
         in_flight = set(conn.execute(select(NUMBERS.c.number).where(
             NUMBERS.c.number.in_(numbers), NUMBERS.c.status == "pending")).scalars()) if rows else set()

@@ -50,9 +50,11 @@ from tnorder.sim.bandwidth_xml import (
     text,
     xml_reply,
 )
+from tnorder.sim.chaos import DROP, Chaos
 from tnorder.sim.world import World, WorldError
 
 TOKEN_PATH = "/api/v1/oauth2/token"
+CREATES = re.compile(r"/accounts/[^/]+/(orders|disconnects)$")
 ACCOUNT = r"/accounts/(?P<account>[^/]+)"
 Handler = Callable[[Call], Reply]
 
@@ -60,8 +62,9 @@ Handler = Callable[[Call], Reply]
 class BandwidthApi:
     def __init__(self, world: World, *, credentials: Credentials | None = None, latency_ms: int = 0,
                  fail_rate: float = 0.0, seed: int = 0, default_peer: bool = True, rate_limit: int = 0,
-                 short_fill: bool = False, weird_status: str | None = None) -> None:
+                 short_fill: bool = False, weird_status: str | None = None, chaos: Chaos | None = None) -> None:
         self.world = world
+        self.chaos = chaos or Chaos()
         self.short_fill = short_fill
         self.weird_status = weird_status
         self.limits = RateLimits(rate_limit)
@@ -128,10 +131,19 @@ class BandwidthApi:
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         call = Call(method, url.path[len(prefix):].rstrip("/"), query, body,
                     f"http://{host}{face.link_prefix or prefix}", user, face=face)
+        drop = self.chaos.drop()
+        if drop == "before":
+            return DROP
+        creates = method == "POST" and CREATES.search(call.path) is not None
+        if creates:
+            self.chaos.pause("received")
         try:
-            return self._route(call)
+            reply = self._route(call)
         except Refused as refused:
-            return refused.reply
+            reply = refused.reply
+        if creates:
+            self.chaos.pause("answered")
+        return DROP if drop == "after" else reply
 
     def _route(self, call: Call) -> Reply:
         for pattern, methods, settles in self.routes:

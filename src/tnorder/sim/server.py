@@ -27,6 +27,7 @@ from tnorder.sim.bandwidth_api import BandwidthApi
 from tnorder.sim.bandwidth_auth import Credentials
 from tnorder.sim.bandwidth_xml import internal_error
 from tnorder.sim.broadvox_api import BroadvoxApi, fault_reply
+from tnorder.sim.chaos import DROP, Chaos
 
 DEFAULT_PORT = 8735
 NO_BODY = (204, 304)
@@ -36,7 +37,7 @@ MAX_BODY = 16 * 1024 * 1024
 def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, seed: int = 0,
              credentials: Credentials | None = None, latency_ms: int = 0, fail_rate: float = 0.0,
              default_peer: bool = True, rate_limit: int = 0, short_fill: bool = False,
-             weird_status: str | None = None) -> BandwidthApi:
+             weird_status: str | None = None, chaos: Chaos | None = None) -> BandwidthApi:
     """The Bandwidth face over a world file (default: the sandbox's, shared with the sandbox carrier)."""
     from tnorder.sim.world import World
 
@@ -47,7 +48,7 @@ def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, see
     world = World(world_path, seed, complete_after)
     return BandwidthApi(world, credentials=credentials, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
                         default_peer=default_peer, rate_limit=rate_limit, short_fill=short_fill,
-                        weird_status=weird_status)
+                        weird_status=weird_status, chaos=chaos)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -119,6 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             self.server.note(f"{self.command} {self.path} failed:\n{traceback.format_exc().rstrip()}")
             reply = fault_reply("soap:Server", "Internal server error") if broadvox else internal_error()
+        if reply is DROP:  # injected: the connection goes without an answer
+            self.server.note(f"{self.command} {self.path} dropped")
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
