@@ -91,6 +91,9 @@ def serve(
         sys.stderr.write(f"Broadvox SOAP emulator on {url.removesuffix('/api')}/broadvox ({checked})\n")
         sys.stderr.flush()
 
+    from tnorder import interrupts
+
+    interrupts.restore()  # a server stops on Ctrl-C at once: it has no order of its own to finish
     previous = signal.signal(signal.SIGTERM, _stop)  # `kill` from a script stops it as cleanly as Ctrl-C
     try:
         run(api, host, port, ready=ready)
