@@ -1,6 +1,7 @@
 """The root command: global options, the sub-apps, and the one place errors become exit codes."""
 
 
+import contextlib
 import os
 import sys
 from typing import Annotated
@@ -86,14 +87,16 @@ def _interrupted(exc: BaseException) -> None:
     """Name every order this run sent (or may have sent): a rerun without --key would buy again."""
     from tnorder import interrupts
 
-    for ref, how in interrupts.sent().items():
-        sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
-                         "`tnorder orders poll` will follow it (do not order it again)\n")
+    with contextlib.suppress(OSError):  # a closed terminal (SIGHUP) must not stop the exit code
+        for ref, how in interrupts.sent().items():
+            sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
+                             "`tnorder orders poll` will follow it (do not order it again)\n")
     _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130))
 
 
 def _fail(message: str, code: int) -> None:
     first = " ".join(str(message).split())
     if first:  # empty when the parser already showed help (a group called with no command)
-        sys.stderr.write(f"tnorder: error: {first}\n")
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"tnorder: error: {first}\n")
     sys.exit(code)

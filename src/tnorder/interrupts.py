@@ -12,7 +12,9 @@ command, `cli.main` names them on stderr with the next step (`tnorder orders pol
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ def _handler(signum: int, _frame: object) -> None:
         return  # cleanup of the first signal is under way: let it finish
     if _shield_depth:
         _held_back.append(signum)
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            sys.stderr.write("tnorder: finishing the request in flight, then stopping\n")
         return
     _acting = True
     raise Interrupted(signum)
@@ -67,8 +71,15 @@ def restore() -> None:
 
 @contextmanager
 def shield() -> Iterator[None]:
-    """Hold signals back while the block runs; act on the first one when it ends."""
+    """Hold signals back while the block runs; act on the first one when it ends.
+
+    Signals interrupt only the main thread; a worker thread's block runs to its end anyway, and the
+    main thread waits for its workers before it exits, so off the main thread this does nothing.
+    """
     global _shield_depth, _acting
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _shield_depth += 1
     try:
         yield
