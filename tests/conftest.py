@@ -103,3 +103,20 @@ def store_url(request, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = pgserver.new_database(request.getfixturevalue("pg_server"))
     monkeypatch.setenv("TNORDER_DB", url)
     return url
+
+
+@pytest.fixture
+def emulator(tmp_path: Path):
+    """`emulator(*flags)` starts `tnorder sim serve` on a free port (each in its own home); all stop after."""
+    from emulator import Emulator
+
+    started = []
+
+    def launch(*flags: str):
+        emu = Emulator(tmp_path / f"emulator-{len(started)}", *flags)
+        started.append(emu)
+        return emu
+
+    yield launch
+    for emu in started:
+        emu.stop()

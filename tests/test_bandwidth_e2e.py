@@ -8,23 +8,7 @@ import time
 import httpx
 import pytest
 
-from emulator import Emulator
-
 TYPE = "BW DIDs"
-
-
-@pytest.fixture
-def emulator(tmp_path):
-    started = []
-
-    def launch(*flags: str) -> Emulator:
-        emu = Emulator(tmp_path / f"emulator-{len(started)}", *flags)
-        started.append(emu)
-        return emu
-
-    yield launch
-    for emu in started:
-        emu.stop()
 
 
 @pytest.fixture

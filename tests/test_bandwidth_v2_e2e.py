@@ -21,20 +21,6 @@ TYPE = "BW2 DIDs"
 
 
 @pytest.fixture
-def emulator(tmp_path):
-    started = []
-
-    def launch(*flags: str) -> Emulator:
-        emu = Emulator(tmp_path / f"emulator-{len(started)}", *flags)
-        started.append(emu)
-        return emu
-
-    yield launch
-    for emu in started:
-        emu.stop()
-
-
-@pytest.fixture
 def v2(run, monkeypatch):
     """A `bandwidth` carrier in v2 mode (OAuth2, as v2 requires) on an emulator's `/api/v2`."""
 

@@ -19,20 +19,6 @@ TYPE = "BVX DIDs"
 SOAP_POST = "POST /broadvox "
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    started = []
-
-    def launch(*flags: str) -> Emulator:
-        emu = Emulator(tmp_path / f"emulator-{len(started)}", *flags)
-        started.append(emu)
-        return emu
-
-    yield launch
-    for emu in started:
-        emu.stop()
-
-
 def endpoint(emu: Emulator) -> str:
     return emu.url.removesuffix("/api") + "/broadvox"
 

@@ -1,11 +1,11 @@
 """Add from Carrier and reconcile through the Bandwidth plugin and `tnorder sim serve` over a real socket."""
-# ruff: noqa: F811 - the fixtures imported from test_bandwidth_e2e are named as test arguments
+# ruff: noqa: F811 - the fixture imported from test_bandwidth_e2e is named as a test argument
 
 from __future__ import annotations
 
 import httpx
 
-from test_bandwidth_e2e import TYPE, bandwidth, emulator, lookup  # noqa: F401 - fixtures
+from test_bandwidth_e2e import TYPE, bandwidth, lookup  # noqa: F401 - a fixture
 
 CUSTOMER, LINE = "C-1001", "trunk-a"
 
