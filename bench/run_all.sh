@@ -18,5 +18,5 @@ fi
 echo
 "$PY" bench/poll.py || status=1
 echo
-echo "pending: CSV import of 100,000 numbers (no import command yet)"
+"$PY" bench/import_csv.py --reps 3 || status=1
 exit $status
