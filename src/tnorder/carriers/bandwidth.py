@@ -139,17 +139,18 @@ class BandwidthCarrier(Carrier):
 
     def _xml(self, response: httpx.Response):
         try:
-            return bx.parse(response.content)
-        except bx.BadXml:
-            raise CarrierError(self.name, f"unreadable answer to {response.request.method} "
-                               f"{response.request.url.path}", "bad-xml") from None
+            return bx.parse(response.content, response.headers.get("Content-Type"))
+        except bx.BadXml as exc:
+            raise CarrierError(self.name, f"carrier answered something unexpected to {response.request.method} "
+                               f"{response.request.url.path}: {exc}", "bad-xml") from None
 
     def _read(self, path: str, params: dict | None = None):
         """A GET whose body must be XML; a malformed body is retried like any transient failure."""
         for attempt in range(1, RETRIES + 1):
             response = self._call("GET", path, params=params)
             try:
-                return bx.parse(response.content) if response.content.strip() else None
+                return bx.parse(response.content, response.headers.get("Content-Type")) \
+                    if response.content.strip() else None
             except bx.BadXml:
                 if attempt == RETRIES:
                     return self._xml(response)

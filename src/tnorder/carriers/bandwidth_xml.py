@@ -36,11 +36,17 @@ class BadXml(ValueError):
     """The carrier's answer could not be read as XML."""
 
 
-def parse(body: bytes | str) -> Element:
+def parse(body: bytes | str, content_type: str | None = None) -> Element:
+    """The answer's root; a web page (HTML, even well-formed) is never a Dashboard API answer."""
+    if content_type and "html" in content_type.lower():
+        raise BadXml(f"a web page ({content_type.split(';')[0]}), not the API's XML")
     try:
-        return fromstring(body)
+        root = fromstring(body)
     except (ParseError, ValueError) as exc:
         raise BadXml(str(exc)) from None
+    if root.tag.rpartition("}")[2].lower() == "html":
+        raise BadXml("a web page (<html>), not the API's XML")
+    return root
 
 
 def text(node: Element | None, path: str) -> str | None:
