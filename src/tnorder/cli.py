@@ -56,10 +56,13 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
+    from tnorder import arguments, deadline
     from tnorder.errors import TnorderError
 
     command = typer.main.get_command(app)
+    deadline.start()
     try:
+        arguments.check(sys.argv[1:] if argv is None else argv)
         code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
     except TnorderError as exc:
         _fail(str(exc), exc.exit_code)

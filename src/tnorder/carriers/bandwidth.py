@@ -9,6 +9,7 @@ and either client id/secret (OAuth2) or username/password (legacy API user) envi
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Iterator
 
@@ -110,6 +111,8 @@ class BandwidthCarrier(Carrier):
         try:
             wait = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
         except ValueError:
+            wait = 1.0
+        if not math.isfinite(wait):  # `nan` or `inf` from a server: not a time to sleep until
             wait = 1.0
         if wait > limit:
             raise CarrierRateLimited(self.name, f"rate limited for {wait:.0f} s more", "429")
