@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("TNORDER_DEBUG"):
             raise
+        from tnorder import storecheck
+
+        if storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
+            _fail(str(storecheck.unusable(storecheck.opened or "", exc)), 2)
         _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 
 from tnorder.carriers import bandwidth_xml as bx
+from tnorder.carriers import options
 from tnorder.carriers.bandwidth_auth import ClientCredentials, token_url_for
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, Reservation
 from tnorder.carriers.http import client
@@ -38,6 +39,7 @@ class BandwidthCarrier(Carrier):
     kind = "bandwidth"
     capabilities = Capabilities(criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
                                 max_quantity=5000, search_and_order=True)
+    options_schema = options.BANDWIDTH  # declared in carriers/options.py (light: checked on every command)
 
     @classmethod
     def check_options(cls, options: dict) -> None:

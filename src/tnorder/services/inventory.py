@@ -46,6 +46,7 @@ def list_numbers(ctx: Context, *, inventory_type: str | None = None, status: str
 
         with ctx.store.engine.connect() as conn:
             customer_row(conn, customer)
+    ctx.store  # noqa: B018 - opened now, so a store that cannot be used fails before any output starts
     return _rows(ctx, inventory_type, status, area_code, customer, limit)
 
 
