@@ -32,6 +32,9 @@ def _note_problem(value: object) -> str | None:
 
 
 def shown(value: object, limit: int = 40) -> str:
+    """A value as an error may quote it: short, and never a password given inside a URL."""
+    if isinstance(value, str):
+        value = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", value)
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
 

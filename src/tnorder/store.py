@@ -89,7 +89,7 @@ def driver_value(conn: Connection | Session, column: Column, value: object) -> o
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
+        if path and path != ":memory:" and not path.startswith("file:"):  # `file:` URIs: opened as given
             storecheck.create_private(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
