@@ -1,5 +1,10 @@
 """Command-line values checked at the door, before the parser turns them into numbers.
 
+Surrounding whitespace is trimmed from every value, in every command (`' 919'` is 919 in a lookup
+and in `inventory list` alike; `' ACME'` names customer ACME); names are never stored with it.
+The one exception is `--key`, an idempotency key sent to the carrier as it is: a key with
+surrounding spaces is refused (exit 2), never silently changed.
+
 Python's `int()` and `float()` (and so the parser) read `９１９`, `٩١٩` or `९१९` as 919: a digit in
 any script. tnorder's digits go to carriers and into SQL as ASCII, so an option whose value is a
 number, a code or a pattern of digits must be written in ASCII; anything else is refused here,
@@ -16,6 +21,25 @@ DIGIT_OPTIONS = frozenset({
     "--pick", "--port", "--latency-ms", "--seed", "--complete-after", "--fail-rate", "--rate-limit",
     "--npa-nxx", "--toll-free",
 })
+
+
+KEEP_AS_GIVEN = frozenset({"--key"})
+
+
+def normalise(argv: list[str]) -> list[str]:
+    """`argv` with surrounding whitespace trimmed from each value (see the module notes)."""
+    out: list[str] = []
+    previous = ""
+    for arg in argv:
+        if arg.startswith("--") and "=" in arg:
+            option, _, value = arg.partition("=")
+            out.append(arg if option in KEEP_AS_GIVEN else f"{option}={value.strip()}")
+        elif previous in KEEP_AS_GIVEN or arg.strip().startswith("-") or arg == "--":
+            out.append(arg)  # an option name, or a value kept as given: left for the parser to judge
+        else:
+            out.append(arg.strip())
+        previous = arg
+    return out
 
 
 def check(argv: list[str]) -> None:

@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     deadline.start()
     try:
-        arguments.check(sys.argv[1:] if argv is None else argv)
-        code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
+        args = arguments.normalise(sys.argv[1:] if argv is None else argv)
+        arguments.check(args)
+        code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except TnorderError as exc:
         _fail(str(exc), exc.exit_code)
     except TyperException as exc:  # usage errors from the parser
