@@ -32,8 +32,8 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,39}")
 
 def check_key(key: str | None) -> str | None:
     """Keys travel as the carrier's client reference (Bandwidth: CustomerOrderId, ≤40, [A-Za-z0-9 -])."""
-    if key is not None and not KEY_PATTERN.fullmatch(key):
-        raise BadInput("--key must be 1-40 letters, digits, dashes or spaces")
+    if key is not None and (not KEY_PATTERN.fullmatch(key) or key != key.rstrip()):  # `k1 ` is not `k1`
+        raise BadInput("--key must be 1-40 letters, digits, dashes or spaces (none at the end)")
     return key
 
 
