@@ -191,3 +191,14 @@ def test_carrier_list_never_prints_credentials_in_a_url(run, home: Path):
     (home / "config.toml").write_text('[carriers.b]\nkind = "bandwidth"\nurl = "https://u:hunter2@h.example/api"\n')
     result = run("config", "carrier", "list", "--json")
     assert result.code == 2 and "hunter2" not in result.out + result.err
+
+
+# -- one parser for area codes, in lookups and in list filters -------------------------------------
+def test_inventory_list_reads_a_padded_area_code_as_lookups_do(run, home: Path):
+    (home.parent / "mixed.csv").write_text("number\n9195550100\n9845550100\n2125550100\n", encoding="utf-8")
+    assert run("inventory", "import", "--type", "Sandbox DIDs", str(home.parent / "mixed.csv")).code == 0
+    for given in (" 919", "919 ", " 919 "):
+        result = run("inventory", "list", "--area-code", given, "--json")
+        assert result.code == 0, result.err
+        assert [n["number"] for n in result.json()] == ["+19195550100"]
+    refused(run("inventory", "list", "--area-code", "９１９"), "ASCII")
