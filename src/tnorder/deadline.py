@@ -1,7 +1,7 @@
 """How long one command may spend talking to carriers (light: imported by cli.py at start-up).
 
 `TNORDER_COMMAND_TIMEOUT` (seconds, default 900) bounds every carrier request of one command
-taken together; `TNORDER_REQUEST_TIMEOUT` (seconds, default 60) bounds each request from the
+taken together (raise it for a `--wait --timeout` longer than that); `TNORDER_REQUEST_TIMEOUT` (seconds, default 60) bounds each request from the
 first byte sent to the last byte read, however slowly a server drips its answer.
 """
 
@@ -15,7 +15,7 @@ from tnorder.errors import ConfigError
 
 COMMAND_DEFAULT = 900.0
 REQUEST_DEFAULT = 60.0
-_started = time.monotonic()
+_started: float | None = None  # set by the command line; a library caller has no command deadline
 
 
 def seconds(variable: str, default: float) -> float:
@@ -39,7 +39,9 @@ def start() -> None:
 
 
 def command_deadline() -> float:
-    """The monotonic time by which this command's carrier traffic must be over."""
+    """The monotonic time by which this command's carrier traffic must be over (none outside a command)."""
+    if _started is None:
+        return math.inf
     return _started + seconds("TNORDER_COMMAND_TIMEOUT", COMMAND_DEFAULT)
 
 
