@@ -1,8 +1,9 @@
 """How long one command may spend talking to carriers (light: imported by cli.py at start-up).
 
 `TNORDER_COMMAND_TIMEOUT` (seconds, default 900) bounds every carrier request of one command
-taken together (raise it for a `--wait --timeout` longer than that); `TNORDER_REQUEST_TIMEOUT` (seconds, default 60) bounds each request from the
-first byte sent to the last byte read, however slowly a server drips its answer.
+taken together (raise it for a `--wait --timeout` longer than that); `TNORDER_REQUEST_TIMEOUT`
+(seconds, default 60) bounds each request from the first byte sent to the last byte read, however
+slowly a server drips its answer.
 """
 
 from __future__ import annotations
