@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     from tnorder.errors import TnorderError
 
     command = typer.main.get_command(app)
-    deadline.start()
     try:
+        deadline.start()
         args = arguments.normalise(sys.argv[1:] if argv is None else argv)
         arguments.check(args)
         code = command.main(args=args, prog_name="tnorder", standalone_mode=False)

@@ -34,8 +34,11 @@ def seconds(variable: str, default: float) -> float:
 
 
 def start() -> None:
-    """A command begins: its carrier requests share one budget from now."""
+    """A command begins: its carrier requests share one budget from now (both settings checked now,
+    so a bad value is exit 2 before anything is written or sent)."""
     global _started
+    seconds("TNORDER_COMMAND_TIMEOUT", COMMAND_DEFAULT)
+    request_seconds()
     _started = time.monotonic()
 
 
