@@ -176,7 +176,7 @@ WRITES = [
     pytest.param(("carrier", "add", "\u200b", "--kind", "sandbox"), "name", id="zero-width-name"),
     pytest.param(("carrier", "add", "a\nb", "--kind", "sandbox"), "name", id="newline-name"),
     pytest.param(("carrier", "add", "x" * 5000, "--kind", "sandbox"), "name", id="5000-char-name"),
-    pytest.param(("inventory-type", "add", " T", "--account", "sandbox"), "name", id="type-name-leading-space"),
+    pytest.param(("inventory-type", "add", "T\t2", "--account", "sandbox"), "name", id="type-name-tab"),
 ]
 
 
@@ -184,6 +184,12 @@ WRITES = [
 def test_config_refuses_what_it_cannot_use(run, home: Path, args, word):
     refused(run("config", *args), word)
     assert not (home / "config.toml").exists()
+
+
+def test_names_given_with_surrounding_spaces_are_trimmed_like_every_value(run, home: Path):
+    assert run("config", "inventory-type", "add", " Spare ", "--account", "sandbox").code == 0
+    assert "Spare" in [t["name"] for t in run("config", "inventory-type", "list", "--json").json()]
+    assert run("inventory", "list", "--type", "  Spare").code == 0
 
 
 def test_carrier_list_never_prints_credentials_in_a_url(run, home: Path):
