@@ -297,3 +297,37 @@ def test_expires_in_that_is_not_a_number_is_not_a_crash(run, hostile, monkeypatc
     result = run(*lookup())
     assert result.code == 0, result.err
     assert [n["number"] for n in result.json()] == ["+19195550191"]
+
+
+# -- the same checks for another plugin: they live at the plugin boundary, not in Bandwidth's code --
+@pytest.fixture
+def broadvox(run, hostile, monkeypatch):
+    monkeypatch.setenv("BU", "user")
+    monkeypatch.setenv("BP", "secret-pass")
+    monkeypatch.setenv("TNORDER_REQUEST_TIMEOUT", "2")
+    for args in (("config", "carrier", "add", "bv", "--kind", "broadvox", "--url", f"{hostile.url}/broadvox"),
+                 ("config", "account", "add", "bva", "--carrier", "bv", "--username-env", "BU", "--password-env", "BP"),
+                 ("config", "inventory-type", "add", "BV DIDs", "--account", "bva")):
+        result = run(*args)
+        assert result.code == 0, result.err
+    return hostile
+
+
+def did_search(*numbers: str) -> Answer:
+    from tnorder.carriers import broadvox_soap as soap
+
+    dids = [("DID", [("Number", n), ("RateCenter", "DURHAM"), ("State", "NC")]) for n in numbers]
+    return Answer(200, soap.response(soap.DEFAULT_NAMESPACE, "DIDSearch", dids), {"Content-Type": soap.CONTENT_TYPE})
+
+
+@pytest.mark.parametrize(("answer", "word"), [
+    pytest.param(did_search("9195550100", "+1numbers;--"), "unexpected", id="garbage-number"),
+    pytest.param(did_search("+442079460000"), "unexpected", id="foreign-number"),
+    pytest.param(Answer(200, HTML, {"Content-Type": "text/html"}), "unreadable", id="html-200"),
+])
+def test_broadvox_answers_are_checked_too(run, broadvox, answer, word):
+    broadvox.on("POST", "/broadvox", answer)
+    result = run("inventory", "lookup", "--type", "BV DIDs", "--area-code", "919", "--quantity", "5", "--json")
+    assert result.code == 3, result.err
+    assert result.out == ""
+    assert word in one_line(result)
