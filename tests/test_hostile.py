@@ -110,6 +110,7 @@ READS = [
                  id="lookup-more-than-asked"),
     pytest.param(Answer(200, HTML, {"Content-Type": "text/html"}), "web page", id="lookup-html-200"),
     pytest.param(Answer(200, HTML.replace("<!DOCTYPE html>", ""), XML), "web page", id="lookup-html-root-as-xml"),
+    pytest.param(Answer(200, "<Notice><Text>quota</Text></Notice>"), "SearchResult", id="lookup-wrong-root"),
     pytest.param(Answer(200, BOMB), "unexpected", id="lookup-xml-bomb"),
     pytest.param(Answer(200, XXE), "unexpected", id="lookup-xxe"),
 ]

@@ -144,7 +144,7 @@ class BandwidthCarrier(Carrier):
 
     def _xml(self, response: httpx.Response):
         try:
-            return bx.parse(response.content, response.headers.get("Content-Type"))
+            return bx.parse(response.content, response.headers.get("Content-Type"), response.request.url.path)
         except bx.BadXml as exc:
             raise CarrierError(self.name, f"carrier answered something unexpected to {response.request.method} "
                                f"{response.request.url.path}: {exc}", "bad-xml") from None
@@ -154,7 +154,8 @@ class BandwidthCarrier(Carrier):
         for attempt in range(1, RETRIES + 1):
             response = self._call("GET", path, params=params)
             try:
-                return bx.parse(response.content, response.headers.get("Content-Type")) \
+                return bx.parse(response.content, response.headers.get("Content-Type"),
+                                response.request.url.path) \
                     if response.content.strip() else None
             except bx.BadXml:
                 if attempt == RETRIES:
