@@ -57,13 +57,16 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
-    from tnorder import interrupts
+    from tnorder import arguments, deadline, interrupts
     from tnorder.errors import TnorderError
 
     command = typer.main.get_command(app)
     interrupts.install()
     try:
-        code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
+        deadline.start()
+        args = arguments.normalise(sys.argv[1:] if argv is None else argv)
+        arguments.check(args)
+        code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except interrupts.Interrupted as exc:
         _interrupted(exc)
     except TnorderError as exc:
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("TNORDER_DEBUG"):
             raise
+        from tnorder import storecheck
+
+        if storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
+            _fail(str(storecheck.unusable(storecheck.opened or "", exc)), 2)
         _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
     finally:
         interrupts.restore()

@@ -51,9 +51,12 @@ class Criteria:
 
 
 def check_npa(npa: str) -> str:
-    """NANP area-code rules: the codes that cannot exist are refused before any lookup."""
+    """NANP area-code rules: the codes that cannot exist are refused before any lookup.
+
+    Digits are ASCII only (`\\d` would take `９１９`); surrounding spaces are trimmed, here and in
+    every filter that takes an area code, so lookups and lists read the same value the same way."""
     npa = npa.strip()
-    if not re.fullmatch(r"\d{3}", npa):
+    if not re.fullmatch(r"[0-9]{3}", npa):
         raise BadInput(f"area code {npa!r} must be 3 digits")
     if npa[0] in "01":
         raise BadInput(f"area code {npa} cannot exist: it cannot begin with 0 or 1")
@@ -82,14 +85,14 @@ def _name(value: str, what: str) -> str:
 
 def _zip(value: str) -> str:
     value = value.strip()
-    if not re.fullmatch(r"\d{5}(-\d{4})?", value):
+    if not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", value):
         raise BadInput(f"zip {value!r} must be 5 digits or ZIP+4 (27601 or 27601-1234)")
     return value[:5]
 
 
 def _lata(value: str) -> str:
     value = value.strip()
-    if not re.fullmatch(r"\d{3,5}", value):
+    if not re.fullmatch(r"[0-9]{3,5}", value):
         raise BadInput(f"LATA {value!r} must be 3 to 5 digits")
     return value
 

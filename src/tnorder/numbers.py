@@ -13,6 +13,8 @@ _PLAIN = re.compile(r"\s*(?:\+?1[\s.-]?)?\(?([2-9][0-9]{2})\)?[\s.-]?([2-9][0-9]
 
 def to_e164(text: str) -> str:
     """Accept `919-555-0142`, `(919) 555 0142`, `+1 919 555 0142`, `19195550142`… return `+19195550142`."""
+    if not text.isascii():  # phonenumbers would read `９１９…` (any script's digits) as 919…
+        raise BadInput(f"not a telephone number: {text!r} (write it with ASCII digits)")
     plain = _PLAIN.fullmatch(text)
     if plain:
         return "+1" + "".join(plain.groups())
@@ -24,7 +26,7 @@ def to_e164(text: str) -> str:
     except phonenumbers.NumberParseException:
         raise BadInput(f"not a telephone number: {text!r}") from None
     national = str(parsed.national_number)
-    if parsed.country_code != 1 or not re.fullmatch(r"[2-9]\d\d[2-9]\d{6}", national):
+    if parsed.country_code != 1 or not re.fullmatch(r"[2-9][0-9]{2}[2-9][0-9]{6}", national):
         raise BadInput(f"not a North American number: {text!r}")
     return f"+1{national}"
 
@@ -67,7 +69,7 @@ def parse_pick(spec: str, count: int) -> list[int]:
         return []
     chosen: set[int] = set()
     for part in spec.split(","):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        match = re.fullmatch(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", part)
         if not match:
             raise BadInput(f"cannot read selection {part.strip()!r}: use numbers and ranges like 1,3-5")
         first = int(match.group(1))

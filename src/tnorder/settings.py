@@ -42,8 +42,14 @@ def config_path() -> Path:
 
 def store_url(override: str | None = None) -> str:
     """`--db`, else `TNORDER_DB`, else the SQLite file under the home directory."""
-    url = override or os.environ.get("TNORDER_DB")
+    url = override if override is not None else os.environ.get("TNORDER_DB")
+    if url is not None and not url.strip():
+        raise ConfigError("--db/TNORDER_DB is empty: give a SQLite path or a database URL")
     if url:
+        if ":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite:/", "sqlite://"):
+            # an in-memory store forgets every order at exit, while the carrier keeps them
+            raise ConfigError(f"store {url!r} would be in memory: orders would be recorded nowhere; "
+                              "give a file path or a database URL")
         return url if "://" in url else f"sqlite:///{Path(url).expanduser()}"
     return f"sqlite:///{home() / 'tnorder.db'}"
 
@@ -116,11 +122,19 @@ class Config:
         path = path or config_path()
         if not path.exists():
             return cls(default_config(), path)
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"config {path} is not UTF-8 text: fix or remove it") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
+        from tnorder.config_schema import check_config
+
+        check_config(data, path)
         return cls(data, path, _leading_comments(text))
 
     def save(self) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, Connection, Engine, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError
 
+from tnorder import storecheck
 from tnorder.errors import ConfigError
 from tnorder.migrations import MIGRATIONS
 
@@ -26,9 +27,13 @@ if TYPE_CHECKING:
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = _engine(url)
-        self.dialect = self.engine.dialect.name
-        migrate(self.engine)
+        storecheck.opened = url
+        try:  # a store that cannot be used is exit 2 naming it (storecheck.py), before anything is sent
+            self.engine = _engine(url)
+            self.dialect = self.engine.dialect.name
+            migrate(self.engine)
+        except (DBAPIError, OSError) as exc:
+            raise storecheck.unusable(url, exc) from None
 
     def session(self) -> Session:
         from sqlmodel import Session  # the ORM loads only for commands that use it
@@ -95,8 +100,8 @@ def driver_value(conn: Connection | Session, column: Column, value: object) -> o
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):  # `file:` URIs: opened as given
+            storecheck.create_private(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -128,7 +133,10 @@ def migrate(engine: Engine) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied."""
     dialect = engine.dialect.name
     applied: list[str] = []
-    if {name for name, _ in MIGRATIONS} <= _applied(engine):
+    known, found = {name for name, _ in MIGRATIONS}, _applied(engine)
+    if found - known:  # written by a newer tnorder: its schema may need what this one never writes
+        raise storecheck.newer(str(engine.url), found - known)
+    if known <= found:
         return applied  # the usual case: a plain read, no write lock for read-only commands
     with engine.connect() as conn:
         conn = conn.execution_options(begin="IMMEDIATE")
@@ -160,5 +168,7 @@ def _applied(engine: Engine) -> set[str]:
     try:
         with engine.connect() as conn:
             return {row[0] for row in conn.execute(text("SELECT name FROM migrations"))}
-    except DBAPIError:  # no migrations table yet: a new store
-        return set()
+    except DBAPIError as exc:  # no migrations table yet: a new store (anything else is not a store)
+        if "no such table" in str(exc).lower() or "does not exist" in str(exc).lower():
+            return set()
+        raise

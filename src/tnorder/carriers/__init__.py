@@ -45,9 +45,12 @@ def loadable_kinds() -> list[str]:
 
 
 def open_account(config: Config, account_name: str) -> Carrier:
-    """The plugin instance that speaks for one carrier account."""
+    """The plugin instance that speaks for one carrier account, its answers checked (carriers/validate.py)."""
+    from tnorder.carriers.validate import CheckedCarrier
     from tnorder.settings import home
 
     account = config.account(account_name)
     carrier = config.carrier(account.carrier)
-    return carrier_class(carrier.kind)(carrier, account, home())
+    plugin = carrier_class(carrier.kind)
+    plugin.check_options(carrier.options)  # third-party kinds: their declared options, checked before use
+    return CheckedCarrier(plugin(carrier, account, home()))  # type: ignore[return-value]

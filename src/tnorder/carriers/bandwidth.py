@@ -11,6 +11,7 @@ id/secret (OAuth2) or username/password (legacy API user, v1 only) environment v
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import httpx
 
 from tnorder.carriers import bandwidth_versions as versions
 from tnorder.carriers import bandwidth_xml as bx
+from tnorder.carriers import options
 from tnorder.carriers.bandwidth_auth import BASIC_RETIRES, ClientCredentials, basic_retirement, today
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
 from tnorder.carriers.http import client
@@ -45,6 +47,7 @@ class BandwidthCarrier(Carrier):
     kind = "bandwidth"
     capabilities = Capabilities(criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
                                 max_quantity=5000, search_and_order=True)
+    options_schema = options.BANDWIDTH  # declared in carriers/options.py (light: checked on every command)
 
     @classmethod
     def check_options(cls, options: dict) -> None:
@@ -149,6 +152,8 @@ class BandwidthCarrier(Carrier):
                 wait = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
             except ValueError:
                 wait = 1.0
+        if not math.isfinite(wait):  # `nan` or `inf` from a server: not a time to sleep until
+            wait = 1.0
         if wait > limit:
             raise CarrierRateLimited(self.name, f"rate limited for {wait:.0f} s more", "429")
         time.sleep(min(max(wait, 0.1), limit))
@@ -180,17 +185,19 @@ class BandwidthCarrier(Carrier):
 
     def _xml(self, response: httpx.Response):
         try:
-            return bx.parse(response.content)
-        except bx.BadXml:
-            raise CarrierError(self.name, f"unreadable answer to {response.request.method} "
-                               f"{response.request.url.path}", "bad-xml") from None
+            return bx.parse(response.content, response.headers.get("Content-Type"), response.request.url.path)
+        except bx.BadXml as exc:
+            raise CarrierError(self.name, f"carrier answered something unexpected to {response.request.method} "
+                               f"{response.request.url.path}: {exc}", "bad-xml") from None
 
     def _read(self, path: str, params: dict | None = None):
         """A GET whose body must be XML; a malformed body is retried like any transient failure."""
         for attempt in range(1, RETRIES + 1):
             response = self._call("GET", path, params=params)
             try:
-                return bx.parse(response.content) if response.content.strip() else None
+                return bx.parse(response.content, response.headers.get("Content-Type"),
+                                response.request.url.path) \
+                    if response.content.strip() else None
             except bx.BadXml:
                 if attempt == RETRIES:
                     return self._xml(response)

@@ -7,6 +7,7 @@ Bandwidth extends it, Basic keeps working.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -87,5 +88,13 @@ class ClientCredentials(httpx.Auth):
             self._token = str(body["access_token"])
         except (ValueError, KeyError, TypeError):
             raise CarrierUnreachable(self.carrier, "token endpoint answered without an access_token") from None
-        lifetime = body.get("expires_in") or DEFAULT_LIFETIME
-        self._expires = time.time() + float(lifetime)
+        self._expires = time.time() + _lifetime(body.get("expires_in"))
+
+
+def _lifetime(value: object) -> float:
+    """`expires_in` as the server sent it, if it is a sane number of seconds; else the default."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_LIFETIME
+    return seconds if math.isfinite(seconds) and 0 < seconds <= 86400 * 30 else DEFAULT_LIFETIME

@@ -8,6 +8,7 @@ result never turns into a scalar.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -41,11 +42,35 @@ class BadXml(ValueError):
     """The carrier's answer could not be read as XML."""
 
 
-def parse(body: bytes | str) -> Element:
+# the documented root element of each read's answer (by URL path): a well-formed answer of another
+# kind (a portal's page, a proxy's notice) must never be read as an empty result
+ROOTS = [
+    (re.compile(r"/availableNumbers$"), "SearchResult"),
+    (re.compile(r"/accounts/[^/]+/orders/[^/]+$"), "OrderResponse"),
+    (re.compile(r"/accounts/[^/]+/(orders|disconnects)$"), "ResponseSelectWrapper"),
+    (re.compile(r"/accounts/[^/]+/disconnects/[^/]+$"), "DisconnectTelephoneNumberOrderResponse"),
+    (re.compile(r"/inserviceNumbers$"), "TNs"),
+    (re.compile(r"/sippeers$"), "TNSipPeersResponse"),
+    (re.compile(r"/accounts/[^/]+$"), "AccountResponse"),
+]
+
+
+def parse(body: bytes | str, content_type: str | None = None, path: str | None = None) -> Element:
+    """The answer's root; a web page (HTML, even well-formed) is never a Dashboard API answer, and
+    a read's answer (`path` given) must have its documented root."""
+    if content_type and "html" in content_type.lower():
+        raise BadXml(f"a web page ({content_type.split(';')[0]}), not the API's XML")
     try:
-        return fromstring(body)
+        root = fromstring(body)
     except (ParseError, ValueError) as exc:
         raise BadXml(str(exc)) from None
+    tag = root.tag.rpartition("}")[2]
+    if tag.lower() == "html":
+        raise BadXml("a web page (<html>), not the API's XML")
+    expected = next((want for pattern, want in ROOTS if path and pattern.search(path)), None)
+    if expected and tag != expected:
+        raise BadXml(f"<{tag[:40]}> where the API documents <{expected}>")
+    return root
 
 
 def text(node: Element | None, path: str) -> str | None:

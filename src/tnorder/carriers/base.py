@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from tnorder.carriers.options import Option
 from tnorder.criteria import FLAG, Criteria
-from tnorder.errors import Unsupported
+from tnorder.errors import ConfigError, Unsupported
 from tnorder.settings import AccountConfig, CarrierConfig
 
 
@@ -72,6 +73,8 @@ class Carrier(ABC):
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    # the options this kind accepts (carriers/options.py); None: the plugin checks its own
+    options_schema: ClassVar[dict[str, Option] | None] = None
 
     def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:
         self.carrier = carrier
@@ -80,8 +83,20 @@ class Carrier(ABC):
 
     @classmethod
     def check_options(cls, options: dict) -> None:
-        """Refuse bad carrier options when they are configured, not when first used."""
-        return None  # most carriers have no options to check
+        """Refuse bad carrier options when they are configured, not when first used: by default,
+        against the plugin's declared `options_schema` (unknown options refused too)."""
+        if cls.options_schema is None:
+            return
+        from tnorder.config_schema import NOTES
+
+        for key, value in options.items():
+            if key in NOTES:
+                continue
+            option = cls.options_schema.get(key)
+            problem = option.problem(value) if option else (
+                "no such option; its options: " + (", ".join(sorted(cls.options_schema)) or "none"))
+            if problem:
+                raise ConfigError(f"{cls.kind} option {key}: {problem}, not {value!r:.40}")
 
     @classmethod
     def check_url(cls, url: str | None) -> None:

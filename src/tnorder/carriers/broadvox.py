@@ -33,6 +33,7 @@ from xml.etree.ElementTree import Element
 import httpx
 
 from tnorder.carriers import broadvox_soap as soap
+from tnorder.carriers import options
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
 from tnorder.carriers.http import client
 from tnorder.criteria import FLAG, Criteria
@@ -59,6 +60,7 @@ class BroadvoxCarrier(Carrier):
     kind = "broadvox"
     capabilities = Capabilities(criteria=frozenset({"area_code", "rate_center", "state"}), reserve=False,
                                 disconnect=False, realtime=False, max_quantity=500, search_and_order=False)
+    options_schema = options.BROADVOX  # declared in carriers/options.py (light: checked on every command)
     READS: ClassVar[frozenset[str]] = frozenset({"DIDSearch", "OrderDetails", "ActiveRequestList", "InventoryList"})
 
     def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:

@@ -1,18 +1,111 @@
-"""The one place tnorder builds HTTP clients: finite timeouts, a User-Agent, injectable transport."""
+"""The one place tnorder builds HTTP clients: finite timeouts, a User-Agent, injectable transport.
+
+Every answer is bounded (see `Bounded`): an overall deadline per request and per command
+(tnorder/deadline.py), a body cap, and redirects followed only for GETs to the same origin.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+import zlib
 from typing import Any
 
 import httpx
 
-from tnorder import __version__
+from tnorder import __version__, deadline
 
 USER_AGENT = f"tnorder/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_BODY = 8 * 1024 * 1024  # numbers APIs answer in pages of kilobytes; a bigger answer is hostile or broken
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 log = logging.getLogger("tnorder.http")
+
+
+class DeadlinePassed(httpx.TimeoutException):
+    """The request's (or the command's) overall time ran out, however slowly bytes kept coming."""
+
+
+class AnswerTooLarge(httpx.ReadError):
+    """The answer's body ran past MAX_BODY; reading stopped there."""
+
+
+class Bounded(httpx.BaseTransport):
+    """A transport that reads each answer whole, within a deadline and a size cap, and follows a
+    redirect only for a GET to the same origin (a POST body is never re-sent anywhere: the
+    redirect itself is the answer, and the plugin treats it as an error)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._once(request)
+        for _ in range(MAX_REDIRECTS):
+            target = _same_origin_redirect(request, response)
+            if target is None:
+                break
+            request = httpx.Request("GET", target, headers=request.headers, extensions=request.extensions)
+            response = self._once(request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def _once(self, request: httpx.Request) -> httpx.Response:
+        ends = min(time.monotonic() + deadline.request_seconds(), deadline.command_deadline())
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the command's time for carrier requests ran out", request=request)
+        timeouts = request.extensions.get("timeout") or {}
+        request.extensions["timeout"] = {k: min(timeouts.get(k) or left, left)
+                                         for k in ("connect", "read", "write", "pool")}
+        response = self.inner.handle_request(request)
+        try:
+            body = _read(response, request, ends)
+        finally:
+            response.close()
+        skip = {b"content-encoding", b"content-length", b"transfer-encoding"}
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in skip]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=request,
+                              extensions=response.extensions)
+
+
+def _same_origin_redirect(request: httpx.Request, response: httpx.Response) -> httpx.URL | None:
+    location = response.headers.get("Location")
+    if request.method != "GET" or response.status_code not in REDIRECTS or not location:
+        return None
+    try:
+        target = request.url.join(location)
+    except httpx.InvalidURL:
+        return None
+    same = (target.scheme, target.host, target.port) == (request.url.scheme, request.url.host, request.url.port)
+    return target if same else None
+
+
+def _read(response: httpx.Response, request: httpx.Request, ends: float) -> bytes:
+    """The body, decoded (gzip/deflate, bounded too: a small bomb must not inflate past the cap)."""
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity", "gzip", "deflate"):
+        raise AnswerTooLarge(f"answer in an encoding tnorder did not ask for ({encoding[:20]})", request=request)
+    inflate = zlib.decompressobj(47) if encoding in ("gzip", "deflate") else None  # 47: zlib or gzip header
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.stream:  # type: ignore[union-attr]
+        if time.monotonic() > ends:
+            raise DeadlinePassed("the answer did not arrive in time", request=request)
+        if inflate is not None:
+            try:
+                chunk = inflate.decompress(chunk, MAX_BODY + 1 - size)
+            except zlib.error:
+                raise AnswerTooLarge("a compressed answer that does not decompress", request=request) from None
+            if inflate.unconsumed_tail:
+                size = MAX_BODY + 1
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise AnswerTooLarge(f"answer larger than {MAX_BODY // (1024 * 1024)} MB", request=request)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _sent(request: httpx.Request) -> None:
@@ -31,15 +124,15 @@ def _received(response: httpx.Response) -> None:
 def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx.Timeout | float | None = None,
            headers: dict[str, str] | None = None, transport: httpx.BaseTransport | None = None,
            **extra: Any) -> httpx.Client:
-    """An httpx client. Redirects are followed; httpx drops Authorization on a cross-origin hop and
-    keeps it on the same host, which is what Bandwidth's list endpoints need (they redirect)."""
+    """An httpx client whose answers are bounded (`Bounded`). Same-origin GET redirects are followed
+    (Bandwidth's list endpoints redirect); nothing else is: httpx's own redirect handling is off."""
     return httpx.Client(
         base_url=base_url,
         auth=auth,
         timeout=timeout or DEFAULT_TIMEOUT,
-        headers={"User-Agent": USER_AGENT} | (headers or {}),
-        transport=transport,
-        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"} | (headers or {}),
+        transport=Bounded(transport or httpx.HTTPTransport()),
+        follow_redirects=False,
         event_hooks={"request": [_sent], "response": [_received]},
         **extra,
     )

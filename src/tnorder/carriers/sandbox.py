@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tnorder.carriers import options
 from tnorder.carriers.base import (
     AvailableNumber,
     Capabilities,
@@ -19,6 +20,7 @@ from tnorder.carriers.base import (
 from tnorder.criteria import KINDS, Criteria
 from tnorder.errors import ConfigError
 from tnorder.sim.world import World, WorldError, WorldOrder
+from tnorder.storecheck import create_private
 
 STATUS = {"RECEIVED": "pending", "COMPLETE": "complete", "PARTIAL": "partial", "FAILED": "failed"}
 
@@ -30,6 +32,7 @@ class SandboxCarrier(Carrier):
         criteria=frozenset(KINDS) - {"local_vanity"}, reserve=True, disconnect=True, realtime=False,
         max_quantity=500, search_and_order=True,
     )
+    options_schema = options.SANDBOX  # declared in carriers/options.py (light: checked on every command)
 
     @classmethod
     def check_options(cls, options: dict) -> None:
@@ -50,7 +53,13 @@ class SandboxCarrier(Carrier):
     def world(self) -> World:
         if not hasattr(self, "_world"):
             delay, seed = self._settings(self.carrier.options)
-            self._world = World(self.home / "sandbox" / "world.sqlite", seed, delay)
+            path = self.home / "sandbox" / "world.sqlite"
+            try:  # it holds the simulated carrier's answers: 0600 from the start, like the store
+                create_private(path)
+            except OSError as exc:
+                raise ConfigError(f"cannot create the sandbox world {path}: {exc.strerror or exc}; "
+                                  "TNORDER_HOME must name a writable directory") from None
+            self._world = World(path, seed, delay)
         return self._world
 
     @property

@@ -23,8 +23,32 @@ KeyOpt = Annotated[
     str | None,
     typer.Option("--key", help="Idempotency key: the same key again returns the first order."),
 ]
+MAX_TIMEOUT = 86400.0
+MAX_LIMIT = 1_000_000_000
+
+
+def _timeout(value: float) -> float:
+    # `nan` compares false to everything and `inf` never ends: both would wait forever
+    import math
+
+    from tnorder.errors import BadInput
+
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise BadInput(f"--timeout must be more than 0 seconds and at most {MAX_TIMEOUT:.0f}")
+    return value
+
+
+def _limit(value: int | None) -> int | None:
+    from tnorder.errors import BadInput
+
+    if value is not None and not 1 <= value <= MAX_LIMIT:
+        raise BadInput(f"--limit must be at least 1 and at most {MAX_LIMIT}")
+    return value
+
+
 QuantityOpt = Annotated[int, typer.Option("--quantity", "-q", help="How many numbers.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait at most.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="Seconds to wait at most.", callback=_timeout)]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N.", callback=_limit)]
 
 _C = "Lookup criteria"
 AreaCode = Annotated[str | None, typer.Option("--area-code", help="NPA, e.g. 919.", rich_help_panel=_C)]

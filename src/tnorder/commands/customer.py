@@ -133,6 +133,15 @@ def line_remove(ctx: typer.Context, account: Account, line: LineArg, json: JsonO
     _emit(customers.remove_line(context(ctx), account, line), json, f"service line {line} of {account} removed")
 
 
+def _bounded_count(value: int | None) -> int | None:
+    from tnorder.commands.common import MAX_LIMIT
+    from tnorder.errors import BadInput
+
+    if value is not None and value > MAX_LIMIT:  # SQLite takes 64-bit integers at most
+        raise BadInput(f"--from-inventory must be at most {MAX_LIMIT}")
+    return value
+
+
 @app.command("add-dids")
 def add_dids(
     ctx: typer.Context, account: Account, line: LineOpt, type: TypeOpt = None,
@@ -142,7 +151,8 @@ def add_dids(
     select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None,
     numbers: NumbersOpt = None,
     from_inventory: Annotated[int | None, typer.Option(
-        "--from-inventory", help="Assign N available numbers of the inventory type (no carrier call); "
+        "--from-inventory", callback=_bounded_count,
+        help="Assign N available numbers of the inventory type (no carrier call); "
         "--area-code, --state, --rate-center narrow them.")] = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
     json: JsonOpt = False,

@@ -14,6 +14,7 @@ from tnorder.commands.common import (
     JsonOpt,
     KeyOpt,
     Lata,
+    LimitOpt,
     LocalVanity,
     NpaNxx,
     NumbersOpt,
@@ -235,7 +236,7 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help="pending, available, assigned, …")] = None,
     area_code: Annotated[str | None, typer.Option("--area-code", help="NPA.")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="Customer account.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most N numbers.")] = None,
+    limit: LimitOpt = None,
     json: JsonOpt = False,
     csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
 ) -> None:

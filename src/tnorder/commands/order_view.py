@@ -51,6 +51,8 @@ def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict
             print(f"  {number}")
         for f in doc["failed"]:
             print(f"  {f['number'] or '(quantity)'} failed: {f['code'] or ''} {f['reason'] or ''}".rstrip())
+        for c in doc.get("conflicts") or []:
+            print(f"  {c['number']} not taken: {c['code']}: {c['reason']}")
         if doc["status"] in ("pending", "submitting"):
             render.message(f"Order {doc['ref']} is pending at the carrier; "
                            "`tnorder orders poll` will complete it.")

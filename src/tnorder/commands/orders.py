@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from tnorder.commands.common import JsonOpt, TimeoutOpt, context
+from tnorder.commands.common import JsonOpt, LimitOpt, TimeoutOpt, context
 
 app = typer.Typer(help="Follow orders: pending, list, show, poll.", no_args_is_help=True)
 
@@ -48,7 +48,7 @@ def pending(ctx: typer.Context, json: JsonOpt = False) -> None:
 def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
-    limit: Annotated[int | None, typer.Option("--limit")] = None,
+    limit: LimitOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """All orders, newest first."""

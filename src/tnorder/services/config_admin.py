@@ -18,6 +18,9 @@ def add(ctx: Context, section: str, name: str, values: dict[str, Any], replace: 
     config = ctx.config
     if not name.strip():
         raise BadInput(f"the {WHAT[section]} needs a name")
+    from tnorder.config_schema import check_entry
+
+    check_entry(section, name, {k: v for k, v in values.items() if v is not None}, WHAT[section])
     if name in config.names(section) and not replace:
         raise BadInput(f"{WHAT[section]} {name!r} exists already in {config.path}")
     if section in PARENT:

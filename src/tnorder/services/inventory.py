@@ -38,6 +38,7 @@ def list_numbers(ctx: Context, *, inventory_type: str | None = None, status: str
     Everything is checked before the first row, so a bad filter fails before any output starts.
     """
     check_filters(status, area_code, limit)
+    area_code = check_npa(area_code) if area_code is not None else None  # trimmed, as lookups read it
     if inventory_type:
         ctx.inventory_type(inventory_type)
     if customer:
@@ -45,6 +46,7 @@ def list_numbers(ctx: Context, *, inventory_type: str | None = None, status: str
 
         with ctx.store.engine.connect() as conn:
             customer_row(conn, customer)
+    ctx.store  # noqa: B018 - opened now, so a store that cannot be used fails before any output starts
     return _rows(ctx, inventory_type, status, area_code, customer, limit)
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
 from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, iso, utcnow
-from tnorder.services import lifecycle
+from tnorder.services import lifecycle, screening
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -72,6 +72,7 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     ref = order.ref or ""
     items, pending = _items_and_pending(s, order)
     done = [n for n in answer.completed if n.number]
+    done, conflicts = screening.screen(s, order, {n for n in items if n}, done)
     target, event, note = "available", "completed", "carrier completed the order"
     if order.line:  # ordered from a customer's line: it lands assigned to that line
         target, event, note = "assigned", "assigned", f"{note}; assigned to {order.customer} line {order.line}"
@@ -94,6 +95,7 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
         order.status = "partial" if done else "failed"
     order.error = _noted(error, answer)
     _shortfall(order, len(done))
+    screening.record(s, order, conflicts)
 
 
 def _shortfall(order: Order, completed: int) -> None:
@@ -150,7 +152,7 @@ def _record_items(s: Session, order: Order, items: dict[str, int],
 def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> None:
     ref = order.ref or ""
     items = _item_ids(s, order)
-    gone = {n.number for n in answer.completed}
+    gone, conflicts = screening.screen_disconnect(set(items), {n.number for n in answer.completed})
     lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, event="disconnected",
                    note="carrier disconnected the number", customer=None, line=None)
     error = _error_text(answer)
@@ -163,6 +165,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     if answer.status == "complete" and unnamed:
         order.status = "partial" if gone else "failed"
     order.error = _noted(error, answer)
+    screening.record(s, order, conflicts)
 
 
 def _error_text(answer: CarrierOrder) -> str | None:
@@ -377,7 +380,7 @@ def list_orders(ctx: Context, status: str | None = None, limit: int | None = Non
 
 
 def as_dict(order: Order, order_items: list[OrderItem]) -> dict:
-    requested = [i.number for i in order_items if i.number]
+    requested = [i.number for i in order_items if i.number and (i.status, i.code) != ("conflict", "not-requested")]
     return {
         "ref": order.ref, "kind": order.kind, "method": order.method, "status": order.status,
         "carrier": order.carrier, "account": order.account, "inventory_type": order.inventory_type,
@@ -388,6 +391,8 @@ def as_dict(order: Order, order_items: list[OrderItem]) -> dict:
         "completed": [i.number for i in order_items if i.status == "complete"],
         "failed": [{"number": i.number or None, "code": i.code, "reason": i.reason}
                    for i in order_items if i.status == "failed"],
+        "conflicts": [{"number": i.number, "code": i.code, "reason": i.reason}
+                      for i in order_items if i.status == "conflict"],
         "error": order.error, "actor": order.actor,
         "created_at": iso(order.created_at), "updated_at": iso(order.updated_at),
     }

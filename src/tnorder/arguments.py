@@ -1,0 +1,67 @@
+"""Command-line values checked at the door, before the parser turns them into numbers.
+
+Surrounding whitespace is trimmed from every value, in every command (`' 919'` is 919 in a lookup
+and in `inventory list` alike; `' ACME'` names customer ACME); names are never stored with it.
+The one exception is `--key`, an idempotency key sent to the carrier as it is: a key with
+surrounding spaces is refused (exit 2), never silently changed.
+
+Python's `int()` and `float()` (and so the parser) read `９１９`, `٩١٩` or `९१९` as 919: a digit in
+any script. tnorder's digits go to carriers and into SQL as ASCII, so an option whose value is a
+number, a code or a pattern of digits must be written in ASCII; anything else is refused here,
+with exit 2, before any store or carrier is touched.
+"""
+
+from __future__ import annotations
+
+from tnorder.errors import BadInput
+
+# options whose values are digits, codes or numbers (long and short forms)
+DIGIT_OPTIONS = frozenset({
+    "--quantity", "-q", "--limit", "--timeout", "--from-inventory", "--area-code", "--lata", "--zip",
+    "--pick", "--port", "--latency-ms", "--seed", "--complete-after", "--fail-rate", "--rate-limit",
+    "--npa-nxx", "--toll-free",
+})
+
+
+KEEP_AS_GIVEN = frozenset({"--key"})
+
+
+def normalise(argv: list[str]) -> list[str]:
+    """`argv` with surrounding whitespace trimmed from each value (see the module notes)."""
+    out: list[str] = []
+    previous = ""
+    for arg in argv:
+        if arg.startswith("--") and "=" in arg:
+            option, _, value = arg.partition("=")
+            out.append(arg if option in KEEP_AS_GIVEN else f"{option}={value.strip()}")
+        elif previous in KEEP_AS_GIVEN or arg.strip().startswith("-") or arg == "--":
+            out.append(arg)  # an option name, or a value kept as given: left for the parser to judge
+        else:
+            out.append(arg.strip())
+        previous = arg
+    return out
+
+
+def check(argv: list[str]) -> None:
+    """Refuse a non-ASCII value given to an option that takes digits."""
+    for option, value in _option_values(argv):
+        if option in DIGIT_OPTIONS and not value.isascii():
+            raise BadInput(f"{option} {value!r}: write it with ASCII digits 0-9")
+
+
+def _option_values(argv: list[str]):
+    waiting: str | None = None
+    for arg in argv:
+        if arg == "--":
+            return
+        if waiting is not None:
+            yield waiting, arg
+            waiting = None
+            continue
+        if arg.startswith("--") and "=" in arg:
+            option, _, value = arg.partition("=")
+            yield option, value
+        elif arg in DIGIT_OPTIONS:
+            waiting = arg
+        elif arg.startswith("-q") and len(arg) > 2 and not arg.startswith("--"):
+            yield "-q", arg[2:]
