@@ -289,7 +289,6 @@ CASES = [
     case("i8-pick-fullwidth", order("--area-code", "919", "--quantity", "2", "--pick", "１", "--yes"), "--pick",
          "ASCII"),
     case("i8-key-fullwidth", order("--area-code", "919", "--all", "--yes", "--key", "k１"), "--key"),
-    case("i8-key-trailing-space", order("--area-code", "919", "--all", "--yes", "--key", "k1 "), "--key"),
     case("i8-key-zero-width", order("--area-code", "919", "--all", "--yes", "--key", "k\u200b1"), "--key"),
     case("i8-timeout-nan", order("--area-code", "919", "--all", "--yes", "--wait", "--timeout", "nan"), "--timeout"),
     case("i8-timeout-inf", order("--area-code", "919", "--all", "--yes", "--wait", "--timeout", "inf"), "--timeout"),

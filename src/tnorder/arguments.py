@@ -2,8 +2,8 @@
 
 Surrounding whitespace is trimmed from every value, in every command (`' 919'` is 919 in a lookup
 and in `inventory list` alike; `' ACME'` names customer ACME); names are never stored with it.
-The one exception is `--key`, an idempotency key sent to the carrier as it is: a key with
-surrounding spaces is refused (exit 2), never silently changed.
+`--key` too: carriers trim the text of their client reference, so the key tnorder keeps is the
+key the carrier finds when `orders poll` asks for it.
 
 Python's `int()` and `float()` (and so the parser) read `９１９`, `٩١٩` or `९१९` as 919: a digit in
 any script. tnorder's digits go to carriers and into SQL as ASCII, so an option whose value is a
@@ -23,7 +23,7 @@ DIGIT_OPTIONS = frozenset({
 })
 
 
-KEEP_AS_GIVEN = frozenset({"--key"})
+KEEP_AS_GIVEN: frozenset[str] = frozenset()  # every value is trimmed (see the module notes)
 
 
 def normalise(argv: list[str]) -> list[str]:

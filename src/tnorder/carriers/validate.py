@@ -150,6 +150,7 @@ def check_order(answer: object, *, id_optional: bool = False) -> CarrierOrder:
         errors=[(_code(code), clean_text(text)) for code, text in answer.errors],
         key=clean_text(answer.key, 64) if answer.key is not None else None,
         raw=clean_text(answer.raw, RAW_MAX) if answer.raw is not None else None,
+        note=clean_text(answer.note, 500) if answer.note is not None else None,
     )
 
 
@@ -201,6 +202,14 @@ class CheckedCarrier:
 
     def find_disconnect(self, key: str) -> CarrierOrder | None:
         return self._read("disconnect by key", lambda: _maybe(self.plugin.find_disconnect(key)))
+
+    def recover_disconnect(self, key: str, numbers: list[str]) -> CarrierOrder | None:
+        """A conclusion drawn from the numbers themselves may carry no carrier id."""
+        def checked() -> CarrierOrder | None:
+            found = self.plugin.recover_disconnect(key, numbers)
+            return None if found is None else check_order(found, id_optional=True)
+
+        return self._read("disconnect recovery", checked)
 
     def in_service(self) -> Iterator[str]:
         for number in self.plugin.in_service():
