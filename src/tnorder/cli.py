@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tnorder import __version__
-from tnorder.commands import config, customer, inventory, orders, sim
+from tnorder.commands import completion, config, customer, inventory, orders, sim
 
 app = typer.Typer(
     name="tnorder",
@@ -22,6 +22,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
+app.command("completion")(completion.command)
 
 
 def _version(value: bool) -> None:
@@ -56,11 +57,15 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
+    from tnorder.argv import hoist
     from tnorder.errors import TnorderError
 
+    if os.environ.get(completion.COMPLETE_VAR):
+        completion.enable()
     command = typer.main.get_command(app)
     try:
-        code = command.main(args=argv, prog_name="tnorder", standalone_mode=False)
+        code = command.main(args=hoist(sys.argv[1:] if argv is None else argv), prog_name="tnorder",
+                            standalone_mode=False)
     except TnorderError as exc:
         _fail(str(exc), exc.exit_code)
     except TyperException as exc:  # usage errors from the parser

@@ -23,7 +23,7 @@ def summary(doc: dict) -> str:
     count = len(doc["completed"]) if doc["status"] in ("complete", "partial") else len(doc["numbers"])
     what = f"{count} number{'s' if count != 1 else ''}" if count or doc["status"] != "pending" \
         else f"{doc['quantity'] or '?'} number(s) requested"
-    line = f"{doc['ref']} {doc['status']}: {what}"
+    line = f"{doc['order_ref']} {doc['status']}: {what}"
     # a shortfall, a recovery's conclusion, a carrier status tnorder does not know
     said = f" ({doc['error']})" if doc["error"] and doc["status"] != "failed" else ""
     if doc["kind"] == "disconnect":
@@ -37,9 +37,12 @@ def summary(doc: dict) -> str:
 
 
 def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict:
+    return show_document(document(ctx, order), as_json, detail)
+
+
+def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
     from tnorder import render
 
-    doc = document(ctx, order)
     if as_json:
         render.emit_json(doc)
         return doc
@@ -51,7 +54,7 @@ def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict
         for f in doc["failed"]:
             print(f"  {f['number'] or '(quantity)'} failed: {f['code'] or ''} {f['reason'] or ''}".rstrip())
         if doc["status"] in ("pending", "submitting"):
-            render.message(f"Order {doc['ref']} is pending at the carrier; "
+            render.message(f"Order {doc['order_ref']} is pending at the carrier; "
                            "`tnorder orders poll` will complete it.")
     return doc
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tnorder.commands.common import LOOKUP_COLUMNS, check_confirmable, confirm, interactive
-from tnorder.errors import BadInput
+from tnorder.errors import EXIT_NOTHING_FOUND, BadInput, NothingToOrder
 
 if TYPE_CHECKING:
     from tnorder.criteria import Criteria
@@ -76,18 +76,34 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
         ordering.check_not_held(c, p.numbers)
         if confirm(f"Order {len(p.numbers)} number(s) from {p.carrier.name} into {p.inventory_type!r}?", yes):
             placed = ordering.order_numbers(c, p)
-    elif mode == "all":
-        assert criteria is not None
-        question = f"Order {quantity} number(s) ({criteria.describe()}) from {p.carrier.name}?"
-        if confirm(question, yes):
-            placed = ordering.lookup_and_order(c, p)
     else:
-        placed = _select(c, p, pick, yes, as_json)
+        try:
+            placed = _lookup_and_order(c, p, yes) if mode == "all" else _select(c, p, pick, yes, as_json)
+        except NothingToOrder as exc:  # the carrier found nothing: exit 9, unlike a user's "none" (0)
+            render.message(f"{exc.text}")
+            return _nothing_ordered(as_json, EXIT_NOTHING_FOUND)
     if placed is None:
-        if as_json:
-            render.emit_json({"ref": None, "status": "nothing-ordered", "numbers": []})
-        return 0
+        return _nothing_ordered(as_json, 0)
     return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
+
+
+def _nothing_ordered(as_json: bool, code: int) -> int:
+    from tnorder import render
+    from tnorder.services.order_reads import KEYS
+
+    if as_json:  # an order document's keys, all present, so scripts read it like any other
+        render.emit_json(dict.fromkeys(KEYS) | {"status": "nothing-ordered", "numbers": [], "completed": [],
+                                                "failed": []})
+    return code
+
+
+def _lookup_and_order(c: Context, p: Plan, yes: bool) -> Order | None:
+    from tnorder.services import ordering
+
+    assert p.criteria is not None
+    if confirm(f"Order {p.quantity} number(s) ({p.criteria.describe()}) from {p.carrier.name}?", yes):
+        return ordering.lookup_and_order(c, p)
+    return None
 
 
 def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:
@@ -97,8 +113,8 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> 
 
     with ordering.Selection(c, p) as sel:
         if not sel.results:
-            render.message(f"no numbers found ({p.criteria.describe() if p.criteria else ''}): nothing ordered")
-            return None
+            raise NothingToOrder(p.carrier.name, f"no numbers found ({p.criteria.describe() if p.criteria else ''})"
+                                 ": nothing ordered")
         chosen = _choose(sel, pick, as_json)
         if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
                               f"into {p.inventory_type!r}?", yes):
