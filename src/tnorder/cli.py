@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tnorder import __version__
-from tnorder.commands import completion, config, customer, inventory, orders, sim
+from tnorder.commands import completion, config, customer, examples, inventory, orders, sim
 
 app = typer.Typer(
     name="tnorder",
@@ -23,6 +23,7 @@ app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
 app.command("completion")(completion.command)
+examples.attach(app)
 
 
 def _version(value: bool) -> None:
@@ -57,15 +58,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
+    from tnorder import prune
     from tnorder.argv import hoist
     from tnorder.errors import TnorderError
 
+    args = hoist(sys.argv[1:] if argv is None else argv)
     if os.environ.get(completion.COMPLETE_VAR):
         completion.enable()
-    command = typer.main.get_command(app)
+        command = typer.main.get_command(app)  # completing needs every command
+    else:
+        command = typer.main.get_command(prune.for_args(app, args))
     try:
-        code = command.main(args=hoist(sys.argv[1:] if argv is None else argv), prog_name="tnorder",
-                            standalone_mode=False)
+        code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except TnorderError as exc:
         _fail(str(exc), exc.exit_code)
     except TyperException as exc:  # usage errors from the parser

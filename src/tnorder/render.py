@@ -33,10 +33,16 @@ def __getattr__(name: str) -> Console:
 
 
 def message(text: str) -> None:
+    if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
+        sys.stderr.write(text + "\n")
+        return
     _console(True).print(text, markup=False)
 
 
 def warning(text: str) -> None:
+    if not sys.stderr.isatty():
+        sys.stderr.write(f"warning: {text}\n")
+        return
     _console(True).print(f"warning: {text}", markup=False, style="yellow")
 
 
@@ -101,12 +107,12 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
 
     `empty`: said on stderr instead of drawing an empty box when there are no rows.
     """
-    console = console or _console(False)
     heads = (["#"] if numbered else []) + [head for _, head in columns]
     keys = (["#"] if numbered else []) + [key for key, _ in columns]
     lines = _cells(rows, columns, numbered)
-    if not console.is_terminal:
-        stream = console.file
+    plain = not sys.stdout.isatty() if console is None else not console.is_terminal
+    if plain:  # tab-separated for pipes, without loading Rich
+        stream = sys.stdout if console is None else console.file
         stream.write("\t".join(heads) + "\n")
         count = 0
         for cells in lines:
@@ -115,6 +121,7 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
         if not count and empty:
             message(empty)
         return count
+    console = console or _console(False)
     cells = list(lines)
     if not cells:
         if empty:
@@ -163,3 +170,22 @@ def _cells(rows: Iterable[dict], columns: Sequence[tuple[str, str]], numbered: b
     for i, row in enumerate(rows, 1):
         cells = [_cell(key, row.get(key)) for key, _ in columns]
         yield ([str(i)] if numbered else []) + cells
+
+
+def summary(doc: dict, console: Console | None = None) -> None:
+    """`inventory summary` on a terminal: two tables, bars scaled to the largest count."""
+    from tnorder.statuses import NUMBER_STATUSES
+
+    heads = [("inventory_type", "Inventory type"), *((s, s.capitalize()) for s in NUMBER_STATUSES),
+             ("total", "Total")]
+    table(doc["by_type"], heads, title="Numbers by inventory type and status", console=console,
+          empty="no inventory types")
+    areas = doc["available_by_area_code"]
+    if not areas:
+        message("no available numbers")
+        return
+    top = max(a["available"] for a in areas)
+    width = max(10, min(40, (console or _console(False)).width - 30)) if sys.stdout.isatty() else 20
+    rows = [a | {"bar": "█" * max(1, round(a["available"] / top * width))} for a in areas]
+    table(rows, [("area_code", "Area code"), ("available", "Available"), ("bar", "")],
+          title="Available numbers by area code", console=console)

@@ -271,6 +271,19 @@ def list_(
         render.message(f"{count} number(s)")
 
 
+@app.command("summary")
+def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Counts by inventory type and status, and available numbers by area code."""
+    from tnorder import render
+    from tnorder.services.summary import summary as count
+
+    doc = count(context(ctx))
+    if json:
+        render.emit_json(doc)
+        return
+    render.summary(doc)
+
+
 @app.command("show")
 def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
     """Show one number: details and history."""

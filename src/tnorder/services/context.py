@@ -14,10 +14,16 @@ if TYPE_CHECKING:
 
 class Context:
     def __init__(self, config: Config | None = None, db: str | None = None) -> None:
-        self.config = config or Config.load()
+        if config is not None:
+            self.config = config
         self.db = db
         self.actor = operator()
         self._carriers: dict[str, Carrier] = {}
+
+    @cached_property
+    def config(self) -> Config:
+        """Read on first use: commands that only read the store never parse the config file."""
+        return Config.load()
 
     @cached_property
     def store(self) -> Store:
