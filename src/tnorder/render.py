@@ -145,7 +145,11 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
 def _fitting(keys: list[str], heads: list[str], cells: list[list[str]], width: int) -> list[int]:
     """Which columns to show at this width: whole columns stay, the widest other ones go first."""
     natural = [max(len(heads[i]), *(len(row[i]) for row in cells)) for i in range(len(keys))]
-    need = [n if keys[i] in WHOLE or keys[i] == "#" else min(n, FOLD_MIN) for i, n in enumerate(natural)]
+    # a folding column still keeps its longest word whole ("complete", not "comple/te")
+    words = [max(len(w) for text in [heads[i], *(row[i] for row in cells)] for w in text.split() or [""])
+             for i in range(len(keys))]
+    need = [n if keys[i] in WHOLE or keys[i] == "#" else min(n, max(FOLD_MIN, words[i]))
+            for i, n in enumerate(natural)]
     shown = list(range(len(keys)))
     while sum(need[i] + 3 for i in shown) + _EDGES > width:
         droppable = [i for i in shown if keys[i] not in WHOLE and keys[i] != "#"]

@@ -8,6 +8,7 @@ from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING
 
 if TYPE_CHECKING:
     from tnorder.models import Order
+    from tnorder.services import orders
     from tnorder.services.context import Context
 
 EXIT_FOR = {"partial": EXIT_PARTIAL, "failed": EXIT_CARRIER}
@@ -65,19 +66,29 @@ def exit_code(status: str, waited: bool) -> int:
     return EXIT_FOR.get(status, 0)
 
 
-def wait_with_progress(ctx: Context, refs: list[str], timeout: float) -> None:
-    """Poll until the orders finish or time runs out; a spinner on stderr when it is a terminal."""
+def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> orders.PollResult:
+    """Poll until the orders finish or time runs out; on a terminal, a spinner on stderr with how
+    many are pending, the time elapsed and the time left before --timeout."""
+    import time
+
     from tnorder import render
     from tnorder.services import orders
 
     if not render.err.is_terminal:
-        orders.wait(ctx, refs, timeout)
-        return
+        return orders.wait(ctx, refs, timeout)
+    started = time.monotonic()
     with render.err.status("Waiting for the carrier…") as status:
         def tick(progress: orders.PollResult) -> None:
-            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending")
+            elapsed = time.monotonic() - started
+            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending; "
+                          f"{_clock(elapsed)} elapsed, {_clock(max(0.0, timeout - elapsed))} left")
 
-        orders.wait(ctx, refs, timeout, tick)
+        return orders.wait(ctx, refs, timeout, tick)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json: bool) -> int:

@@ -100,7 +100,7 @@ def poll(
         return
     from tnorder.services import orders
 
-    result = orders.wait(c, None, timeout) if wait else orders.poll(c)
+    result = order_view.wait_with_progress(c, None, timeout) if wait else orders.poll(c)
     docs = orders.documents(c, [order for order, _ in result.changed])
     if form == "jsonl":
         render.stream_jsonl(docs)
