@@ -18,5 +18,7 @@ fi
 echo
 "$PY" bench/poll.py || status=1
 echo
-echo "pending: CSV import of 100,000 numbers (no import command yet)"
+"$PY" bench/store_commands.py --reps 11 || status=1
+echo
+"$PY" bench/batch.py || status=1
 exit $status

@@ -56,8 +56,8 @@ def test_two_hundred_orders_once_and_a_rerun_orders_nothing(cli, run, bandwidth,
     two_hundred(orders_file)
     placed = cli("inventory", "order", "--type", TYPE, "--from-file", str(orders_file), "--yes", "--json",
                  timeout=180)
-    assert placed.code == 0, placed.err
     results = [json.loads(row) for row in placed.out.splitlines()]
+    assert placed.code == 0, (placed.err, [(r["file_line"], r["error"]) for r in results if r["result"] != "placed"])
     assert [r["file_line"] for r in results] == list(range(2, 202))
     assert {r["result"] for r in results} == {"placed"}
     assert len({r["order_ref"] for r in results}) == 200

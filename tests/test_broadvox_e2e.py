@@ -183,7 +183,7 @@ def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, b
     # the emulator answers 1.5 s after doing the work: the client dies with the request taken
     emu = emulator("--complete-after", "8", "--latency-ms", "1500")
     broadvox(emu)
-    args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12165550142",
+    args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12164420142",
             "--key", "crash-1", "--yes"]
     client = subprocess.Popen(args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -202,7 +202,7 @@ def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, b
     done = cli("orders", "poll", "--wait", "--timeout", "60", "--json")
     assert done.code == 0, done.err
     assert [(o["order_ref"], o["status"]) for o in done.json()] == [(lost["order_ref"], "complete")]
-    assert cli("inventory", "show", "+12165550142", "--json").json()["status"] == "available"
+    assert cli("inventory", "show", "+12164420142", "--json").json()["status"] == "available"
     with sqlite3.connect(world_file(tmp_path)) as db:  # never ordered twice
         assert db.execute("SELECT count(*) FROM orders WHERE customer_order_id = 'crash-1'").fetchone()[0] == 1
 

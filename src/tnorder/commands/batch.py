@@ -2,14 +2,15 @@
 
 One result line per order on stdout (a JSON object per line with --json), in the file's order; a
 progress bar on stderr when it is a terminal. Exit 0 when every order was placed (or had been
-placed before, by its key), 4 when some failed.
+placed before, by its key), 4 when some failed, else 5 when some answers were lost on the way
+(those orders are pending: `orders poll` settles them).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tnorder.errors import EXIT_PARTIAL, BadInput
+from tnorder.errors import EXIT_PARTIAL, EXIT_STILL_PENDING, BadInput
 
 if TYPE_CHECKING:
     from tnorder.services.batch import Outcome
@@ -40,10 +41,14 @@ def run(c: Context, path: str, *, yes: bool, as_json: bool, inventory_type: str 
     outcomes = _place(c, orders, render.err.is_terminal)
     for outcome in outcomes:
         _print(outcome, as_json)
-    failed = sum(1 for o in outcomes if o.result == "failed")
-    placed = sum(1 for o in outcomes if o.result == "placed")
-    render.message(f"{placed} order(s) placed, {len(outcomes) - placed - failed} placed before, {failed} failed")
-    return EXIT_PARTIAL if failed else 0
+    count = {result: sum(1 for o in outcomes if o.result == result)
+             for result in ("placed", "exists", "failed", "unknown")}
+    render.message(f"{count['placed']} order(s) placed, {count['exists']} placed before, {count['failed']} failed"
+                   + (f", {count['unknown']} sent without an answer (`tnorder orders poll` settles them)"
+                      if count["unknown"] else ""))
+    if count["failed"]:
+        return EXIT_PARTIAL
+    return EXIT_STILL_PENDING if count["unknown"] else 0
 
 
 def _place(c: Context, orders, on_terminal: bool) -> list[Outcome]:
@@ -71,9 +76,10 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         print(json.dumps({"file_line": outcome.line, "result": outcome.result} | doc | {"error": error}),
               flush=True)
         return
-    if outcome.error:
-        print(f"line {outcome.line}: failed: {outcome.error}", flush=True)
+    if outcome.error and outcome.document is None:
+        print(f"line {outcome.line}: {outcome.result}: {outcome.error}", flush=True)
         return
     count = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
-    said = "placed before" if outcome.result == "exists" else outcome.result
+    said = {"exists": "placed before", "unknown": f"sent, answer lost: {outcome.error}"}.get(
+        outcome.result, outcome.result)
     print(f"line {outcome.line}: {doc['order_ref']} {doc['status']} ({count} number(s); {said})", flush=True)

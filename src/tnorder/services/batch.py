@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tnorder.errors import BadInput, TnorderError
+from tnorder.errors import BadInput, CarrierUnreachable, TnorderError
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -52,7 +52,7 @@ class Line:
 @dataclass
 class Outcome:
     line: int
-    result: str  # placed | exists | failed
+    result: str  # placed | exists | failed | unknown (sent, answer lost: `orders poll` settles it)
     document: dict | None = None  # the order, when there is one
     error: TnorderError | None = None
 
@@ -236,6 +236,9 @@ def _send(ctx: Context, line: Line, lock: threading.Lock | None) -> Outcome:
         else:
             with lock:
                 placed = order(ctx, line.plan)
+    except CarrierUnreachable as exc:  # the order may have reached the carrier: pending, not failed
+        placed = ordering.existing(ctx, line.plan.key)
+        return Outcome(line.number, "unknown", _document(ctx, placed) if placed else None, exc)
     except TnorderError as exc:
         return Outcome(line.number, "failed", None, exc)
     doc = _document(ctx, placed)
