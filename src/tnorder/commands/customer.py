@@ -72,7 +72,8 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
     if json:
         render.emit_json(rows)
         return
-    render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")])
+    render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")],
+                 empty="no customers yet: add one with `tnorder customer add`")
 
 
 @app.command("show")
@@ -89,7 +90,8 @@ def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
     for line in doc["lines"]:
         about = f" ({line['description']})" if line["description"] else ""
         render.table(line["numbers"], LINE_COLUMNS,
-                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)")
+                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)",
+                     empty=f"line {line['line']}{about}: no numbers")
     if not doc["lines"]:
         render.message(f"customer {account} has no service lines: add one with `tnorder customer line add`")
 
@@ -123,7 +125,8 @@ def line_list(ctx: typer.Context, account: Account, json: JsonOpt = False) -> No
     if json:
         render.emit_json(rows)
         return
-    render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")])
+    render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")],
+                 empty=f"customer {account} has no service lines")
 
 
 @line_app.command("remove")
