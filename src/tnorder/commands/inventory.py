@@ -161,7 +161,9 @@ def move(
     from tnorder.numbers import parse_numbers
     from tnorder.services import holding
 
-    _held(holding.move(context(ctx), parse_numbers(numbers), to_type), json, f"moved to {to_type!r}")
+    c = context(ctx)
+    to_type = c.inventory_type(to_type).name  # as --type: case-insensitive, a unique prefix
+    _held(holding.move(c, parse_numbers(numbers), to_type), json, f"moved to {to_type!r}")
 
 
 @app.command("import")
