@@ -18,5 +18,9 @@ fi
 echo
 "$PY" bench/poll.py || status=1
 echo
+"$PY" bench/store_commands.py --reps 11 || status=1
+echo
+"$PY" bench/batch.py || status=1
+echo
 "$PY" bench/import_csv.py --reps 3 || status=1
 exit $status

@@ -104,7 +104,7 @@ def test_a_partial_order_exits_4_and_shows_the_5005_reason(cli, emulator, bandwi
     both = ",".join(n["number"] for n in shown)
     placed = cli("inventory", "order", "--type", TYPE, "--numbers", both, "--yes", "--wait", "--json")
     assert placed.code == 4, placed.err
-    shown_order = cli("orders", "show", placed.json()["ref"])
+    shown_order = cli("orders", "show", placed.json()["order_ref"])
     assert shown_order.code == 4
     assert f"{taken} failed: 5005" in shown_order.out
     assert "unavailable" in shown_order.out
@@ -166,10 +166,10 @@ def place_retrying(cli, code: str, key: str) -> dict:
 def test_rate_limits_are_waited_out_for_reads(cli, emulator, bandwidth):
     emu = emulator("--complete-after", "0", "--rate-limit", "1")
     bandwidth(emu.url)
-    refs = [place_retrying(cli, code, f"rl-{code}")["ref"] for code in ("919", "704", "336")]
+    refs = [place_retrying(cli, code, f"rl-{code}")["order_ref"] for code in ("919", "704", "336")]
     polled = cli("orders", "poll", "--json")  # three status reads at once: two meet a 429 and wait
     assert polled.code == 0, polled.err
-    assert sorted((o["ref"], o["status"]) for o in polled.json()) == [(r, "complete") for r in sorted(refs)]
+    assert sorted((o["order_ref"], o["status"]) for o in polled.json()) == [(r, "complete") for r in sorted(refs)]
     assert re.search(r"GET /api/accounts/9900001/orders/\S+ 429", emu.log())
     assert emu.log().count("POST /api/accounts/9900001/orders 201") == 3  # never ordered twice
 

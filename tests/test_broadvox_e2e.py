@@ -80,10 +80,10 @@ def test_an_order_stays_pending_until_the_emulator_completes_it_and_poll_applies
     assert (early.code, early.json()) == (0, [])  # Broadvox still says Pending: nothing changes
     time.sleep(max(0.0, placed_at + 6.5 - time.monotonic()))
     pending = cli("orders", "pending", "--json").json()
-    assert [o["ref"] for o in pending] == [doc["ref"]]  # done at the carrier, not applied until a poll
+    assert [o["order_ref"] for o in pending] == [doc["order_ref"]]  # done at the carrier, not applied until a poll
     polled = cli("orders", "poll", "--json")
     assert polled.code == 0, polled.err
-    assert [(o["ref"], o["status"]) for o in polled.json()] == [(doc["ref"], "complete")]
+    assert [(o["order_ref"], o["status"]) for o in polled.json()] == [(doc["order_ref"], "complete")]
     assert cli("orders", "pending", "--json").json() == []
     numbers = cli("inventory", "list", "--type", TYPE, "--json").json()
     assert sorted(n["number"] for n in numbers) == sorted(doc["numbers"])
@@ -109,7 +109,7 @@ def test_a_partially_completed_order_exits_4_and_shows_the_failed_number(cli, em
     placed = cli("inventory", "order", "--type", TYPE, "--numbers", both, "--yes", "--wait", "--json")
     assert placed.code == 4, placed.err
     assert placed.json()["status"] == "partial"
-    shown_order = cli("orders", "show", placed.json()["ref"])
+    shown_order = cli("orders", "show", placed.json()["order_ref"])
     assert shown_order.code == 4
     assert f"{taken} failed:" in shown_order.out and "unavailable" in shown_order.out
     assert [n["number"] for n in cli("inventory", "list", "--json").json()] == [shown[1]["number"]]
@@ -169,7 +169,7 @@ def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, b
     # the emulator answers 1.5 s after doing the work: the client dies with the request taken
     emu = emulator("--complete-after", "8", "--latency-ms", "1500")
     broadvox(emu)
-    args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12165550142",
+    args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12164420142",
             "--key", "crash-1", "--yes"]
     client = subprocess.Popen(args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -183,12 +183,12 @@ def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, b
 
     found = cli("orders", "poll", "--json")  # ActiveRequestList -> Reference crash-1 -> OrderDetails
     assert found.code == 0, found.err
-    assert [(o["ref"], o["status"], o["carrier_order_id"]) for o in found.json()] == [
-        (lost["ref"], "pending", request_id)]
+    assert [(o["order_ref"], o["status"], o["carrier_order_id"]) for o in found.json()] == [
+        (lost["order_ref"], "pending", request_id)]
     done = cli("orders", "poll", "--wait", "--timeout", "60", "--json")
     assert done.code == 0, done.err
-    assert [(o["ref"], o["status"]) for o in done.json()] == [(lost["ref"], "complete")]
-    assert cli("inventory", "show", "+12165550142", "--json").json()["status"] == "available"
+    assert [(o["order_ref"], o["status"]) for o in done.json()] == [(lost["order_ref"], "complete")]
+    assert cli("inventory", "show", "+12164420142", "--json").json()["status"] == "available"
     with sqlite3.connect(world_file(tmp_path)) as db:  # never ordered twice
         assert db.execute("SELECT count(*) FROM orders WHERE customer_order_id = 'crash-1'").fetchone()[0] == 1
 

@@ -9,8 +9,11 @@ import tomllib
 def test_no_config_file_means_the_builtin_sandbox(run, home):
     assert run("config", "path").out.strip() == str(home / "config.toml")
     assert not (home / "config.toml").exists()
-    assert run("config", "carrier", "list", "--json").json() == [{"name": "sandbox", "kind": "sandbox"}]
-    assert run("config", "account", "list", "--json").json() == [{"name": "sandbox", "carrier": "sandbox"}]
+    assert run("config", "carrier", "list", "--json").json() == [
+        {"name": "sandbox", "kind": "sandbox", "url": None, "options": None}]
+    unset = dict.fromkeys(("account_id", "site_id", "peer_id", "username_env", "password_env", "client_id_env",
+                           "client_secret_env"))
+    assert run("config", "account", "list", "--json").json() == [{"name": "sandbox", "carrier": "sandbox"} | unset]
     assert run("config", "inventory-type", "list", "--json").json() == [
         {"name": "Sandbox DIDs", "account": "sandbox"}]
 
@@ -54,8 +57,9 @@ def test_accounts_name_environment_variables_and_never_show_secrets(run, home, m
     assert 'password_env = "BW_PASS"' in text and "s3cret" not in text
     listed = run("config", "account", "list", "--json")
     assert "s3cret" not in listed.out + listed.err
-    assert {"name": "main", "carrier": "sb2", "account_id": "9900001", "username_env": "BW_USER",
-            "password_env": "BW_PASS"} in listed.json()
+    assert {"name": "main", "carrier": "sb2", "account_id": "9900001", "site_id": None, "peer_id": None,
+            "username_env": "BW_USER", "password_env": "BW_PASS", "client_id_env": None,
+            "client_secret_env": None} in listed.json()
 
 
 def test_bad_config_changes_exit_2_and_change_nothing(run, home):

@@ -54,7 +54,7 @@ def test_add_dids_all_lands_assigned_on_the_line_after_poll(run, acme):
     assert {(n["number"], n["status"], n["line"]) for n in listed} == {(n, "assigned", LINE) for n in numbers}
     assert line_numbers(run, "fax") == {}
     history = run("inventory", "show", next(iter(numbers)), "--json").json()["history"]
-    assert [(h["event"], h["order_ref"]) for h in history] == [("assigned", order["ref"])]
+    assert [(h["event"], h["order_ref"]) for h in history] == [("assigned", order["order_ref"])]
     assert CUSTOMER in history[0]["note"] and LINE in history[0]["note"]
 
 
@@ -96,7 +96,7 @@ def test_same_key_twice_orders_once_for_a_line(run, acme, home):
     args = ("--area-code", "415", "--quantity", "2", "--all", "--yes", "--key", "acme-1", "--json")
     first, second = add_dids(run, *args), add_dids(run, *args)
     assert first.code == second.code == 0
-    assert first.json()["ref"] == second.json()["ref"]
+    assert first.json()["order_ref"] == second.json()["order_ref"]
     with sqlite3.connect(home / "sandbox" / "world.sqlite") as db:
         assert db.execute("SELECT count(*) FROM orders WHERE customer_order_id = 'acme-1'").fetchone()[0] == 1
 

@@ -71,28 +71,28 @@ def test_lookup_and_order_then_poll_makes_numbers_available(cli, home):
     placed = cli("inventory", "order", "--area-code", "919", "--quantity", "3", "--all", "--yes", "--json")
     assert placed.code == 0, placed.err
     order = placed.json()
-    assert order["ref"].startswith("ORD-") and order["status"] == "pending"
+    assert order["order_ref"].startswith("ORD-") and order["status"] == "pending"
     pending = cli("orders", "pending", "--json").json()
-    assert [o["ref"] for o in pending] == [order["ref"]]
+    assert [o["order_ref"] for o in pending] == [order["order_ref"]]
     early = cli("orders", "poll", "--json")  # usually before the sandbox's 3 s: nothing changes
     assert early.code == 0, early.err
     time.sleep(3.2)
     polled = cli("orders", "poll", "--json")
     assert polled.code == 0, polled.err
     changes = early.json() + polled.json()  # a slow machine may reach the 3 s by the first poll
-    assert [(o["ref"], o["status"]) for o in changes] == [(order["ref"], "complete")]
+    assert [(o["order_ref"], o["status"]) for o in changes] == [(order["order_ref"], "complete")]
     numbers = cli("inventory", "list", "--json").json()
     assert len(numbers) == 3
     assert {(n["status"], n["inventory_type"], n["order_ref"]) for n in numbers} == {
-        ("available", "Sandbox DIDs", order["ref"])}
+        ("available", "Sandbox DIDs", order["order_ref"])}
     assert all(n["number"].startswith("+1919") for n in numbers)
     assert cli("orders", "pending", "--json").json() == []
     quiet = cli("orders", "poll")
     assert quiet.code == 0 and quiet.out == "" and quiet.err == ""
     shown = cli("inventory", "show", numbers[0]["number"], "--json").json()
     assert [(h["to_status"], h["order_ref"], h["actor"]) for h in shown["history"]] == [
-        ("available", order["ref"], "tester")]
-    shown_order = cli("orders", "show", order["ref"], "--json").json()
+        ("available", order["order_ref"], "tester")]
+    shown_order = cli("orders", "show", order["order_ref"], "--json").json()
     assert sorted(shown_order["completed"]) == sorted(n["number"] for n in numbers)
 
 
@@ -102,7 +102,7 @@ def test_same_key_twice_orders_once(run, fast_sandbox, home):
     first = run(*args)
     second = run(*args)
     assert first.code == second.code == 0
-    assert first.json()["ref"] == second.json()["ref"]
+    assert first.json()["order_ref"] == second.json()["order_ref"]
     assert "already placed" in second.err
     assert [o[1] for o in world_orders(home)] == ["batch-7"]
     run("orders", "poll")

@@ -82,7 +82,7 @@ def test_a_crash_between_send_and_save_is_repaired_by_poll(run, home):
         db.execute("UPDATE orders SET complete_at = 0")  # let the sandbox finish now
     polled = run("orders", "poll", "--json")
     assert polled.code == 0, polled.err
-    assert [(o["ref"], o["status"]) for o in polled.json()] == [(order.ref, "complete")]
+    assert [(o["order_ref"], o["status"]) for o in polled.json()] == [(order.ref, "complete")]
     shown = run("orders", "show", order.ref, "--json").json()
     assert shown["carrier_order_id"] and sorted(shown["completed"]) == sorted(n.number for n in found)
     with sqlite3.connect(home / "sandbox" / "world.sqlite") as db:
@@ -101,7 +101,7 @@ def test_an_order_that_never_reached_the_carrier_fails_after_a_grace_period(run,
         s.add(row)
     ctx.close()
     polled = run("orders", "poll", "--json").json()
-    assert [(o["ref"], o["status"]) for o in polled] == [(order.ref, "failed")]
+    assert [(o["order_ref"], o["status"]) for o in polled] == [(order.ref, "failed")]
     assert run("inventory", "list", "--json").json() == []  # the pending number left nothing behind
 
 
@@ -117,7 +117,7 @@ def test_two_polls_at_once_apply_each_order_once(cli, run, fast_sandbox, home):
     assert [p.returncode for p in procs] == [0, 0], outputs
     import json
 
-    refs = [o["ref"] for out, _ in outputs for o in json.loads(out)]
+    refs = [o["order_ref"] for out, _ in outputs for o in json.loads(out)]
     assert sorted(refs) == ["ORD-000001", "ORD-000002", "ORD-000003"]  # each reported by exactly one poll
     with sqlite3.connect(home / "tnorder.db") as db:
         events = db.execute("SELECT number, count(*) FROM number_events WHERE to_status = 'available' "

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tnorder import __version__
-from tnorder.commands import config, customer, inventory, orders, sim
+from tnorder.commands import completion, config, customer, examples, inventory, orders, sim
 
 app = typer.Typer(
     name="tnorder",
@@ -23,6 +23,8 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
+app.command("completion")(completion.command)
+examples.attach(app)
 
 
 def _version(value: bool) -> None:
@@ -57,15 +59,20 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
-    from tnorder import arguments, deadline, interrupts
+    from tnorder import arguments, deadline, interrupts, prune
+    from tnorder.argv import hoist
     from tnorder.errors import TnorderError
 
-    command = typer.main.get_command(app)
     interrupts.install()
     try:
         deadline.start()
-        args = arguments.normalise(sys.argv[1:] if argv is None else argv)
+        args = hoist(arguments.normalise(sys.argv[1:] if argv is None else argv))
         arguments.check(args)
+        if os.environ.get(completion.COMPLETE_VAR):
+            completion.enable()
+            command = typer.main.get_command(app)  # completing needs every command
+        else:
+            command = typer.main.get_command(prune.for_args(app, args))
         code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except interrupts.Interrupted as exc:
         _interrupted(exc)

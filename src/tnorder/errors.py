@@ -32,6 +32,12 @@ class CarrierError(TnorderError):
         super().__init__(f"{where}: {message}")
 
 
+class NothingToOrder(CarrierError):
+    """The carrier found no numbers to order: nothing was sent (exit 9, unlike a user's "none")."""
+
+    exit_code = 9
+
+
 class CarrierAuthError(CarrierError):
     exit_code = 6
 
@@ -57,6 +63,7 @@ EXIT_STILL_PENDING = 5
 EXIT_AUTH = 6
 EXIT_RATE_LIMIT = 7
 EXIT_DISAGREE = 8  # `inventory reconcile`: tnorder and the carrier differ
+EXIT_NOTHING_FOUND = 9  # an order found nothing to order at the carrier (a lookup that finds nothing is 0)
 
 
 class OutcomeUnknown(TnorderError):

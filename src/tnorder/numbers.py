@@ -42,15 +42,31 @@ def from_ten_digit(digits: str) -> str:
 
 
 def parse_numbers(values: list[str]) -> list[str]:
-    """Comma- or space-separated numbers in any form, deduplicated, order kept."""
+    """Numbers in any form, separated by commas, semicolons or newlines, deduplicated, order kept.
+
+    Spaces inside a number are part of it (`(919) 555-0142`); a part that is no number as a whole
+    but splits on spaces into numbers is read as several (`+19195550142 +19195550143`).
+    """
     seen: dict[str, None] = {}
     for value in values:
-        for part in re.split(r"[,\s]+", value.strip()):
-            if part:
-                seen[to_e164(part)] = None
+        for part in re.split(r"[,;\n]+", value):
+            for number in _numbers_in(part.strip()):
+                seen[number] = None
     if not seen:
         raise BadInput("no telephone numbers given")
     return list(seen)
+
+
+def _numbers_in(part: str) -> list[str]:
+    if not part:
+        return []
+    try:
+        return [to_e164(part)]
+    except BadInput:
+        pieces = part.split()
+        if len(pieces) < 2:
+            raise
+        return [to_e164(piece) for piece in pieces]
 
 
 def keypad_digits(word: str) -> str:

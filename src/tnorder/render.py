@@ -1,6 +1,8 @@
-"""Output: Rich tables on a terminal, plain columns otherwise, JSON and CSV documents.
+"""Output: Rich tables on a terminal, plain columns otherwise, JSON, JSON lines and CSV documents.
 
-Data goes to stdout; messages, progress and warnings go to stderr.
+Data goes to stdout; messages, progress and warnings go to stderr. JSON has one layout everywhere:
+compact, and an array puts each element on a line of its own (so `grep` and `head` work on it and
+a million rows stream in bounded memory).
 """
 
 from __future__ import annotations
@@ -31,15 +33,35 @@ def __getattr__(name: str) -> Console:
 
 
 def message(text: str) -> None:
+    if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
+        sys.stderr.write(text + "\n")
+        return
     _console(True).print(text, markup=False)
 
 
 def warning(text: str) -> None:
+    if not sys.stderr.isatty():
+        sys.stderr.write(f"warning: {text}\n")
+        return
     _console(True).print(f"warning: {text}", markup=False, style="yellow")
 
 
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    """One JSON document on stdout, in the one layout (see the module's docstring)."""
+    if isinstance(document, list):
+        stream_json(document)
+        return
+    sys.stdout.write(json.dumps(document, default=str) + "\n")
+
+
+def stream_jsonl(rows: Iterable[dict]) -> int:
+    """One compact object per line and nothing at all when there are none: safe to append to a log."""
+    write = sys.stdout.write
+    count = 0
+    for row in rows:
+        write(json.dumps(row, default=str) + "\n")
+        count += 1
+    return count
 
 
 def stream_json(rows: Iterable[dict]) -> int:
@@ -48,10 +70,19 @@ def stream_json(rows: Iterable[dict]) -> int:
     count = 0
     write("[")
     for row in rows:
-        write(("\n  " if count == 0 else ",\n  ") + json.dumps(row, default=str))
+        write(("\n" if count == 0 else ",\n") + json.dumps(row, default=str))
         count += 1
     write("\n]\n" if count else "]\n")
     return count
+
+
+def stream(rows: Iterable[dict], form: str, columns: Sequence[str]) -> int:
+    """Rows as a document: `json` (an array), `jsonl` or `csv`."""
+    if form == "jsonl":
+        return stream_jsonl(rows)
+    if form == "csv":
+        return stream_csv(rows, columns)
+    return stream_json(rows)
 
 
 def stream_csv(rows: Iterable[dict], columns: Sequence[str]) -> int:
@@ -64,34 +95,101 @@ def stream_csv(rows: Iterable[dict], columns: Sequence[str]) -> int:
     return count
 
 
+# columns a reader copies or types back: never truncated, never folded
+WHOLE = ("number", "order_ref")
+FOLD_MIN = 6  # narrowest a folding column gets before the widest one is dropped instead
+_EDGES = 4  # a Rich table's outer border and padding, besides 3 characters a column
+
+
 def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: str | None = None,
-          numbered: bool = False, console: Console | None = None) -> int:
-    """A Rich table on a terminal; tab-separated columns with a header line otherwise."""
-    console = console or _console(False)
+          numbered: bool = False, console: Console | None = None, empty: str | None = None) -> int:
+    """A Rich table on a terminal; tab-separated columns with a header line otherwise.
+
+    `empty`: said on stderr instead of drawing an empty box when there are no rows.
+    """
     heads = (["#"] if numbered else []) + [head for _, head in columns]
+    keys = (["#"] if numbered else []) + [key for key, _ in columns]
     lines = _cells(rows, columns, numbered)
-    if not console.is_terminal:
-        stream = console.file
+    plain = not sys.stdout.isatty() if console is None else not console.is_terminal
+    if plain:  # tab-separated for pipes, without loading Rich
+        stream = sys.stdout if console is None else console.file
         stream.write("\t".join(heads) + "\n")
         count = 0
         for cells in lines:
             stream.write("\t".join(cells) + "\n")
             count += 1
+        if not count and empty:
+            message(empty)
         return count
+    console = console or _console(False)
+    cells = list(lines)
+    if not cells:
+        if empty:
+            message(empty)
+        return 0
     from rich.table import Table
 
+    shown = _fitting(keys, heads, cells, console.width)
     grid = Table(title=title, header_style="bold")
-    for head in heads:
-        grid.add_column(head, justify="right" if head == "#" else "left")
-    count = 0
-    for cells in lines:
-        grid.add_row(*cells)
-        count += 1
+    for i in shown:
+        whole = keys[i] in WHOLE or keys[i] == "#"
+        width = max(len(heads[i]), *(len(row[i]) for row in cells)) if whole else None
+        grid.add_column(heads[i], justify="right" if keys[i] == "#" else "left", no_wrap=whole,
+                        width=width, overflow="fold")
+    for row in cells:
+        grid.add_row(*(row[i] for i in shown))
     console.print(grid)
-    return count
+    return len(cells)
+
+
+def _fitting(keys: list[str], heads: list[str], cells: list[list[str]], width: int) -> list[int]:
+    """Which columns to show at this width: whole columns stay, the widest other ones go first."""
+    natural = [max(len(heads[i]), *(len(row[i]) for row in cells)) for i in range(len(keys))]
+    # a folding column still keeps its longest word whole ("complete", not "comple/te")
+    words = [max(len(w) for text in [heads[i], *(row[i] for row in cells)] for w in text.split() or [""])
+             for i in range(len(keys))]
+    need = [n if keys[i] in WHOLE or keys[i] == "#" else min(n, max(FOLD_MIN, words[i]))
+            for i, n in enumerate(natural)]
+    shown = list(range(len(keys)))
+    while sum(need[i] + 3 for i in shown) + _EDGES > width:
+        droppable = [i for i in shown if keys[i] not in WHOLE and keys[i] != "#"]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda i: (natural[i], i)))
+    return shown
+
+
+def minute(text: str) -> str:
+    """`2026-11-26T13:40:12Z` -> `2026-11-26 13:40`: people read times to the minute; documents keep seconds."""
+    return f"{text[:10]} {text[11:16]}" if len(text) >= 16 and text[10:11] == "T" else text
+
+
+def _cell(key: str, value: object) -> str:
+    if value is None:
+        return ""
+    return minute(str(value)) if key == "at" or key.endswith("_at") else str(value)
 
 
 def _cells(rows: Iterable[dict], columns: Sequence[tuple[str, str]], numbered: bool) -> Iterator[list[str]]:
     for i, row in enumerate(rows, 1):
-        cells = ["" if row.get(key) is None else str(row.get(key)) for key, _ in columns]
+        cells = [_cell(key, row.get(key)) for key, _ in columns]
         yield ([str(i)] if numbered else []) + cells
+
+
+def summary(doc: dict, console: Console | None = None) -> None:
+    """`inventory summary` on a terminal: two tables, bars scaled to the largest count."""
+    from tnorder.statuses import NUMBER_STATUSES
+
+    heads = [("inventory_type", "Inventory type"), *((s, s.capitalize()) for s in NUMBER_STATUSES),
+             ("total", "Total")]
+    table(doc["by_type"], heads, title="Numbers by inventory type and status", console=console,
+          empty="no inventory types")
+    areas = doc["available_by_area_code"]
+    if not areas:
+        message("no available numbers")
+        return
+    top = max(a["available"] for a in areas)
+    width = max(10, min(40, (console or _console(False)).width - 30)) if sys.stdout.isatty() else 20
+    rows = [a | {"bar": "█" * max(1, round(a["available"] / top * width))} for a in areas]
+    table(rows, [("area_code", "Area code"), ("available", "Available"), ("bar", "")],
+          title="Available numbers by area code", console=console)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from tnorder.services.context import Context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line (nothing when there is none).")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with a header row on stdout.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 TypeOpt = Annotated[
     str | None,
@@ -80,6 +82,8 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Lookup-and-order: order wha
 PickOpt = Annotated[str | None, typer.Option("--pick", help="Order these results: 1,3-5.")]
 NumbersOpt = Annotated[str | None, typer.Option("--numbers", help="Order these numbers: TN,TN…")]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="Wait for the carrier to finish.")]
+FromFileOpt = Annotated[str | None, typer.Option(
+    "--from-file", help="Many orders from a file (- for stdin): CSV with a header row, or JSON lines.")]
 
 LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city", "City"),
                   ("state", "State"), ("lata", "LATA")]
@@ -95,6 +99,16 @@ def criteria(area_code: str | None = None, rate_center: str | None = None, state
 
     return build(area_code=area_code, rate_center=rate_center, state=state, city=city, zip=zip,
                  lata=lata, toll_free=toll_free, vanity=vanity, npa_nxx=npa_nxx, local_vanity=local_vanity)
+
+
+def output_format(json: bool, jsonl: bool = False, csv: bool = False) -> str:
+    """`json`, `jsonl`, `csv` or `table`: at most one of the flags."""
+    from tnorder.errors import BadInput
+
+    chosen = [name for name, on in (("json", json), ("jsonl", jsonl), ("csv", csv)) if on]
+    if len(chosen) > 1:
+        raise BadInput(" and ".join(f"--{name}" for name in chosen) + " cannot be combined")
+    return chosen[0] if chosen else "table"
 
 
 def any_criteria(*values: str | None) -> bool:

@@ -69,7 +69,12 @@ def carrier_add(
 def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List carriers."""
     cfg = context(ctx).config
-    rows = [{"name": n} | cfg.data["carriers"][n] for n in cfg.names("carriers")]
+    rows = []
+    for n in cfg.names("carriers"):
+        raw = dict(cfg.data["carriers"][n])
+        kind, url = raw.pop("kind", None), raw.pop("url", None)
+        options = raw.pop("options", {}) | raw
+        rows.append({"name": n, "kind": kind, "url": url, "options": options or None})
     _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], json)
 
 
@@ -124,8 +129,11 @@ def account_add(
 @account_app.command("list")
 def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List carrier accounts (environment variable names only, never their values)."""
+    from tnorder.settings import SECRET_FIELDS
+
     cfg = context(ctx).config
-    rows = [{"name": n} | cfg.data["accounts"][n] for n in cfg.names("accounts")]
+    keys = ("carrier", "account_id", "site_id", "peer_id", *SECRET_FIELDS)
+    rows = [{"name": n} | {k: cfg.data["accounts"][n].get(k) for k in keys} for n in cfg.names("accounts")]
     _show(rows, [("name", "Name"), ("carrier", "Carrier"), ("account_id", "Account id"),
                  ("site_id", "Site id"), ("peer_id", "Peer id")], json)
 
@@ -156,7 +164,8 @@ def type_add(
 def type_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List inventory types."""
     cfg = context(ctx).config
-    rows = [{"name": n} | cfg.data["inventory_types"][n] for n in cfg.names("inventory_types")]
+    rows = [{"name": n, "account": cfg.data["inventory_types"][n].get("account")}
+            for n in cfg.names("inventory_types")]
     _show(rows, [("name", "Name"), ("account", "Carrier account")], json)
 
 

@@ -10,6 +10,7 @@ from tnorder.commands.common import (
     AllOpt,
     AreaCode,
     City,
+    FromFileOpt,
     JsonOpt,
     KeyOpt,
     Lata,
@@ -71,7 +72,8 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
     if json:
         render.emit_json(rows)
         return
-    render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")])
+    render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")],
+                 empty="no customers yet: add one with `tnorder customer add`")
 
 
 @app.command("show")
@@ -88,7 +90,8 @@ def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
     for line in doc["lines"]:
         about = f" ({line['description']})" if line["description"] else ""
         render.table(line["numbers"], LINE_COLUMNS,
-                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)")
+                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)",
+                     empty=f"line {line['line']}{about}: no numbers")
     if not doc["lines"]:
         render.message(f"customer {account} has no service lines: add one with `tnorder customer line add`")
 
@@ -122,7 +125,8 @@ def line_list(ctx: typer.Context, account: Account, json: JsonOpt = False) -> No
     if json:
         render.emit_json(rows)
         return
-    render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")])
+    render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")],
+                 empty=f"customer {account} has no service lines")
 
 
 @line_app.command("remove")
@@ -155,7 +159,7 @@ def add_dids(
         help="Assign N available numbers of the inventory type (no carrier call); "
         "--area-code, --state, --rate-center narrow them.")] = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
-    json: JsonOpt = False,
+    json: JsonOpt = False, from_file: FromFileOpt = None,
 ) -> None:
     """Add from Carrier: order numbers onto a customer's service line (or assign held ones).
 
@@ -168,6 +172,14 @@ def add_dids(
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
     c = context(ctx)
+    if from_file is not None:
+        from tnorder.commands import batch
+
+        batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
+            "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key,
+            "--wait": wait, "--from-inventory": from_inventory})
+        raise typer.Exit(batch.run(c, from_file, yes=yes, as_json=json, inventory_type=type, customer=account,
+                                   line=line))
     if from_inventory is not None:
         _from_inventory(c, account, line, type, from_inventory, lookup, json,
                         others={"--select": select, "--all": all_, "--pick": pick, "--numbers": numbers,

@@ -11,6 +11,9 @@ from tnorder.commands.common import (
     AllOpt,
     AreaCode,
     City,
+    CsvOpt,
+    FromFileOpt,
+    JsonlOpt,
     JsonOpt,
     KeyOpt,
     Lata,
@@ -67,13 +70,24 @@ def order(
     quantity: QuantityOpt = 10,
     select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None, numbers: NumbersOpt = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
+    from_file: FromFileOpt = None,
 ) -> None:
-    """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers."""
+    """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers; or many from a file.
+
+    --from-file FILE (or - for stdin): CSV with a header row, or JSON lines; one order per line,
+    fields named as the flags (area_code, state, …, numbers, quantity, key, type, customer, line).
+    """
     from tnorder.commands import purchase
 
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
+    if from_file is not None:
+        from tnorder.commands import batch
+
+        batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
+            "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key, "--wait": wait})
+        raise typer.Exit(batch.run(context(ctx), from_file, yes=yes, as_json=json, inventory_type=type))
     raise typer.Exit(purchase.start(context(ctx), select=select, all_=all_, pick=pick, numbers=numbers,
                                     lookup=lookup, inventory_type=type, quantity=quantity, key=key, wait=wait,
                                     timeout=timeout, yes=yes, as_json=json))
@@ -148,7 +162,9 @@ def move(
     from tnorder.numbers import parse_numbers
     from tnorder.services import holding
 
-    _held(holding.move(context(ctx), parse_numbers(numbers), to_type), json, f"moved to {to_type!r}")
+    c = context(ctx)
+    to_type = c.inventory_type(to_type).name  # as --type: case-insensitive, a unique prefix
+    _held(holding.move(c, parse_numbers(numbers), to_type), json, f"moved to {to_type!r}")
 
 
 @app.command("import")
@@ -227,7 +243,7 @@ def _show_comparison(found) -> None:
 
 LIST_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("customer", "Customer"),
-                ("line", "Line"), ("order_ref", "Order")]
+                ("line", "Line"), ("order_ref", "Order"), ("activated_at", "Activated (UTC)")]
 
 
 @app.command("list")
@@ -237,26 +253,38 @@ def list_(
     area_code: Annotated[str | None, typer.Option("--area-code", help="NPA.")] = None,
     customer: Annotated[str | None, typer.Option("--customer", help="Customer account.")] = None,
     limit: LimitOpt = None,
-    json: JsonOpt = False,
-    csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
+    all_statuses: Annotated[bool, typer.Option(
+        "--all-statuses", help="Disconnected numbers too (left out unless --status disconnected).")] = False,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
-    """List numbers in the inventory."""
+    """List numbers in the inventory (disconnected ones only when asked for)."""
     from tnorder import render
-    from tnorder.errors import BadInput
+    from tnorder.commands.common import output_format
     from tnorder.services import inventory
 
-    if json and csv:
-        raise BadInput("--json and --csv cannot be combined")
+    form = output_format(json, jsonl, csv)
     inventory.check_filters(status, area_code, limit)
-    rows = inventory.list_numbers(context(ctx), inventory_type=type, status=status,
-                                  area_code=area_code, customer=customer, limit=limit)
-    if json:
-        render.stream_json(rows)
-    elif csv:
-        render.stream_csv(rows, inventory.COLUMNS)
-    else:
-        count = render.table(rows, LIST_COLUMNS)
+    rows = inventory.list_numbers(context(ctx), inventory_type=type, status=status, area_code=area_code,
+                                  customer=customer, limit=limit, all_statuses=all_statuses)
+    if form != "table":
+        render.stream(rows, form, inventory.FIELDS)
+        return
+    count = render.table(rows, LIST_COLUMNS, empty="no numbers match")
+    if count:
         render.message(f"{count} number(s)")
+
+
+@app.command("summary")
+def summary(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Counts by inventory type and status, and available numbers by area code."""
+    from tnorder import render
+    from tnorder.services.summary import summary as count
+
+    doc = count(context(ctx))
+    if json:
+        render.emit_json(doc)
+        return
+    render.summary(doc)
 
 
 @app.command("show")
@@ -270,9 +298,10 @@ def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
         render.emit_json(doc)
         return
     for key in ("number", "status", "inventory_type", "carrier", "account", "customer", "line",
-                "rate_center", "city", "state", "lata", "zip", "order_ref"):
+                "rate_center", "city", "state", "lata", "zip", "order_ref", *inventory.DATES):
         if doc.get(key):
-            print(f"{key.replace('_', ' ').capitalize():<15} {doc[key]}")
+            value = render.minute(doc[key]) if key.endswith("_at") else doc[key]
+            print(f"{key.replace('_', ' ').capitalize():<15} {value}")
     render.table(doc["history"], [("at", "When"), ("event", "Event"), ("from_status", "From"), ("to_status", "To"),
                                   ("order_ref", "Order"), ("actor", "Who"), ("note", "Note")],
                  title="History")

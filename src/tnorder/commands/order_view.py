@@ -9,6 +9,7 @@ from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING
 if TYPE_CHECKING:
     from tnorder.errors import OutcomeUnknown
     from tnorder.models import Order
+    from tnorder.services import orders
     from tnorder.services.context import Context
 
 EXIT_FOR = {"partial": EXIT_PARTIAL, "failed": EXIT_CARRIER}
@@ -24,7 +25,7 @@ def summary(doc: dict) -> str:
     count = len(doc["completed"]) if doc["status"] in ("complete", "partial") else len(doc["numbers"])
     what = f"{count} number{'s' if count != 1 else ''}" if count or doc["status"] != "pending" \
         else f"{doc['quantity'] or '?'} number(s) requested"
-    line = f"{doc['ref']} {doc['status']}: {what}"
+    line = f"{doc['order_ref']} {doc['status']}: {what}"
     # a shortfall, a recovery's conclusion, a carrier status tnorder does not know
     said = f" ({doc['error']})" if doc["error"] and doc["status"] != "failed" else ""
     if doc["kind"] == "disconnect":
@@ -38,9 +39,12 @@ def summary(doc: dict) -> str:
 
 
 def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict:
+    return show_document(document(ctx, order), as_json, detail)
+
+
+def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
     from tnorder import render
 
-    doc = document(ctx, order)
     if as_json:
         render.emit_json(doc)
         return doc
@@ -54,7 +58,7 @@ def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict
         for c in doc.get("conflicts") or []:
             print(f"  {c['number']} not taken: {c['code']}: {c['reason']}")
         if doc["status"] in ("pending", "submitting"):
-            render.message(f"Order {doc['ref']} is pending at the carrier; "
+            render.message(f"Order {doc['order_ref']} is pending at the carrier; "
                            "`tnorder orders poll` will complete it.")
     return doc
 
@@ -73,19 +77,29 @@ def exit_code(status: str, waited: bool) -> int:
     return EXIT_FOR.get(status, 0)
 
 
-def wait_with_progress(ctx: Context, refs: list[str], timeout: float) -> None:
-    """Poll until the orders finish or time runs out; a spinner on stderr when it is a terminal."""
+def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> orders.PollResult:
+    """Poll until the orders finish or time runs out; on a terminal, a spinner on stderr with how
+    many are pending, the time elapsed and the time left before --timeout."""
+    import time
+
     from tnorder import render
     from tnorder.services import orders
 
     if not render.err.is_terminal:
-        orders.wait(ctx, refs, timeout)
-        return
+        return orders.wait(ctx, refs, timeout)
+    started = time.monotonic()
     with render.err.status("Waiting for the carrier…") as status:
         def tick(progress: orders.PollResult) -> None:
-            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending")
+            elapsed = time.monotonic() - started
+            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending; "
+                          f"{_clock(elapsed)} elapsed, {_clock(max(0.0, timeout - elapsed))} left")
 
-        orders.wait(ctx, refs, timeout, tick)
+        return orders.wait(ctx, refs, timeout, tick)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json: bool) -> int:

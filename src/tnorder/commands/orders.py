@@ -5,43 +5,35 @@ from typing import Annotated
 
 import typer
 
-from tnorder.commands.common import JsonOpt, LimitOpt, TimeoutOpt, context
+from tnorder.commands.common import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, TimeoutOpt, context
 
 app = typer.Typer(help="Follow orders: pending, list, show, poll.", no_args_is_help=True)
 
-COLUMNS = [("ref", "Order"), ("kind", "Kind"), ("method", "Method"), ("status", "Status"),
+COLUMNS = [("order_ref", "Order"), ("kind", "Kind"), ("method", "Method"), ("status", "Status"),
            ("carrier", "Carrier"), ("inventory_type", "Inventory type"), ("count", "Numbers"),
-           ("created_at", "Placed (UTC)")]
+           ("created_at", "Placed (UTC)"), ("updated_at", "Updated (UTC)")]
 STATUSES = ("submitting", "pending", "complete", "partial", "failed")
 
 
-def _rows(c, found) -> list[dict]:
-    from tnorder.services import orders
-
-    docs = orders.documents(c, found)
-    for doc in docs:
-        doc["count"] = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
-    return docs
-
-
-def _print(docs: list[dict], as_json: bool) -> None:
+def _table(docs: list[dict], empty: str) -> None:
     from tnorder import render
 
-    if as_json:
-        for doc in docs:
-            doc.pop("count", None)
-        render.emit_json(docs)
-    else:
-        render.table(docs, COLUMNS)
+    for doc in docs:
+        doc["count"] = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
+    render.table(docs, COLUMNS, empty=empty)
 
 
 @app.command("pending")
 def pending(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Orders the carrier has not finished."""
-    from tnorder.services import orders
+    from tnorder import render
+    from tnorder.services import order_reads
 
-    c = context(ctx)
-    _print(_rows(c, orders.pending_orders(c)), json)
+    docs = order_reads.pending(context(ctx))
+    if json:
+        render.emit_json(docs)
+    else:
+        _table(docs, "no pending orders")
 
 
 @app.command("list")
@@ -49,30 +41,39 @@ def list_(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
     limit: LimitOpt = None,
-    json: JsonOpt = False,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
     """All orders, newest first."""
+    from tnorder import render
+    from tnorder.commands.common import output_format
     from tnorder.errors import BadInput
-    from tnorder.services import orders
+    from tnorder.services import order_reads
 
+    form = output_format(json, jsonl, csv)
     if status is not None and status not in STATUSES:
         raise BadInput(f"unknown order status {status!r}: use one of {', '.join(STATUSES)}")
     if limit is not None and limit < 1:
         raise BadInput("--limit must be at least 1")
-    c = context(ctx)
-    _print(_rows(c, orders.list_orders(c, status, limit)), json)
+    docs = order_reads.listed(context(ctx), status, limit)
+    if form == "csv":
+        render.stream_csv((order_reads.csv_row(doc) for doc in docs), order_reads.KEYS)
+    elif form != "table":
+        render.stream(docs, form, order_reads.KEYS)
+    else:
+        _table(docs, f"no {status} orders" if status else "no orders yet")
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: str, json: JsonOpt = False) -> None:
+def show(ctx: typer.Context,
+         ref: Annotated[str, typer.Argument(help="Order reference (ORD-000042, ORD-42 or 42) or its key.")],
+         json: JsonOpt = False) -> None:
     """One order: numbers asked for, completed and failed (with the carrier's reasons)."""
     from tnorder.commands import order_view
-    from tnorder.services import orders
+    from tnorder.services import order_reads
 
-    c = context(ctx)
-    order = orders.find(c, ref)
-    order_view.show(c, order, json)
-    raise typer.Exit(order_view.exit_code(order.status, waited=False))
+    doc = order_reads.find(context(ctx), ref)
+    order_view.show_document(doc, json)
+    raise typer.Exit(order_view.exit_code(doc["status"], waited=False))
 
 
 @app.command("poll")
@@ -80,20 +81,30 @@ def poll(
     ctx: typer.Context,
     wait: Annotated[bool, typer.Option("--wait", help="Keep polling until nothing is pending.")] = False,
     timeout: TimeoutOpt = 300.0,
-    json: JsonOpt = False,
+    json: JsonOpt = False, jsonl: JsonlOpt = False,
 ) -> None:
-    """Ask the carriers about pending orders and apply the finished ones (quiet when nothing changed)."""
+    """Ask the carriers about pending orders and apply the finished ones (quiet when nothing changed).
+
+    With --jsonl, one line per order that changed and nothing on a quiet run: `>> poll.log` from cron.
+    """
     from tnorder import render
     from tnorder.commands import order_view
+    from tnorder.commands.common import output_format
     from tnorder.errors import EXIT_STILL_PENDING, BadInput
-    from tnorder.services import orders
 
+    form = output_format(json, jsonl)
     if timeout <= 0:
         raise BadInput("--timeout must be more than 0 seconds")
     c = context(ctx)
-    result = orders.wait(c, None, timeout) if wait else orders.poll(c)
+    if _quiet(c, form):
+        return
+    from tnorder.services import orders
+
+    result = order_view.wait_with_progress(c, None, timeout) if wait else orders.poll(c)
     docs = orders.documents(c, [order for order, _ in result.changed])
-    if json:
+    if form == "jsonl":
+        render.stream_jsonl(docs)
+    elif json:
         render.emit_json(docs)
     else:
         for doc in docs:
@@ -106,3 +117,16 @@ def poll(
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
                                       + [error.exit_code for _, error in result.errors]
                                       + [EXIT_STILL_PENDING if wait and result.pending else 0]))
+
+
+def _quiet(c, form: str) -> bool:
+    """Nothing pending: answered by one light count, without loading the ordering machinery
+    (cron runs this every few minutes, and most runs find nothing)."""
+    from tnorder import render
+    from tnorder.services import order_reads
+
+    if order_reads.anything_to_poll(c):
+        return False
+    if form == "json":
+        render.emit_json([])
+    return True

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tnorder.commands.common import LOOKUP_COLUMNS, check_confirmable, confirm, interactive
-from tnorder.errors import BadInput, OutcomeUnknown
+from tnorder.errors import EXIT_NOTHING_FOUND, BadInput, NothingToOrder, OutcomeUnknown
 
 if TYPE_CHECKING:
     from tnorder.criteria import Criteria
@@ -78,10 +78,11 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
             placed = _place(c, p, mode, pick, yes, as_json)
         except OutcomeUnknown as exc:
             return order_view.unknown(c, exc, as_json)
+        except NothingToOrder as exc:  # the carrier found nothing: exit 9, unlike a user's "none" (0)
+            render.message(f"{exc.text}")
+            return _nothing_ordered(as_json, EXIT_NOTHING_FOUND)
     if placed is None:
-        if as_json:
-            render.emit_json({"ref": None, "status": "nothing-ordered", "numbers": []})
-        return 0
+        return _nothing_ordered(as_json, 0)
     return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
 
 
@@ -116,6 +117,16 @@ def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
     return None
 
 
+def _nothing_ordered(as_json: bool, code: int) -> int:
+    from tnorder import render
+    from tnorder.services.order_reads import KEYS
+
+    if as_json:  # an order document's keys, all present, so scripts read it like any other
+        render.emit_json(dict.fromkeys(KEYS) | {"status": "nothing-ordered", "numbers": [], "completed": [],
+                                                "failed": [], "conflicts": []})
+    return code
+
+
 def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:
     """Lookup-and-select: reserve what is shown, order what is chosen, release the rest."""
     from tnorder import render
@@ -125,8 +136,8 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> 
     try:
         with sel:
             if not sel.results:
-                render.message(f"no numbers found ({p.criteria.describe() if p.criteria else ''}): nothing ordered")
-                return None
+                raise NothingToOrder(p.carrier.name, f"no numbers found "
+                                     f"({p.criteria.describe() if p.criteria else ''}): nothing ordered")
             chosen = _choose(sel, pick, as_json)
             if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
                                   f"into {p.inventory_type!r}?", yes):

@@ -14,10 +14,16 @@ if TYPE_CHECKING:
 
 class Context:
     def __init__(self, config: Config | None = None, db: str | None = None) -> None:
-        self.config = config or Config.load()
+        if config is not None:
+            self.config = config
         self.db = db
         self.actor = operator()
         self._carriers: dict[str, Carrier] = {}
+
+    @cached_property
+    def config(self) -> Config:
+        """Read on first use: commands that only read the store never parse the config file."""
+        return Config.load()
 
     @cached_property
     def store(self) -> Store:
@@ -26,7 +32,8 @@ class Context:
         return Store(store_url(self.db))
 
     def inventory_type(self, name: str | None) -> InventoryTypeConfig:
-        return self.config.inventory_type(name)
+        """`--type` as typed: exact, else case-insensitive, else a unique prefix (`fast` for `Fast DIDs`)."""
+        return self.config.inventory_type(resolve_name(name, self.config.names("inventory_types")))
 
     def carrier(self, account: str) -> Carrier:
         """The plugin for a carrier account, built once per context."""
@@ -41,3 +48,22 @@ class Context:
             carrier.close()
         if "store" in self.__dict__:
             self.store.close()
+
+
+def resolve_name(given: str | None, names: list[str]) -> str | None:
+    """The one name `given` means: exact, case-insensitive, or a unique case-insensitive prefix.
+
+    Anything else comes back unchanged, for the config to refuse with the list of known names.
+    """
+    if given is None or given in names:
+        return given
+    folded = given.casefold()
+    for matches in ([n for n in names if n.casefold() == folded],
+                    [n for n in names if n.casefold().startswith(folded)]):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            from tnorder.errors import BadInput
+
+            raise BadInput(f"--type {given!r} could mean {', '.join(matches)}: say which")
+    return given

@@ -50,6 +50,8 @@ def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: s
          force: bool = False) -> DisconnectPlan:
     if not numbers:
         raise BadInput("no numbers to disconnect")
+    if inventory_type is not None:
+        inventory_type = ctx.inventory_type(inventory_type).name  # `--type` as typed: `fast` for `Fast DIDs`
     with ctx.store.session() as s:
         rows = {r.number: r for r in s.execute(select(Number).where(Number.number.in_(numbers))).scalars()}
     for number in numbers:

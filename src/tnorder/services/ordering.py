@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tnorder import interrupts
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
 from tnorder.criteria import Criteria, check_quantity
-from tnorder.errors import BadInput, CarrierError, OutcomeUnknown, TnorderError
+from tnorder.errors import BadInput, NothingToOrder, OutcomeUnknown, TnorderError
 from tnorder.models import Number, Order
 from tnorder.services import leases, lifecycle, placing, reservations
 
@@ -125,7 +125,7 @@ def lookup_and_order(ctx: Context, p: Plan) -> Order:
                       lambda c: c.search_and_order(p.criteria, p.quantity, p.key))
     results = p.carrier.search(p.criteria, p.quantity)
     if not results:
-        raise CarrierError(p.carrier.name, "no numbers matched: nothing was ordered", "none-found")
+        raise NothingToOrder(p.carrier.name, "no numbers matched: nothing was ordered", "none-found")
     numbers = [r.number for r in results]
     return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key))
 

@@ -6,7 +6,6 @@ assigned) only once the carrier says it is done.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,7 +19,7 @@ from sqlmodel import Session
 
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
-from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, iso, utcnow
+from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, utcnow
 from tnorder.services import lifecycle, screening
 
 if TYPE_CHECKING:
@@ -349,9 +348,11 @@ def wait(ctx: Context, refs: list[str] | None, timeout: float,
 
 
 def find(ctx: Context, ref: str) -> Order:
+    from tnorder.services.order_reads import normalize_ref
+
     with ctx.store.session() as s:
         order = s.execute(select(Order).where(
-            (Order.ref == ref.upper()) | (Order.key == ref))).scalars().first()
+            (Order.ref == (normalize_ref(ref) or ref.upper())) | (Order.key == ref))).scalars().first()
     if order is None:
         raise BadInput(f"no order {ref!r}")
     return order
@@ -380,20 +381,7 @@ def list_orders(ctx: Context, status: str | None = None, limit: int | None = Non
 
 
 def as_dict(order: Order, order_items: list[OrderItem]) -> dict:
-    requested = [i.number for i in order_items if i.number and (i.status, i.code) != ("conflict", "not-requested")]
-    return {
-        "ref": order.ref, "kind": order.kind, "method": order.method, "status": order.status,
-        "carrier": order.carrier, "account": order.account, "inventory_type": order.inventory_type,
-        "customer": order.customer, "line": order.line,
-        "criteria": json.loads(order.criteria) if order.criteria else None,
-        "quantity": order.quantity, "key": order.key, "carrier_order_id": order.carrier_order_id,
-        "numbers": requested,
-        "completed": [i.number for i in order_items if i.status == "complete"],
-        "failed": [{"number": i.number or None, "code": i.code, "reason": i.reason}
-                   for i in order_items if i.status == "failed"],
-        "conflicts": [{"number": i.number, "code": i.code, "reason": i.reason}
-                      for i in order_items if i.status == "conflict"],
-        "error": order.error, "actor": order.actor,
-        "created_at": iso(order.created_at), "updated_at": iso(order.updated_at),
-    }
+    from tnorder.services.order_reads import ITEM_FIELDS, ORDER_FIELDS, document
 
+    return document({f: getattr(order, f) for f in ORDER_FIELDS},
+                    [{f: getattr(i, f) for f in ITEM_FIELDS} for i in order_items])

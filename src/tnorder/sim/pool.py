@@ -22,7 +22,7 @@ from tnorder.numbers import keypad_digits
 from tnorder.usgeo import STATES, TOLL_FREE_NPAS, latas, state_code, zip_ranges
 
 LINES_PER_EXCHANGE = 40
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 TOLL_FREE_EXCHANGES = 40
 
 
@@ -78,6 +78,12 @@ class Pool:
                 places.append((prefix[1:], city.upper(), state))
         places += _npa_only_places(GEOCODE_DATA, places)
         places.sort()
+        # cities whose abbreviations collide share one rate center: it gets one city name (the
+        # first), so a rate center's city, ZIP and LATA always agree
+        city_of: dict[tuple[str, str], str] = {}
+        for _, city, state in sorted(places, key=lambda p: (p[2], p[1])):
+            city_of.setdefault((state, rate_center_of(city)), city)
+        places = [(p, city_of[state, rate_center_of(city)], state) for p, city, state in places]
         zips = self._zips(places)
         return [
             Exchange(
@@ -143,7 +149,11 @@ class Pool:
         return [e for e in self.exchanges if want(e)]
 
     def candidates(self, criteria: Criteria, zip5: str | None = None) -> Iterator[AvailableNumber]:
-        """Numbers that match, in a stable order: a round over the exchanges, line by line."""
+        """Numbers that match, in a stable order; never the fictional 555-0100..0199 (films' numbers)."""
+        return (n for n in self._candidates(criteria, zip5) if not fictional(n.number))
+
+    def _candidates(self, criteria: Criteria, zip5: str | None = None) -> Iterator[AvailableNumber]:
+        """A round over the exchanges, line by line."""
         if criteria.kind == "toll_free":
             yield from self._toll_free(criteria.toll_free or "8**")
             return
@@ -182,6 +192,11 @@ class Pool:
                     continue
                 seen.add(npa + subscriber)
                 yield AvailableNumber(f"+1{npa}{subscriber}")
+
+
+def fictional(e164: str) -> bool:
+    """NANPA reserves NXX 555, lines 0100-0199, for fiction: no carrier can sell them."""
+    return e164[5:8] == "555" and e164[8:10] == "01"
 
 
 SYNTHETIC_EXCHANGES = 24

@@ -53,6 +53,9 @@ def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, see
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
+    # a carrier's front end takes many connections at once (a batch opens 16, a poll 32); the stdlib
+    # default backlog of 5 made some of them fail as if the carrier had dropped them
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: BandwidthApi, log: TextIO | None = None,
                  quiet: bool = False) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
-from tnorder.sim.pool import Pool
+from tnorder.sim.pool import Pool, fictional
 
 RESERVATION_SECONDS = 4 * 3600
 UNAVAILABLE = ("5005", "The telephone number is unavailable for ordering")
@@ -172,7 +172,7 @@ class World:
         for number in numbers:
             hold = held.get(number)
             ours = hold and hold[1] == "reserved" and hold[2] == account and hold[3] in rids
-            if hold and not ours:
+            if (hold and not ours) or fictional(number):  # 555-01xx exists only in films
                 taken.append(number)
                 continue
             db.execute(

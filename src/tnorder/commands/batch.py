@@ -1,0 +1,85 @@
+"""`--from-file`: many orders in one process (`inventory order`, `customer add-dids`).
+
+One result line per order on stdout (a JSON object per line with --json), in the file's order; a
+progress bar on stderr when it is a terminal. Exit 0 when every order was placed (or had been
+placed before, by its key), 4 when some failed, else 5 when some answers were lost on the way
+(those orders are pending: `orders poll` settles them).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tnorder.errors import EXIT_PARTIAL, EXIT_STILL_PENDING, BadInput
+
+if TYPE_CHECKING:
+    from tnorder.services.batch import Outcome
+    from tnorder.services.context import Context
+
+
+def check_alone(path: str | None, others: dict[str, object]) -> None:
+    """--from-file takes its orders from the file: refuse single-order flags beside it."""
+    clash = [flag for flag, value in others.items() if value not in (None, False)]
+    if path is not None and clash:
+        raise BadInput(f"--from-file cannot be combined with {', '.join(clash)}: each line of the file says it")
+
+
+def run(c: Context, path: str, *, yes: bool, as_json: bool, inventory_type: str | None = None,
+        customer: str | None = None, line: str | None = None) -> int:
+    from tnorder import render
+    from tnorder.commands.common import check_confirmable, confirm, open_input
+    from tnorder.services import batch
+
+    check_confirmable(yes)  # before reading stdin or sending anything
+    with open_input(path) as stream:
+        orders = batch.prepare(c, stream, customer=customer, line=line, inventory_type=inventory_type)
+    before = len(orders.lines) - orders.to_send
+    if orders.to_send and not confirm(f"Place {orders.to_send} order(s) from {path}"
+                                      + (f" ({before} placed before)" if before else "") + "?", yes):
+        render.message("nothing ordered")
+        return 0
+    outcomes = _place(c, orders, render.err.is_terminal)
+    for outcome in outcomes:
+        _print(outcome, as_json)
+    count = {result: sum(1 for o in outcomes if o.result == result)
+             for result in ("placed", "exists", "failed", "unknown")}
+    render.message(f"{count['placed']} order(s) placed, {count['exists']} placed before, {count['failed']} failed"
+                   + (f", {count['unknown']} sent without an answer (`tnorder orders poll` settles them)"
+                      if count["unknown"] else ""))
+    if count["failed"]:
+        return EXIT_PARTIAL
+    return EXIT_STILL_PENDING if count["unknown"] else 0
+
+
+def _place(c: Context, orders, on_terminal: bool) -> list[Outcome]:
+    from tnorder import render
+    from tnorder.services import batch
+
+    if not on_terminal:
+        return batch.place(c, orders)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    with Progress("Ordering", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=render.err, transient=True) as progress:
+        task = progress.add_task("orders", total=len(orders.lines))
+        return batch.place(c, orders, on_done=lambda _: progress.advance(task))
+
+
+def _print(outcome: Outcome, as_json: bool) -> None:
+    import json
+
+    from tnorder.services.order_reads import KEYS
+
+    doc = outcome.document or dict.fromkeys(KEYS) | {"numbers": [], "completed": [], "failed": []}
+    if as_json:
+        error = str(outcome.error) if outcome.error else doc.get("error")
+        print(json.dumps({"file_line": outcome.line, "result": outcome.result} | doc | {"error": error}),
+              flush=True)
+        return
+    if outcome.error and outcome.document is None:
+        print(f"line {outcome.line}: {outcome.result}: {outcome.error}", flush=True)
+        return
+    count = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
+    said = {"exists": "placed before", "unknown": f"sent, answer lost: {outcome.error}"}.get(
+        outcome.result, outcome.result)
+    print(f"line {outcome.line}: {doc['order_ref']} {doc['status']} ({count} number(s); {said})", flush=True)

@@ -1,0 +1,251 @@
+"""Batch orders from a file, in one process: `inventory order --from-file` and `customer add-dids --from-file`.
+
+Every line is read and checked (criteria, numbers, inventory type, customer line, key) before
+anything is sent, so a bad line 137 stops the batch with nothing ordered. Then the orders go
+through the same ordering services as single orders (`ordering.order_numbers`,
+`ordering.lookup_and_order`), a bounded number at a time, sharing the context's one plugin (one
+connection pool) per carrier account.
+
+Each line's idempotency key is its own `key`, else one derived from the line's content: a rerun of
+the same file finds every order already placed and orders nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from tnorder.errors import BadInput, CarrierUnreachable, TnorderError
+
+if TYPE_CHECKING:
+    from tnorder.services.context import Context
+    from tnorder.services.ordering import Plan
+
+CRITERIA_FIELDS = ("area_code", "rate_center", "state", "city", "zip", "lata", "toll_free", "vanity",
+                   "npa_nxx", "local_vanity")
+FIELDS = (*CRITERIA_FIELDS, "numbers", "quantity", "key", "type", "customer", "line")
+DEFAULT_QUANTITY = 10  # as `--quantity`
+WORKERS = 16  # orders on the wire at once: bounded, and kind to carriers' rate limits
+# plugins whose ordering calls are safe from many threads at once (checked: Bandwidth builds its one
+# httpx client under a lock; the sandbox world keeps one SQLite connection per thread). Any other
+# plugin orders one at a time per carrier account.
+CONCURRENT_KINDS = frozenset({"bandwidth", "sandbox"})
+
+
+@dataclass
+class Line:
+    """One order of the file, checked: where it is, its plan, and how it orders."""
+
+    number: int  # the line of the file (a CSV header is line 1)
+    plan: Plan
+    mode: str  # numbers | lookup-and-order
+    existing: str | None = None  # the order reference its key placed before, if any
+
+
+@dataclass
+class Outcome:
+    line: int
+    result: str  # placed | exists | failed | unknown (sent, answer lost: `orders poll` settles it)
+    document: dict | None = None  # the order, when there is one
+    error: TnorderError | None = None
+
+
+@dataclass
+class Batch:
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def to_send(self) -> int:
+        return sum(1 for line in self.lines if line.existing is None)
+
+
+def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, fields) of each order: JSON lines, or CSV with a header row."""
+    text = stream.read()
+    first = next((row.strip() for row in text.splitlines() if row.strip()), "")
+    if first.startswith("{"):
+        yield from _json_lines(text)
+    else:
+        yield from _csv_rows(text)
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, row in enumerate(text.splitlines(), 1):
+        if not row.strip():
+            continue
+        try:
+            fields = json.loads(row)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"line {number}: not JSON ({exc.msg})") from None
+        if not isinstance(fields, dict):
+            raise BadInput(f"line {number}: expected a JSON object")
+        yield number, fields
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        return
+    heads = [h.strip() for h in reader.fieldnames]
+    unknown = [h for h in heads if h not in FIELDS]
+    if unknown:
+        raise BadInput(f"line 1: unknown column {unknown[0]!r}; columns are {', '.join(FIELDS)}")
+    reader.fieldnames = heads
+    for row in reader:
+        if None in row:
+            raise BadInput(f"line {reader.line_num}: more values than columns")
+        if any(v and v.strip() for v in row.values()):
+            yield reader.line_num, {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+
+
+def prepare(ctx: Context, stream: TextIO, *, customer: str | None = None, line: str | None = None,
+            inventory_type: str | None = None) -> Batch:
+    """Read and check every line; BadInput naming the first bad one. Nothing is sent.
+
+    `customer`, `line`, `inventory_type`: for lines that do not name their own.
+    """
+    batch = Batch()
+    seen: dict[str, int] = {}  # content -> how many lines had it so far (identical lines are distinct orders)
+    for number, fields in read(stream):
+        try:
+            batch.lines.append(_check(ctx, {"type": inventory_type} | fields, seen, customer, line))
+        except BadInput as exc:
+            raise BadInput(f"line {number}: {exc}") from None
+        batch.lines[-1].number = number
+    if not batch.lines:
+        raise BadInput("the file holds no orders")
+    _check_numbers_once(batch)
+    return batch
+
+
+def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer: str | None,
+           line: str | None) -> Line:
+    from tnorder.criteria import build
+    from tnorder.numbers import parse_numbers
+    from tnorder.services import ordering
+
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise BadInput(f"unknown field {unknown[0]!r}; fields are {', '.join(FIELDS)}")
+    values = {k: _text(k, v) for k, v in fields.items() if v is not None and v != ""}
+    lookup = {k: values.get(k) for k in CRITERIA_FIELDS}
+    has_criteria = any(v is not None for v in lookup.values())
+    if has_criteria == ("numbers" in values):
+        raise BadInput("give lookup criteria (e.g. area_code) or numbers, not both and not neither")
+    crit = build(**lookup) if has_criteria else None
+    numbers = parse_numbers([values["numbers"]]) if "numbers" in values else None
+    quantity = _quantity(values.get("quantity")) if has_criteria else None
+    if numbers is not None and "quantity" in values:
+        raise BadInput("quantity goes with lookup criteria; numbers order exactly those numbers")
+    who = values.get("customer", customer)
+    where = values.get("line", line)
+    if (who is None) != (where is None):
+        raise BadInput("customer and line go together")
+    itype = ctx.inventory_type(values.get("type")).name
+    content = json.dumps({"type": itype, "criteria": crit.as_dict() if crit else None, "quantity": quantity,
+                          "numbers": numbers, "customer": who, "line": where}, sort_keys=True)
+    seen[content] = seen.get(content, 0) + 1
+    key = values.get("key") or _derived_key(content, seen[content])
+    p = ordering.plan(ctx, inventory_type=itype, criteria=crit, quantity=quantity, numbers=numbers, key=key,
+                      customer=who, line=where)
+    placed = ordering.existing(ctx, p.key)
+    if placed is None and numbers:
+        ordering.check_not_held(ctx, numbers)
+    return Line(0, p, "numbers" if numbers else "lookup-and-order", placed.ref if placed else None)
+
+
+def _text(name: str, value: Any) -> str:
+    if isinstance(value, list) and name == "numbers":
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadInput(f"{name} must be text or a number")
+    return str(value).strip()
+
+
+def _quantity(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_QUANTITY
+    try:
+        return int(text)
+    except ValueError:
+        raise BadInput(f"quantity must be a whole number, not {text!r}") from None
+
+
+def _derived_key(content: str, occurrence: int) -> str:
+    """The same line content (and its nth repeat in the file) always gives the same key."""
+    digest = hashlib.sha256(f"{content}#{occurrence}".encode()).hexdigest()[:32]
+    return f"batch-{digest}"
+
+
+def _check_numbers_once(batch: Batch) -> None:
+    owner: dict[str, int] = {}
+    for line in batch.lines:
+        for number in line.plan.numbers:
+            if number in owner and line.existing is None:
+                raise BadInput(f"line {line.number}: {number} is ordered on line {owner[number]} too")
+            owner[number] = line.number
+
+
+def place(ctx: Context, batch: Batch, on_done: Callable[[Outcome], None] | None = None,
+          workers: int = WORKERS) -> list[Outcome]:
+    """Place every line's order, a bounded number at a time; outcomes in the file's order."""
+    from tnorder.services import orders
+
+    locks = _account_locks(batch)
+
+    def one(line: Line) -> Outcome:
+        if line.existing is not None:
+            outcome = Outcome(line.number, "exists", _document(ctx, orders.find(ctx, line.existing)))
+        else:
+            outcome = _send(ctx, line, locks.get(line.plan.account))
+        if on_done:
+            on_done(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, batch.to_send or 1))) as pool:
+        futures = [pool.submit(one, line) for line in batch.lines]
+        return [future.result() for future in futures]
+
+
+def _account_locks(batch: Batch) -> dict[str, threading.Lock]:
+    """One lock per carrier account whose plugin is not known to be thread-safe."""
+    locks = {}
+    for line in batch.lines:
+        carrier = line.plan.carrier
+        if carrier.kind not in CONCURRENT_KINDS:
+            locks.setdefault(line.plan.account, threading.Lock())
+        elif carrier.kind == "sandbox":
+            _ = carrier.world  # opened here, once, not by several threads at once
+    return locks
+
+
+def _send(ctx: Context, line: Line, lock: threading.Lock | None) -> Outcome:
+    from tnorder.services import ordering
+
+    order = ordering.order_numbers if line.mode == "numbers" else ordering.lookup_and_order
+    try:
+        if lock is None:
+            placed = order(ctx, line.plan)
+        else:
+            with lock:
+                placed = order(ctx, line.plan)
+    except CarrierUnreachable as exc:  # the order may have reached the carrier: pending, not failed
+        placed = ordering.existing(ctx, line.plan.key)
+        return Outcome(line.number, "unknown", _document(ctx, placed) if placed else None, exc)
+    except TnorderError as exc:
+        return Outcome(line.number, "failed", None, exc)
+    doc = _document(ctx, placed)
+    return Outcome(line.number, "failed" if doc["status"] in ("failed", "partial") else "placed", doc)
+
+
+def _document(ctx: Context, order: Any) -> dict:
+    from tnorder.services import orders
+
+    return orders.documents(ctx, [order])[0]

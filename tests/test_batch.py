@@ -1,0 +1,108 @@
+"""Batch orders from a file in one process, against `tnorder sim serve` over a real socket."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from emulator import Emulator
+
+TYPE = "BW DIDs"
+NPAS = ("919", "704", "336", "828", "910", "252", "980", "984")
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    emu = Emulator(tmp_path / "emulator", "--complete-after", "0")
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def bandwidth(run, emulator, monkeypatch):
+    monkeypatch.setenv("BW_CLIENT", "tnorder-ci")
+    monkeypatch.setenv("BW_SECRET", "Client-S3cret")
+    assert run("config", "carrier", "add", "bw", "--kind", "bandwidth", "--url", emulator.url).code == 0
+    assert run("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "4410",
+               "--client-id-env", "BW_CLIENT", "--client-secret-env", "BW_SECRET").code == 0
+    assert run("config", "inventory-type", "add", TYPE, "--account", "bw").code == 0
+    return emulator
+
+
+def carrier_orders(tmp_path) -> int:
+    with sqlite3.connect(tmp_path / "emulator" / "sandbox" / "world.sqlite") as db:
+        return db.execute("SELECT count(*) FROM orders WHERE kind = 'order'").fetchone()[0]
+
+
+def two_hundred(path, bad_line: int | None = None) -> None:
+    rows = ["area_code,quantity"] + [f"{NPAS[i % len(NPAS)]},1" for i in range(200)]
+    if bad_line:
+        rows[bad_line - 1] = "99,1"  # line 1 is the header
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_two_hundred_orders_once_and_a_rerun_orders_nothing(cli, run, bandwidth, tmp_path):
+    orders_file = tmp_path / "orders.csv"
+    two_hundred(orders_file, bad_line=137)
+    refused = cli("inventory", "order", "--type", TYPE, "--from-file", str(orders_file), "--yes", "--json")
+    assert refused.code == 2 and "line 137" in refused.err, refused.err
+    assert refused.out == "" and carrier_orders(tmp_path) == 0  # nothing was sent
+    assert run("orders", "list", "--json").json() == []
+
+    two_hundred(orders_file)
+    placed = cli("inventory", "order", "--type", TYPE, "--from-file", str(orders_file), "--yes", "--json",
+                 timeout=180)
+    results = [json.loads(row) for row in placed.out.splitlines()]
+    assert placed.code == 0, (placed.err, [(r["file_line"], r["error"]) for r in results if r["result"] != "placed"])
+    assert [r["file_line"] for r in results] == list(range(2, 202))
+    assert {r["result"] for r in results} == {"placed"}
+    assert len({r["order_ref"] for r in results}) == 200
+    assert carrier_orders(tmp_path) == 200
+
+    again = cli("inventory", "order", "--type", TYPE, "--from-file", str(orders_file), "--yes", "--json",
+                timeout=180)
+    assert again.code == 0, again.err
+    rerun = [json.loads(row) for row in again.out.splitlines()]
+    assert {r["result"] for r in rerun} == {"exists"}
+    assert [r["order_ref"] for r in rerun] == [r["order_ref"] for r in results]
+    assert carrier_orders(tmp_path) == 200  # nothing ordered twice
+
+
+def test_add_dids_from_json_lines_on_stdin(run, bandwidth, home, tmp_path):
+    assert run("customer", "add", "ACME", "--name", "Acme").code == 0
+    assert run("customer", "line", "add", "ACME", "sales").code == 0
+    lines = [{"area_code": "919", "quantity": 2}, {"state": "NC", "quantity": 1, "key": "acme-nc-1"}]
+    done = subprocess.run([sys.executable, "-m", "tnorder", "customer", "add-dids", "ACME", "--line", "sales",
+                           "--type", TYPE, "--from-file", "-", "--yes", "--json"],
+                          input="".join(json.dumps(x) + "\n" for x in lines), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(row) for row in done.stdout.splitlines()]
+    assert [(r["file_line"], r["customer"], r["line"]) for r in results] == [(1, "ACME", "sales"), (2, "ACME", "sales")]
+    assert results[1]["key"] == "acme-nc-1"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("area_code,quantity\n919,1\n919,lots\n", "line 3: quantity must be a whole number"),
+    ("area_code,colour\n919,red\n", "line 1: unknown column 'colour'"),
+    ('{"area_code": "919"}\n{"area_code": "919", "numbers": "9195550142"}\n', "line 2: give lookup criteria"),
+    ("numbers\n(919) 555-0142\n919-555-0142\n", "line 3: +19195550142 is ordered on line 2 too"),
+    ("area_code\n", "the file holds no orders"),
+])
+def test_a_bad_file_is_refused_before_anything_is_sent(run, fast_sandbox, tmp_path, content, message):
+    path = tmp_path / "orders.txt"
+    path.write_text(content)
+    result = run("inventory", "order", "--type", "fast", "--from-file", str(path), "--yes")
+    assert result.code == 2 and message in result.err, result.err
+    assert run("orders", "list", "--json").json() == []
+
+
+def test_from_file_refuses_single_order_flags(run, fast_sandbox, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("area_code\n919\n")
+    result = run("inventory", "order", "--from-file", str(path), "--area-code", "919", "--yes")
+    assert result.code == 2 and "--from-file cannot be combined with --area-code" in result.err
