@@ -120,7 +120,7 @@ def test_release_failures_never_hide_the_order(run, fake, home):
     placed = pick(run)
     assert placed.code == 0, placed.err
     order = placed.json()
-    assert order["ref"] == "ORD-000001" and order["status"] == "pending"
+    assert order["order_ref"] == "ORD-000001" and order["status"] == "pending"
     assert "could not be released" in placed.err and "+19195550144" in placed.err and "+19195550145" in placed.err
     assert "orders poll" in placed.err
     assert sorted(fake.deletes()).count("rid-4") >= 1  # every reservation was tried, not only the first
@@ -154,12 +154,12 @@ def test_an_unknown_outcome_is_pending_with_its_reference(run, fake, home, fault
     fake.order_fault = fault
     placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--json", "--key", "u-1")
     assert placed.code == 5, placed.err
-    assert placed.json()["ref"] == "ORD-000001" and placed.json()["status"] == "submitting"
+    assert placed.json()["order_ref"] == "ORD-000001" and placed.json()["status"] == "submitting"
     assert "outcome unknown" in placed.err and "orders poll" in placed.err
     fake.order_fault = None
     polled = run("orders", "poll", "--json")  # found by its key at the carrier
     assert polled.code == 0, polled.err
-    assert [(o["ref"], o["carrier_order_id"]) for o in polled.json()] == [("ORD-000001", "order-1")]
+    assert [(o["order_ref"], o["carrier_order_id"]) for o in polled.json()] == [("ORD-000001", "order-1")]
     assert list(fake.orders) == ["u-1"]  # never sent twice
 
 
@@ -174,7 +174,7 @@ def test_a_store_failure_after_the_send_is_an_unknown_outcome(run, fake, monkeyp
     monkeypatch.setattr(placing, "_record", full)
     placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--json")
     assert placed.code == 5, placed.err
-    assert "database or disk is full" in placed.err and placed.json()["ref"] == "ORD-000001"
+    assert "database or disk is full" in placed.err and placed.json()["order_ref"] == "ORD-000001"
 
 
 def test_keys_are_stripped_and_found_again(run, fake):
@@ -190,7 +190,7 @@ def test_a_key_reused_for_another_request_is_refused(run, fake):
     first = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--key", "k-7", "--json")
     assert first.code == 0, first.err
     again = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--key", "k-7", "--json")
-    assert again.code == 0 and again.json()["ref"] == first.json()["ref"]
+    assert again.code == 0 and again.json()["order_ref"] == first.json()["order_ref"]
     other = run("inventory", "order", "--type", TYPE, "--numbers", "9195550143", "--yes", "--key", "k-7")
     assert other.code == 2 and "ORD-000001" in other.err and "another request" in other.err
     assert list(fake.orders) == ["k-7"]
@@ -228,7 +228,7 @@ def test_a_live_sender_is_never_concluded_and_a_stalled_one_does_not_send(run, f
         assert run("orders", "poll", "--json").json() == []  # its sender's lease lives: nothing concluded
         expire_lease(ctx, order.id)
         concluded = run("orders", "poll", "--json").json()
-        assert [(o["ref"], o["status"]) for o in concluded] == [(order.ref, "failed")]
+        assert [(o["order_ref"], o["status"]) for o in concluded] == [(order.ref, "failed")]
         with pytest.raises(Superseded):  # the paused sender wakes up: it checks before sending
             placing._claim(ctx, order)
     finally:
@@ -250,7 +250,7 @@ def test_an_order_the_carrier_holds_after_a_local_conclusion_is_reopened(run, fa
     reopened = run("orders", "poll", "--json")
     assert reopened.code == 0, reopened.err
     doc = reopened.json()[0]
-    assert (doc["ref"], doc["status"], doc["carrier_order_id"]) == (order.ref, "pending", "order-late")
+    assert (doc["order_ref"], doc["status"], doc["carrier_order_id"]) == (order.ref, "pending", "order-late")
     assert "reopened" in doc["error"]
 
 
@@ -269,7 +269,7 @@ def test_poll_applies_every_order_it_can_and_exits_with_the_worst(run, fake, fas
     monkeypatch.delenv("BW_PASS")  # one account's credentials are gone
     polled = run("orders", "poll", "--json")
     assert polled.code == 2, polled.err
-    assert [(o["ref"], o["status"]) for o in polled.json()] == [(sandbox["ref"], "complete")]
+    assert [(o["order_ref"], o["status"]) for o in polled.json()] == [(sandbox["order_ref"], "complete")]
     assert "ORD-000001" in polled.err and "BW_PASS" in polled.err
 
 

@@ -17,8 +17,8 @@ from tnorder.commands.examples import attach
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 E164 = re.compile(r"\+1\d{10}")
 ORDER_KEYS = {"order_ref", "kind", "method", "status", "carrier", "account", "inventory_type", "customer", "line",
-              "criteria", "quantity", "key", "carrier_order_id", "numbers", "completed", "failed", "error", "actor",
-              "created_at", "updated_at"}
+              "criteria", "quantity", "key", "carrier_order_id", "numbers", "completed", "failed", "conflicts", "error",
+              "actor", "created_at", "updated_at"}
 NUMBER_KEYS = {"number", "status", "inventory_type", "carrier", "account", "customer", "line", "rate_center",
                "city", "state", "lata", "zip", "order_ref", "created_at", "updated_at", "activated_at",
                "disconnected_at"}
@@ -113,6 +113,7 @@ def test_every_command_with_json_keeps_the_contract(json_of, run, fast_sandbox, 
     assert all(n["activated_at"] for n in inventory)
     shown = j("inventory", "show", numbers[0], "--json")
     assert set(shown) == NUMBER_KEYS | {"history"}
+    assert j("inventory", "reservations", "--json") == []  # every reservation released or ordered
     summary = j("inventory", "summary", "--json")
     assert {"by_type", "available_by_area_code"} == set(summary)
 

@@ -125,6 +125,9 @@ def context(ctx: typer.Context) -> Context:
         obj["context"] = Context(db=obj.get("db"))
         root.obj = obj
         root.call_on_close(obj["context"].close)
+        # every command checks the config file, also those that never need it: a hand-edited bad
+        # value fails them all the same way (exit 2, naming it) instead of surfacing at random later
+        obj["context"].config  # noqa: B018
     return obj["context"]
 
 

@@ -28,6 +28,7 @@ EXAMPLES: dict[str, list[str]] = {
                        "tnorder inventory list --all-statuses --csv > inventory.csv"],
     "inventory show": ["tnorder inventory show '(919) 555-0142'"],
     "inventory summary": ["tnorder inventory summary", "tnorder inventory summary --json"],
+    "inventory reservations": ["tnorder inventory reservations", "tnorder inventory reservations --release --json"],
     "inventory import": ["tnorder inventory import --type 'Raleigh DIDs' numbers.csv"],
     "inventory reconcile": ["tnorder inventory reconcile --type 'Raleigh DIDs'",
                             "tnorder inventory reconcile --fix --yes"],

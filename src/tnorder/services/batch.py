@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tnorder.errors import BadInput, CarrierUnreachable, TnorderError
+from tnorder.errors import BadInput, OutcomeUnknown, TnorderError
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -155,10 +155,11 @@ def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer:
     key = values.get("key") or _derived_key(content, seen[content])
     p = ordering.plan(ctx, inventory_type=itype, criteria=crit, quantity=quantity, numbers=numbers, key=key,
                       customer=who, line=where)
-    placed = ordering.existing(ctx, p.key)
+    method = "numbers" if numbers else "lookup-and-order"
+    placed = ordering.existing(ctx, p, method, numbers or [])  # the same key with another request: refused
     if placed is None and numbers:
         ordering.check_not_held(ctx, numbers)
-    return Line(0, p, "numbers" if numbers else "lookup-and-order", placed.ref if placed else None)
+    return Line(0, p, method, placed.ref if placed else None)
 
 
 def _text(name: str, value: Any) -> str:
@@ -236,9 +237,10 @@ def _send(ctx: Context, line: Line, lock: threading.Lock | None) -> Outcome:
         else:
             with lock:
                 placed = order(ctx, line.plan)
-    except CarrierUnreachable as exc:  # the order may have reached the carrier: pending, not failed
-        placed = ordering.existing(ctx, line.plan.key)
-        return Outcome(line.number, "unknown", _document(ctx, placed) if placed else None, exc)
+    except OutcomeUnknown as exc:  # the order may have reached the carrier: pending, not failed
+        from tnorder.services import orders
+
+        return Outcome(line.number, "unknown", _document(ctx, orders.find(ctx, exc.ref)), exc)
     except TnorderError as exc:
         return Outcome(line.number, "failed", None, exc)
     doc = _document(ctx, placed)
