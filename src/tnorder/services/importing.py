@@ -83,25 +83,24 @@ def _records(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
         yield reader.line_num, values
 
 
-# a column's values repeat from row to row (one state, a few rate centers): each is checked once
 CHECKS = {"state": check_state, "rate_center": lambda v: clean_name(v, "rate center"),
           "city": lambda v: clean_name(v, "city"), "lata": clean_lata, "zip": clean_zip}
 
 
-def _checked(checked: dict[tuple[str, str], str], name: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    key = (name, value)
-    if key not in checked:
-        checked[key] = CHECKS[name](value)
-    return checked[key]
+def _details(checked: dict[tuple, dict], values: dict[str, str]) -> dict[str, str | None]:
+    """A row's place fields, checked. Rows of one file repeat the same few places (a rate center's
+    city, LATA and zip), so each combination is checked once: most rows cost one dict lookup."""
+    given = tuple(values.get(name) for name in CHECKS)
+    if given not in checked:
+        checked[given] = {name: None if value is None else CHECKS[name](value)
+                          for name, value in zip(CHECKS, given, strict=True)}
+    return checked[given]
 
 
-def _row(line: int, values: dict[str, str], lines: set[tuple[str, str]],
-         checked: dict[tuple[str, str], str]) -> Row:
+def _row(line: int, values: dict[str, str], lines: set[tuple[str, str]], checked: dict[tuple, dict]) -> Row:
     """One record checked; raises BadInput saying what is wrong with it."""
     number = to_e164(values.get("number", ""))
-    details = AvailableNumber(number, **{name: _checked(checked, name, values.get(name)) for name in CHECKS})
+    details = AvailableNumber(number, **_details(checked, values))
     customer, service_line = values.get("customer"), values.get("line")
     status = values.get("status", "").lower() or None
     if status is not None and status not in STATUSES:
@@ -122,7 +121,7 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> tuple[list[Row], list[t
     good: list[Row] = []
     bad: list[tuple[int, str]] = []
     first_seen: dict[str, int] = {}
-    checked: dict[tuple[str, str], str] = {}
+    checked: dict[tuple, dict] = {}
     try:
         for line, values in _records(stream):
             try:
