@@ -106,3 +106,41 @@ def test_from_file_refuses_single_order_flags(run, fast_sandbox, tmp_path):
     path.write_text("area_code\n919\n")
     result = run("inventory", "order", "--from-file", str(path), "--area-code", "919", "--yes")
     assert result.code == 2 and "--from-file cannot be combined with --area-code" in result.err
+
+
+def test_an_interrupted_batch_sends_nothing_more_and_loses_nothing(run, tmp_path, monkeypatch):
+    """SIGINT part way: orders not yet started are never sent; every order sent is recorded and named."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = Emulator(tmp_path / "emulator", "--complete-after", "0", "--latency-ms", "150")
+    try:
+        monkeypatch.setenv("BW_CLIENT", "c")
+        monkeypatch.setenv("BW_SECRET", "s")
+        assert run("config", "carrier", "add", "bw", "--kind", "bandwidth", "--url", slow.url).code == 0
+        assert run("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id",
+                   "4410", "--client-id-env", "BW_CLIENT", "--client-secret-env", "BW_SECRET").code == 0
+        assert run("config", "inventory-type", "add", TYPE, "--account", "bw").code == 0
+        orders_file = tmp_path / "orders.csv"
+        two_hundred(orders_file)
+        proc = subprocess.Popen([sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE,
+                                 "--from-file", str(orders_file), "--yes"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        deadline = time.monotonic() + 30
+        while carrier_orders(tmp_path) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        sent = carrier_orders(tmp_path)
+        assert 5 <= sent < 200  # the rest were never started
+        time.sleep(0.5)
+        assert carrier_orders(tmp_path) == sent  # and nothing went out after the exit
+        recorded = run("orders", "list", "--json").json()
+        assert len(recorded) == sent  # every order the carrier has is in the store
+        assert "orders poll" in err and recorded[0]["order_ref"] in err
+    finally:
+        slow.stop()

@@ -210,9 +210,15 @@ def place(ctx: Context, batch: Batch, on_done: Callable[[Outcome], None] | None 
             on_done(outcome)
         return outcome
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, batch.to_send or 1))) as pool:
-        futures = [pool.submit(one, line) for line in batch.lines]
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, batch.to_send or 1)))
+    futures = [pool.submit(one, line) for line in batch.lines]
+    try:
         return [future.result() for future in futures]
+    except BaseException:  # an interrupt: orders not yet started are never sent; those in flight finish
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _account_locks(batch: Batch) -> dict[str, threading.Lock]:
