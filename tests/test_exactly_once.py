@@ -288,3 +288,25 @@ def test_the_key_is_checked_again_under_the_write_lock(run, fake):
             ordering._write_ahead(ctx, p, "numbers", [AvailableNumber("+19195550143")])
     finally:
         ctx.close()
+
+
+def test_orders_concluded_never_reached_one_after_another_keep_their_own_numbers(run, fake):
+    """Each conclusion is its own answer: one order's unsent numbers never show up on the next."""
+    from tnorder.carriers.base import AvailableNumber
+    from tnorder.services import ordering
+    from tnorder.services.context import Context
+
+    refs = []
+    for key, number in (("lost-a", "+19195550142"), ("lost-b", "+19195550143")):
+        ctx = Context()
+        try:
+            p = ordering.plan(ctx, inventory_type=TYPE, numbers=[number], key=key)
+            order = ordering._write_ahead(ctx, p, "numbers", [AvailableNumber(number)])
+            expire_lease(ctx, order.id)
+        finally:
+            ctx.close()
+        assert run("orders", "poll").code == 3
+        refs.append(order.ref)
+    first, second = (run("orders", "show", ref, "--json").json() for ref in refs)
+    assert [f["number"] for f in first["failed"]] == ["+19195550142"]
+    assert [f["number"] for f in second["failed"]] == ["+19195550143"]

@@ -49,7 +49,7 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
     order.carrier_order_id = answer.id or order.carrier_order_id
     order.raw = answer.raw
     order.updated_at = utcnow()
-    if answer is NEVER_REACHED or answer.note == NEVER_REACHED.note:
+    if not answer.id and (None, NEVER_REACHED) in answer.errors:
         order.recheck_until = utcnow() + RECHECK  # asked by key again for a while: a stalled sender may yet send
     if not answer.final:
         order.status = "pending"
@@ -195,8 +195,12 @@ def _count_pending(ctx: Context, refs: list[str] | None) -> int:
         return s.execute(query).scalar_one()
 
 
-NEVER_REACHED = CarrierOrder(id="", status="failed", errors=[(None, "the order never reached the carrier")],
-                             note="the order never reached the carrier")
+NEVER_REACHED = "the order never reached the carrier"
+
+
+def never_reached() -> CarrierOrder:
+    """tnorder's own conclusion, a new answer each time (applying an answer adds to its lists)."""
+    return CarrierOrder(id="", status="failed", errors=[(None, NEVER_REACHED)])
 
 
 def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
@@ -208,15 +212,14 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
         return status(order.carrier_order_id)
     if disconnect:
         found = carrier.recover_disconnect(order.key, _numbers(ctx, order))
-        if found is not None and not found.id and ((not found.completed and _sender_alive(order))
-                                                   or order.status not in PENDING_ORDER_STATUSES):
+        if found is not None and not found.id and not found.completed and _sender_alive(order):
             return None  # "still in service" may only mean the disconnect is still on its way
     else:
         found = carrier.find_order(order.key)
     if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only a carrier order reopens it
         return found if found is not None and found.id else None
     if found is None and not _sender_alive(order):
-        return NEVER_REACHED
+        return never_reached()
     return found
 
 
