@@ -218,7 +218,7 @@ def reconcile(
     if fix and not found.agree and confirm(
             f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier and "
             f"{len(found.tnorder_only)} it does not hold, in {found.inventory_type!r}?", yes):
-        found = service.compare(c, type, fix=True)
+        found = service.fix(c, found)
     if json:
         render.emit_json(found.as_dict())
     else:

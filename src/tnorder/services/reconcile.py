@@ -30,6 +30,7 @@ class Comparison:
     tnorder_only: list[str] = field(default_factory=list)  # in use in tnorder, not held by the carrier
     mismatched: list[dict] = field(default_factory=list)  # both know it, their statuses disagree
     fixed: bool = False
+    at_carrier: set[str] = field(default_factory=set, repr=False)  # the carrier's list, read once
 
     @property
     def agree(self) -> bool:
@@ -41,37 +42,43 @@ class Comparison:
                 "status_mismatch": self.mismatched, "fixed": self.fixed}
 
 
-def _diff(conn: Connection, c: Comparison, at_carrier: set[str]) -> None:
+def _diff(conn: Connection, c: Comparison) -> None:
     """Fill `c` from the store's rows of the account (every inventory type of it)."""
     n = NUMBERS.c
     rows = conn.execute(select(n.number, n.status, n.inventory_type).where(n.account == c.account)).all()
-    known = {number: status for number, status, _ in rows if status != "disconnected"}
-    c.carrier_only = sorted(at_carrier - set(known) - {r[0] for r in rows})
+    at_carrier = c.at_carrier
+    c.carrier_only = sorted(at_carrier - {number for number, _, _ in rows})
     c.mismatched = [{"number": number, "status": status, "carrier_status": "in service"}
-                    for number, status, itype in sorted(rows)
-                    if status == "disconnected" and number in at_carrier and number not in known]
+                    for number, status, _ in sorted(rows) if status == "disconnected" and number in at_carrier]
     c.tnorder_only = sorted(number for number, status, itype in rows
                             if itype == c.inventory_type and status in IN_USE and number not in at_carrier)
 
 
-def compare(ctx: Context, inventory_type: str | None, *, fix: bool = False) -> Comparison:
+def compare(ctx: Context, inventory_type: str | None) -> Comparison:
+    """The carrier's in-service list against the store (the list is read once, and kept for `fix`)."""
     itype = ctx.inventory_type(inventory_type)
     carrier = ctx.carrier(itype.account)
-    at_carrier = set(carrier.in_service())
-    c = Comparison(itype.name, itype.account, carrier.name)
+    c = Comparison(itype.name, itype.account, carrier.name, at_carrier=set(carrier.in_service()))
+    with ctx.store.engine.connect() as conn:
+        _diff(conn, c)
+    return c
+
+
+def fix(ctx: Context, c: Comparison) -> Comparison:
+    """Compare again under the write lock (the store may have moved since) and fix what differs."""
     with ctx.store.begin() as conn:
-        _diff(conn, c, at_carrier)
-        if fix and not c.agree:
-            _fix(conn, c, carrier.name, ctx.actor)
+        _diff(conn, c)
+        if not c.agree:
+            _fix(conn, c, ctx.actor)
             c.fixed = True
     return c
 
 
-def _fix(conn: Connection, c: Comparison, carrier: str, actor: str) -> None:
+def _fix(conn: Connection, c: Comparison, actor: str) -> None:
     from tnorder.carriers.base import AvailableNumber
 
     found = [AvailableNumber(n) for n in c.carrier_only] + [AvailableNumber(m["number"]) for m in c.mismatched]
-    lifecycle.add(conn, found, status="available", inventory_type=c.inventory_type, carrier=carrier,
+    lifecycle.add(conn, found, status="available", inventory_type=c.inventory_type, carrier=c.carrier,
                   account=c.account, ref=None, actor=actor, event="reconciled",
                   note="reconciled: in service at the carrier")
     lifecycle.move(conn, c.tnorder_only, "disconnected", ref=None, actor=actor, event="reconciled",
