@@ -38,32 +38,27 @@ def record(ctx: Context, carrier: str, account: str, held: list[Reservation]) ->
              "updated_at": now} for r in held])
 
 
-def renew(ctx: Context, account: str, held: list[Reservation]) -> None:
+def _change(ctx: Context, account: str, held: list[Reservation], statement) -> None:
+    """Run an update or delete of RESERVATIONS on these reservations of the account."""
     if not held:
         return
     with ctx.store.begin() as conn:
-        conn.execute(RESERVATIONS.update().where(
-            RESERVATIONS.c.account == account, RESERVATIONS.c.reservation_id.in_([r.id for r in held]))
-            .values(lease_until=leases.until()))
+        conn.execute(statement.where(RESERVATIONS.c.account == account,
+                                     RESERVATIONS.c.reservation_id.in_([r.id for r in held])))
+
+
+def renew(ctx: Context, account: str, held: list[Reservation]) -> None:
+    _change(ctx, account, held, RESERVATIONS.update().values(lease_until=leases.until()))
 
 
 def drop(ctx: Context, account: str, held: list[Reservation]) -> None:
     """Released, or used by an order that was sent: the carrier no longer holds them for us."""
-    if not held:
-        return
-    with ctx.store.begin() as conn:
-        conn.execute(RESERVATIONS.delete().where(
-            RESERVATIONS.c.account == account, RESERVATIONS.c.reservation_id.in_([r.id for r in held])))
+    _change(ctx, account, held, RESERVATIONS.delete())
 
 
 def expire(ctx: Context, account: str, held: list[Reservation], error: str | None) -> None:
     """Left for `orders poll` to release: its lease ends now."""
-    if not held:
-        return
-    with ctx.store.begin() as conn:
-        conn.execute(RESERVATIONS.update().where(
-            RESERVATIONS.c.account == account, RESERVATIONS.c.reservation_id.in_([r.id for r in held]))
-            .values(lease_until=utcnow(), error=error, updated_at=utcnow()))
+    _change(ctx, account, held, RESERVATIONS.update().values(lease_until=utcnow(), error=error, updated_at=utcnow()))
 
 
 def held(ctx: Context) -> list[dict]:
