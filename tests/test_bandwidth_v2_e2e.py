@@ -257,7 +257,8 @@ def test_an_unknown_carrier_status_stays_pending_and_is_shown(cli, emulator, v1_
 
 
 # -- Basic credentials ------------------------------------------------------------------------------
-def test_basic_credentials_warn_once_per_command_on_stderr_only(cli, emulator, v1_basic):
+def test_basic_credentials_warn_once_per_command_on_stderr_only(cli, emulator, v1_basic, monkeypatch):
+    monkeypatch.setenv("TNORDER_NOW", "2026-11-30")  # before the retirement: the warning says "stops"
     added = v1_basic(emulator("--complete-after", "0"))
     assert added.err.count("2026-12-02") == 1 and "2026-12-02" not in added.out
     assert "--client-id-env" in added.err
