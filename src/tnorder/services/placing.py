@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
@@ -32,6 +29,7 @@ from tnorder.models import Order, OrderItem
 from tnorder.services import leases
 from tnorder.services.context import Context
 from tnorder.services.orders import apply_answer
+from tnorder.testhooks import pause
 
 # what an order does to its numbers in the store before it is sent, and how that is undone
 Step = Callable[[Session, Order], None]
@@ -100,7 +98,7 @@ def submit(ctx: Context, order: Order, numbers: list[str], *, send: Callable[[],
     with leases.Renewer(lambda: _renew(ctx, order.id)), interrupts.shield():
         _claim(ctx, order)
         interrupts.note_sent(ref, "sent (or may have been)")
-        _test_pause("before-send")
+        pause("before-send")
         try:
             answer = send()
         except (CarrierUnreachable, OutcomeUnknown) as exc:
@@ -111,7 +109,7 @@ def submit(ctx: Context, order: Order, numbers: list[str], *, send: Callable[[],
             raise
         except Exception as exc:  # a plugin's own failure after the request left: it may have arrived
             raise _unknown(ctx, order, f"{type(exc).__name__}: {exc}") from None
-        _test_pause("before-record")
+        pause("before-record")
         try:
             recorded = _record(ctx, order, answer)
         except Exception as exc:  # the carrier has the order; the store could not take its answer
@@ -160,15 +158,3 @@ def _unknown(ctx: Context, order: Order, reason: str) -> OutcomeUnknown:
             current.error = f"outcome unknown: {reason}"[:2000]
             current.updated_at = utcnow()
     return OutcomeUnknown(order.ref or "", reason)
-
-
-def _test_pause(step: str) -> None:
-    """Crash-safety tests kill this process here: `TNORDER_TEST_PAUSE_AT=step` waits while the marker
-    file `$TNORDER_TEST_PAUSE_FILE.step` exists (written here). Unset, it costs one lookup."""
-    if os.environ.get("TNORDER_TEST_PAUSE_AT") != step:
-        return
-    marker = Path(f"{os.environ['TNORDER_TEST_PAUSE_FILE']}.{step}")
-    marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    deadline = time.monotonic() + 120
-    while marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)

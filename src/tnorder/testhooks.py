@@ -1,0 +1,29 @@
+"""Test hooks: a process stops at a named step while a test acts around it.
+
+`TNORDER_TEST_PAUSE_AT=step` makes `pause(step)` write the marker file
+`$TNORDER_TEST_PAUSE_FILE.step` (holding the pid) and wait while it exists, at most two minutes.
+Crash rehearsals kill the process there; race rehearsals let another process commit a conflicting
+change there (or hold the store's write lock) and then remove the marker. Unset, a call costs one
+environment lookup.
+
+Steps are named where they are called; a decision point is paused *after* its friendly early
+check and *before* the write transaction that must check again.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+LIMIT = 120  # seconds: a forgotten marker never wedges a test run for good
+
+
+def pause(step: str) -> None:
+    if os.environ.get("TNORDER_TEST_PAUSE_AT") != step:
+        return
+    marker = Path(f"{os.environ['TNORDER_TEST_PAUSE_FILE']}.{step}")
+    marker.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    deadline = time.monotonic() + LIMIT
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
