@@ -43,13 +43,14 @@ def test_an_order_completing_for_a_customer_meanwhile_is_left_on_the_customer(cl
         assert bought.code == 0, bought.err
     code, out, err = p.result()
     assert code == 0, err
-    number = next(n["number"] for n in cli("inventory", "list", "--json").json() if n["number"] != GHOST)
-    doc = json.loads(out)
-    assert doc["fixed"] is True and doc["tnorder_only"] == [GHOST]
-    assert number in {s["number"] for s in doc["skipped"]} and number in err
+    listed = cli("inventory", "list", "--all-statuses", "--json").json()
+    number = next(n["number"] for n in listed if n["number"] != GHOST)
     held = show(cli, number)
     assert (held["status"], held["customer"], held["line"]) == ("assigned", CUSTOMER, LINE)
     assert "reconciled" not in [h["event"] for h in held["history"]]
+    doc = json.loads(out)
+    assert doc["fixed"] is True and doc["tnorder_only"] == [GHOST]
+    assert number in {s["number"] for s in doc["skipped"]} and number in err
     assert show(cli, GHOST)["status"] == "disconnected"  # what was compared is still fixed
     assert cli("inventory", "reconcile", "--type", FAST).code == 0  # a fresh list: they agree
 
@@ -141,22 +142,22 @@ def test_accounts_on_other_sites_of_one_bandwidth_account_keep_their_numbers(cli
     assert cli("inventory", "assign", theirs, "--customer", CUSTOMER, "--line", LINE).code == 0
     for itype, number in ((east, mine), (west, theirs)):
         fixed = cli("inventory", "reconcile", "--type", itype, "--fix", "--yes", "--json")
+        held = show(cli, theirs)
+        assert (held["status"], held["customer"], held["account"]) == ("assigned", CUSTOMER, "west")
+        assert "reconciled" not in [h["event"] for h in held["history"]]
+        assert show(cli, number)["inventory_type"] == itype
         assert fixed.code == 0, fixed.err
         assert fixed.json()["agree"] is True and fixed.json()["accounts"] == [itype]
-        assert show(cli, number)["inventory_type"] == itype
-    held = show(cli, theirs)
-    assert (held["status"], held["customer"], held["account"]) == ("assigned", CUSTOMER, "west")
-    assert "reconciled" not in [h["event"] for h in held["history"]]
 
 
 def test_accounts_sharing_a_site_are_compared_together_and_one_without_a_site_is_refused(cli, sites):
     east, also = sites("east", "4410"), sites("east-too", "4410")
     mine, theirs = order_one(cli, east, "919"), order_one(cli, also, "312")
     together = cli("inventory", "reconcile", "--type", east, "--fix", "--yes", "--json")
+    assert show(cli, theirs)["inventory_type"] == also and show(cli, mine)["inventory_type"] == east
     assert together.code == 0, together.err
     assert together.json()["accounts"] == ["east", "east-too"] and together.json()["agree"] is True
     assert "compared together" in together.err
-    assert show(cli, theirs)["inventory_type"] == also and show(cli, mine)["inventory_type"] == east
     sites("anywhere", None)
     refused = cli("inventory", "reconcile", "--type", "anywhere", "--fix", "--yes")
     assert refused.code == 2
