@@ -91,6 +91,11 @@ def test_a_number_on_a_customer_line_is_taken_off_only_with_force(cli, fast_sand
     assert (held["status"], held["customer"]) == ("disconnected", None)
 
 
+def test_force_without_fix_is_refused(run, fast_sandbox):
+    refused = run("inventory", "reconcile", "--type", FAST, "--force")
+    assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1 and "--fix" in refused.err
+
+
 def test_the_prompt_shows_what_will_change_before_asking(cli, fast_sandbox, tmp_path):
     ghost = tmp_path / "ghost.csv"
     ghost.write_text("9195550199\n", encoding="utf-8")

@@ -210,9 +210,11 @@ def reconcile(
     """Compare an inventory type with the carrier's in-service numbers (exit 8 when they differ)."""
     from tnorder import render
     from tnorder.commands.common import check_confirmable, confirm
-    from tnorder.errors import EXIT_DISAGREE
+    from tnorder.errors import EXIT_DISAGREE, BadInput
     from tnorder.services import reconcile as service
 
+    if force and not fix:
+        raise BadInput("--force goes with --fix: a comparison alone changes nothing")
     c = context(ctx)
     if fix:
         check_confirmable(yes)
@@ -221,8 +223,7 @@ def reconcile(
     if fix and not found.agree:
         if not yes:  # what would change, before the question (on stderr when stdout carries JSON)
             shown = _differences(found, render.err if json else None)
-        if confirm(f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier "
-                   f"and {_not_held(found, force)} it does not hold, in {found.inventory_type!r}?", yes):
+        if confirm(_question(found, force), yes):
             found = service.fix(c, found, force=force)
     if json:
         render.emit_json(found.as_dict())
@@ -232,9 +233,11 @@ def reconcile(
     raise typer.Exit(0 if found.settled else EXIT_DISAGREE)
 
 
-def _not_held(found, force: bool) -> str:
+def _question(found, force: bool) -> str:
     kept = 0 if force else len(found.on_customer)
-    return f"{len(found.tnorder_only) - kept}" + (f" (and leave {kept} on a customer's line)" if kept else "")
+    leave = f" (leaving {kept} on a customer's line: --force takes them off)" if kept else ""
+    return (f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier and "
+            f"{len(found.tnorder_only) - kept} it does not hold{leave}, in {found.inventory_type!r}?")
 
 
 def _differences(found, console=None) -> bool:

@@ -142,12 +142,12 @@ def _scope(config: Config, account: str) -> tuple | None:
 
 # -- reading the store -----------------------------------------------------------------------
 def _rows(conn: Connection, accounts: list[str]) -> dict[str, Row]:
-    """The accounts' numbers with their last history event, in one statement (one snapshot)."""
+    """The accounts' numbers with their last history event, in one statement (one snapshot); the
+    last event is one seek in `ix_number_events_number (number, id)` per number."""
     n = NUMBERS.c
-    last = (select(EVENTS.c.number, func.max(EVENTS.c.id).label("mark"))
-            .group_by(EVENTS.c.number).subquery())
-    query = (select(n.number, n.status, n.inventory_type, n.customer, n.line, n.order_ref, last.c.mark)
-             .select_from(NUMBERS.outerjoin(last, last.c.number == n.number)).where(n.account.in_(accounts)))
+    last = select(func.max(EVENTS.c.id)).where(EVENTS.c.number == n.number).scalar_subquery()
+    query = (select(n.number, n.status, n.inventory_type, n.customer, n.line, n.order_ref, last)
+             .where(n.account.in_(accounts)))
     return {number: Row(*rest) for number, *rest in conn.execute(query).all()}
 
 
