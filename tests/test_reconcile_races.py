@@ -112,6 +112,53 @@ def test_the_prompt_shows_what_will_change_before_asking(cli, fast_sandbox, tmp_
     assert show(cli, GHOST)["status"] == "available"  # declined: nothing fixed
 
 
+def test_an_order_completing_while_the_question_is_open_is_left_alone(cli, differing):
+    """Point 5: the confirmation prompt is the same window as the list's read; yes fixes only the rest."""
+    child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "reconcile", "--type", FAST, "--fix"],
+                          env=dict(os.environ, COLUMNS="120"), encoding="utf-8", timeout=60)
+    child.expect(r"\[y/N\]")
+    bought = cli("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", FAST, "--area-code", "919",
+                 "--quantity", "1", "--all", "--yes", "--wait")
+    assert bought.code == 0, bought.err
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    number = next(n["number"] for n in cli("inventory", "list", "--all-statuses", "--json").json()
+                  if n["number"] != GHOST)
+    held = show(cli, number)
+    assert (held["status"], held["customer"]) == ("assigned", CUSTOMER)
+    assert show(cli, GHOST)["status"] == "disconnected"
+
+
+def test_a_number_another_account_holds_is_never_adopted_one_it_gave_up_is(cli, fast_sandbox, home, tmp_path):
+    """The carrier's list never takes a number from another carrier account in tnorder; a number
+    that account disconnected and this one now has in service is adopted."""
+    import sqlite3
+
+    from tnorder.sim.world import World
+
+    assert cli("config", "carrier", "add", "other", "--kind", "sandbox").code == 0
+    assert cli("config", "account", "add", "other", "--carrier", "other").code == 0
+    assert cli("config", "inventory-type", "add", "Other DIDs", "--account", "other").code == 0
+    found = cli("inventory", "lookup", "--type", FAST, "--area-code", "919", "--quantity", "2", "--json").json()
+    theirs, given_up = found[0]["number"], found[1]["number"]
+    listing = tmp_path / "other.csv"
+    listing.write_text(f"{theirs}\n{given_up}\n", encoding="utf-8")
+    assert cli("inventory", "import", "--type", "Other DIDs", str(listing)).code == 0
+    with sqlite3.connect(home / "tnorder.db") as db:
+        db.execute("UPDATE numbers SET status = 'disconnected' WHERE number = ?", (given_up,))
+    world = World(home / "sandbox" / "world.sqlite", complete_after=0)
+    world.order([theirs, given_up], "fast", "portal-order")  # both in service on fast's account
+    world.settle_due("fast")
+    fixed = cli("inventory", "reconcile", "--type", FAST, "--fix", "--yes", "--json")
+    assert fixed.code == 0, fixed.err
+    assert fixed.json()["carrier_only"] == [given_up], (fixed.out, fixed.err)
+    assert [s["number"] for s in fixed.json()["skipped"]] == [theirs] and theirs in fixed.err
+    assert (show(cli, theirs)["account"], show(cli, theirs)["status"]) == ("other", "available")
+    assert (show(cli, given_up)["account"], show(cli, given_up)["status"]) == ("fast", "available")
+
+
 # -- point 6: one Bandwidth account, several tnorder accounts ---------------------------------
 @pytest.fixture
 def sites(run, monkeypatch, emulator):

@@ -118,8 +118,10 @@ def sharing(config: Config, account: str) -> list[str]:
 
     mine = config.account(account)
     scope = _scope(config, account)
+    if scope is None:
+        return [account]
     peers = [name for name in config.names("accounts") if name != account and _scope(config, name) == scope]
-    if scope is None or not peers or not carrier_class(config.carrier(mine.carrier).kind).lists_by_site:
+    if not peers or not carrier_class(config.carrier(mine.carrier).kind).lists_by_site:
         return [account, *peers]
     if not mine.site_id:
         raise ConfigError(f"carrier account {account!r} shares carrier account {mine.account_id} with "
@@ -166,12 +168,13 @@ def _in_flight(conn: Connection, accounts: list[str]) -> tuple[set[str], bool]:
 
 
 def _held_elsewhere(conn: Connection, numbers: list[str], accounts: list[str]) -> dict[str, str]:
-    """Numbers another carrier account holds in tnorder: never adopted from this list."""
+    """Numbers another carrier account holds in tnorder: never adopted from this list (one it gave
+    up, `disconnected` there, is this account's now)."""
     n = NUMBERS.c
     found: dict[str, str] = {}
     for start in range(0, len(numbers), CHUNK):
         rows = conn.execute(select(n.number, n.account, n.status).where(
-            n.number.in_(numbers[start:start + CHUNK]), n.account.not_in(accounts))).all()
+            n.number.in_(numbers[start:start + CHUNK]), n.account.not_in(accounts), n.status != "disconnected")).all()
         found |= {number: f"held in tnorder by carrier account {account!r} ({status}): left alone"
                   for number, account, status in rows}
     return found
@@ -208,19 +211,23 @@ def _diff(conn: Connection, c: Comparison) -> None:
 def _fix(conn: Connection, c: Comparison, actor: str, force: bool) -> None:
     """Each statement names the status it expects; a number found otherwise is left as it is."""
     fresh = _absent(conn, c.carrier_only)
-    lifecycle.add(conn, [AvailableNumber(k) for k in fresh], status="available", known={},
-                  inventory_type=c.inventory_type, carrier=c.carrier, account=c.account, ref=None, actor=actor,
-                  event="reconciled", note="reconciled: in service at the carrier")
-    again = _still(conn, [m["number"] for m in c.mismatched], "disconnected")
-    lifecycle.add(conn, [AvailableNumber(k) for k in again], status="available", known=dict.fromkeys(again,
-                  "disconnected"), inventory_type=c.inventory_type, carrier=c.carrier, account=c.account,
-                  ref=None, actor=actor, event="reconciled", note="reconciled: in service at the carrier")
+    _adopt(conn, c, fresh, {}, actor)
+    # disconnected here, or under another carrier account, and in service on this one
+    again = _still(conn, [m["number"] for m in c.mismatched] + sorted(set(c.carrier_only) - set(fresh)),
+                   "disconnected")
+    _adopt(conn, c, again, dict.fromkeys(again, "disconnected"), actor)
     gone = _still(conn, c.tnorder_only, "available")
     if force:
         gone += _still(conn, c.tnorder_only, "assigned")
         c.on_customer = []
     lifecycle.move(conn, gone, "disconnected", ref=None, actor=actor, event="reconciled",
                    note="reconciled: the carrier does not hold it", customer=None, line=None)
+
+
+def _adopt(conn: Connection, c: Comparison, numbers: list[str], known: dict[str, str], actor: str) -> None:
+    lifecycle.add(conn, [AvailableNumber(k) for k in numbers], status="available", known=known,
+                  inventory_type=c.inventory_type, carrier=c.carrier, account=c.account, ref=None, actor=actor,
+                  event="reconciled", note="reconciled: in service at the carrier")
 
 
 def _still(conn: Connection, numbers: list[str], status: str) -> list[str]:
