@@ -131,6 +131,34 @@ def test_an_order_completing_while_the_question_is_open_is_left_alone(cli, diffe
     assert show(cli, GHOST)["status"] == "disconnected"
 
 
+def test_a_number_of_an_order_under_way_is_left_to_poll(cli, home, store_url):
+    """Point 5: complete at the carrier, not yet polled: adopting it would turn the customer's order
+    into a conflict; it is skipped, and `orders poll` lands it on the customer's line."""
+    import sqlite3
+
+    from tnorder.sim.world import World
+
+    assert cli("config", "carrier", "add", "slow", "--kind", "sandbox", "--option", "complete_after=600").code == 0
+    assert cli("config", "account", "add", "slow", "--carrier", "slow").code == 0
+    assert cli("config", "inventory-type", "add", "Slow DIDs", "--account", "slow").code == 0
+    assert cli("customer", "add", CUSTOMER, "--name", "Acme").code == 0
+    assert cli("customer", "line", "add", CUSTOMER, LINE).code == 0
+    placed = cli("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", "Slow DIDs", "--area-code", "919",
+                 "--quantity", "1", "--all", "--yes", "--json")
+    assert placed.code == 0 and placed.json()["status"] == "pending", placed.err
+    with sqlite3.connect(home / "sandbox" / "world.sqlite") as db:  # the carrier completes it now
+        db.execute("UPDATE orders SET complete_at = 0")
+    World(home / "sandbox" / "world.sqlite").settle_due("slow")
+    fixed = cli("inventory", "reconcile", "--type", "Slow DIDs", "--fix", "--yes", "--json")
+    assert fixed.code == 0, fixed.err
+    doc = fixed.json()
+    assert doc["carrier_only"] == [] and len(doc["skipped"]) == 1 and "orders poll" in doc["skipped"][0]["reason"]
+    assert cli("orders", "poll", "--json").code == 0
+    number = doc["skipped"][0]["number"]
+    held = show(cli, number)
+    assert (held["status"], held["customer"], held["line"]) == ("assigned", CUSTOMER, LINE)
+
+
 def test_a_number_another_account_holds_is_never_adopted_one_it_gave_up_is(cli, fast_sandbox, home, tmp_path):
     """The carrier's list never takes a number from another carrier account in tnorder; a number
     that account disconnected and this one now has in service is adopted."""
