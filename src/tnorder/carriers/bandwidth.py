@@ -330,7 +330,10 @@ class BandwidthCarrier(Carrier):
 
     def in_service(self) -> Iterator[str]:
         """The site's numbers when the account names one: Bandwidth lists per site, and two tnorder
-        accounts on one Bandwidth account (one site each) must not see each other's numbers."""
+        accounts on one Bandwidth account (one site each) must not see each other's numbers.
+
+        `…/sites/{siteId}/inserviceNumbers` (bandwidth.md §6) takes the same parameters and answers;
+        v2 keeps it (its note's list of the v1 paths v2 dropped does not name it; unverified live)."""
         site = self.account.site_id
         return self._listed(f"/sites/{site}/inserviceNumbers" if site else "/inserviceNumbers")
 
