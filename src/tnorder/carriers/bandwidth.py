@@ -45,6 +45,7 @@ _BUILDING = threading.Lock()
 
 class BandwidthCarrier(Carrier):
     kind = "bandwidth"
+    lists_by_site = True  # in_service(): the account's site only, when it names one
     capabilities = Capabilities(criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
                                 max_quantity=5000, search_and_order=True)
     options_schema = options.BANDWIDTH  # declared in carriers/options.py (light: checked on every command)
@@ -317,7 +318,7 @@ class BandwidthCarrier(Carrier):
         found = self.find_disconnect(key)
         if found is not None or not numbers:
             return found
-        still = set(self.in_service()) & set(numbers)
+        still = set(self._listed("/inserviceNumbers")) & set(numbers)  # on any site of the account
         gone = [n for n in numbers if n not in still]
         kept = [FailedNumber(n, None, "still in service at the carrier") for n in numbers if n in still]
         status = "failed" if not gone else ("partial" if kept else "complete")
@@ -328,11 +329,20 @@ class BandwidthCarrier(Carrier):
                             key=key, note=note)
 
     def in_service(self) -> Iterator[str]:
+        """The site's numbers when the account names one: Bandwidth lists per site, and two tnorder
+        accounts on one Bandwidth account (one site each) must not see each other's numbers.
+
+        `…/sites/{siteId}/inserviceNumbers` (bandwidth.md §6) takes the same parameters and answers;
+        v2 keeps it (its note's list of the v1 paths v2 dropped does not name it; unverified live)."""
+        site = self.account.site_id
+        return self._listed(f"/sites/{site}/inserviceNumbers" if site else "/inserviceNumbers")
+
+    def _listed(self, path: str) -> Iterator[str]:
         """Every page: by the `page` value of `Links/next`, and on while pages come back full even
         without one (a missing link is not proof of the end); numbers read as E.164 or 10 digits."""
         page, previous = "1", None
         for _ in range(MAX_PAGES):
-            root = self._read("/inserviceNumbers", {"page": page, "size": str(PAGE_SIZE)})
+            root = self._read(path, {"page": page, "size": str(PAGE_SIZE)})
             if root is None:  # 204: nothing (more) in service
                 return
             numbers = [n.text.strip() for n in root.findall("TelephoneNumbers/TelephoneNumber") if n.text]

@@ -75,6 +75,9 @@ class Carrier(ABC):
     capabilities: ClassVar[Capabilities]
     # the options this kind accepts (carriers/options.py); None: the plugin checks its own
     options_schema: ClassVar[dict[str, Option] | None] = None
+    # in_service() lists the account's site (its `site_id`), not the whole carrier account: accounts
+    # sharing a carrier account id but not a site do not share a list (reconcile relies on it)
+    lists_by_site: ClassVar[bool] = False
 
     def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:
         self.carrier = carrier

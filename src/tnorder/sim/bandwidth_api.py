@@ -17,6 +17,8 @@ Where that document leaves a choice open, the emulator answers:
   the LATA of the rate center or exchange;
 - `Combined…` search-and-order and local vanity without `areaCode` or `state` are refused with
   a text that names the emulator;
+- `…/sites/{siteId}/inserviceNumbers` lists the numbers whose order named that `SiteId` (the world
+  keeps no other record of sites; any site id is accepted);
 - `--short-fill`: a search-and-order fills about 3/5 of its quantity and still says COMPLETE;
   `--weird-status X`: an order not yet settled reads as `OrderStatus` X.
 """
@@ -101,6 +103,9 @@ class BandwidthApi:
             ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),
             ("/inserviceNumbers", {"GET": self.in_service}, True),
             ("/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
+            # Bandwidth lists per site too: a site's numbers only, same parameters and answers
+            ("/sites/(?P<site>[^/]+)/inserviceNumbers", {"GET": self.in_service}, True),
+            ("/sites/(?P<site>[^/]+)/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
         ]
         return [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
 
@@ -244,7 +249,8 @@ class BandwidthApi:
             raise not_found("page and size must be positive whole numbers")
         if q.get("ratecenter") and not q.get("state"):
             raise not_found("ratecenter needs state")
-        numbers = [n for n in self.world.in_service(call.args["account"]) if self._in_filter(n, _filters(call))]
+        numbers = [n for n in self.world.in_service(call.args["account"], call.args.get("site"))
+                   if self._in_filter(n, _filters(call))]
         if not numbers:
             return Reply(204)
         page, size = int(page), int(size)
@@ -268,7 +274,7 @@ class BandwidthApi:
         return all((getattr(found, k) or "").upper() == v for k, v in wanted.items())
 
     def in_service_totals(self, call: Call) -> Reply:
-        count = len(self.world.in_service(call.args["account"]))
+        count = len(self.world.in_service(call.args["account"], call.args.get("site")))
         return xml_reply(200, node("Quantity", node("Count", count)))
 
 
