@@ -171,12 +171,14 @@ def _text(name: str, value: Any) -> str:
 
 
 def _quantity(text: str | None) -> int:
+    """The command line's digit rule (`arguments.is_whole`): `١`, `1_2` or `+1` are refused, not read as 1, 12, 1."""
+    from tnorder.arguments import is_whole
+
     if text is None:
         return DEFAULT_QUANTITY
-    try:
-        return int(text)
-    except ValueError:
-        raise BadInput(f"quantity must be a whole number, not {text!r}") from None
+    if not is_whole(text):
+        raise BadInput(f"quantity must be a whole number written with ASCII digits 0-9, not {text!r}")
+    return int(text)
 
 
 def _derived_key(content: str, occurrence: int) -> str:
