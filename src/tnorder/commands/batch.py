@@ -27,12 +27,11 @@ def check_alone(path: str | None, others: dict[str, object]) -> None:
 def run(c: Context, path: str, *, yes: bool, as_json: bool, inventory_type: str | None = None,
         customer: str | None = None, line: str | None = None) -> int:
     from tnorder import render
-    from tnorder.commands.common import check_confirmable, confirm, open_input
+    from tnorder.commands.common import check_confirmable, confirm
     from tnorder.services import batch
 
     check_confirmable(yes)  # before reading stdin or sending anything
-    with open_input(path) as stream:
-        orders = batch.prepare(c, stream, customer=customer, line=line, inventory_type=inventory_type)
+    orders = batch.prepare(c, batch.open_file(path), customer=customer, line=line, inventory_type=inventory_type)
     before = len(orders.lines) - orders.to_send
     if orders.to_send and not confirm(f"Place {orders.to_send} order(s) from {path}"
                                       + (f" ({before} placed before)" if before else "") + "?", yes):

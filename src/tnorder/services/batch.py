@@ -8,6 +8,10 @@ connection pool) per carrier account.
 
 Each line's idempotency key is its own `key`, else one derived from the line's content: a rerun of
 the same file finds every order already placed and orders nothing twice.
+
+Only a regular file (or standard input) of bounded size is read, as UTF-8, with bounded fields: a
+FIFO, `/dev/zero`, stray bytes, a 128 KB field or JSON nested past Python's limits is one line,
+exit 2, before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import csv
 import hashlib
 import io
 import json
+import os
+import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +39,9 @@ CRITERIA_FIELDS = ("area_code", "rate_center", "state", "city", "zip", "lata", "
                    "npa_nxx", "local_vanity")
 FIELDS = (*CRITERIA_FIELDS, "numbers", "quantity", "key", "type", "customer", "line")
 DEFAULT_QUANTITY = 10  # as `--quantity`
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a million orders fit; /dev/zero or a runaway pipe does not
+MAX_FIELD = 200  # characters of one value (criteria, names, keys)
+MAX_NUMBERS_FIELD = 100_000  # `numbers` lists many: a few thousand at most
 WORKERS = 16  # orders on the wire at once: bounded, and kind to carriers' rate limits
 # plugins whose ordering calls are safe from many threads at once (checked: Bandwidth builds its one
 # httpx client under a lock; the sandbox world keeps one SQLite connection per thread). Any other
@@ -66,6 +76,36 @@ class Batch:
         return sum(1 for line in self.lines if line.existing is None)
 
 
+def open_file(path: str) -> TextIO:
+    """The batch file's text (standard input for `-`): a regular file read with a bound, as UTF-8."""
+    if path == "-":
+        return _decoded(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "standard input")
+    try:  # non-blocking: opening a FIFO must not wait for a writer; it is refused below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BadInput(f"cannot read {path}: not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    return _decoded(data, path)
+
+
+def _decoded(data: bytes, name: str) -> TextIO:
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into several batches")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BadInput(f"{name}: line {line} is not UTF-8 text") from None
+    return io.StringIO(text, newline=None)
+
+
 def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, fields) of each order: JSON lines, or CSV with a header row."""
     text = stream.read()
@@ -84,6 +124,8 @@ def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             fields = json.loads(row)
         except json.JSONDecodeError as exc:
             raise BadInput(f"line {number}: not JSON ({exc.msg})") from None
+        except (ValueError, RecursionError):  # an integer of thousands of digits; nesting past the limit
+            raise BadInput(f"line {number}: not an order (a value too long or nested too deep)") from None
         if not isinstance(fields, dict):
             raise BadInput(f"line {number}: expected a JSON object")
         yield number, fields
@@ -98,7 +140,14 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if unknown:
         raise BadInput(f"line 1: unknown column {unknown[0]!r}; columns are {', '.join(FIELDS)}")
     reader.fieldnames = heads
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field past the csv module's own limit (128 KiB)
+            raise BadInput(f"line {reader.line_num}: not CSV ({exc})") from None
         if None in row:
             raise BadInput(f"line {reader.line_num}: more values than columns")
         if any(v and v.strip() for v in row.values()):
@@ -164,10 +213,14 @@ def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer:
 
 def _text(name: str, value: Any) -> str:
     if isinstance(value, list) and name == "numbers":
-        return ",".join(str(v) for v in value)
+        value = ",".join(str(v) for v in value)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise BadInput(f"{name} must be text or a number")
-    return str(value).strip()
+    text = str(value).strip()
+    limit = MAX_NUMBERS_FIELD if name == "numbers" else MAX_FIELD
+    if len(text) > limit:
+        raise BadInput(f"{name} is longer than {limit} characters")
+    return text
 
 
 def _quantity(text: str | None) -> int:
