@@ -112,6 +112,8 @@ def _said(outcome: Outcome, doc: dict) -> str:
         return f"sent, answer lost: {outcome.error}"
     if outcome.by == "another run":
         said = "in progress by another run" if doc["status"] == "submitting" else "placed by another run"
+    elif outcome.by == "before" and doc["status"] == "submitting":
+        said = "placed before, still being sent (by another run, or `tnorder orders poll` settles it)"
     else:
         said = {"before": "placed before", "this run": "placed"}[outcome.by]
     if outcome.retry_of and outcome.by == "this run":
