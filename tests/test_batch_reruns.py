@@ -76,21 +76,26 @@ def test_a_rerun_reports_failed_lines_failed_and_retry_places_only_those(cli, ru
     assert latest["order_ref"] == second[0]["order_ref"] and latest["result"] == "exists"  # pending: not polled yet
 
 
+def never_reached(cli, run, path, lines: int) -> None:
+    """Run the batch, kill it once every line is written ahead (before any is sent), let poll conclude."""
+    with paused("before-send", "inventory", "order", "--type", "fast", "--from-file", str(path), "--yes") as stuck:
+        deadline = time.monotonic() + 60
+        while count_orders(run) < lines and time.monotonic() < deadline:  # every line written ahead
+            time.sleep(0.05)
+        stuck.proc.send_signal(signal.SIGKILL)
+        stuck.proc.communicate(timeout=30)  # reaped: its pid is gone, so its leases are void
+    assert cli("orders", "poll").code == 3
+    failed = run("orders", "list", "--json").json()
+    assert [o["status"] for o in failed] == ["failed"] * lines and "never reached" in failed[0]["error"]
+
+
 def test_a_batch_killed_before_sending_is_failed_on_rerun_then_retried(cli, run, fast_sandbox, tmp_path):
     """The issue's case: orders concluded "never reached the carrier" (their sender died before sending).
     A plain rerun said `0 placed, 3 placed before, 0 failed`, exit 0; now they are failed (exit 3), and
     --retry-failed places them, once."""
     path = tmp_path / "orders.csv"
     path.write_text("area_code,quantity\n919,1\n704,1\n336,1\n")
-    with paused("before-send", "inventory", "order", "--type", "fast", "--from-file", str(path), "--yes") as stuck:
-        deadline = time.monotonic() + 60
-        while count_orders(run) < 3 and time.monotonic() < deadline:  # every line written ahead
-            time.sleep(0.05)
-        stuck.proc.send_signal(signal.SIGKILL)
-        stuck.proc.communicate(timeout=30)  # reaped: its pid is gone, so its leases are void
-    assert cli("orders", "poll").code == 3
-    failed = run("orders", "list", "--json").json()
-    assert [o["status"] for o in failed] == ["failed"] * 3 and "never reached" in failed[0]["error"]
+    never_reached(cli, run, path, 3)
 
     again = cli("inventory", "order", "--type", "fast", "--from-file", str(path), "--yes")
     assert again.code == 3, again.err
@@ -169,3 +174,43 @@ def test_a_retry_decides_again_under_the_write_lock(cli, run, store_url, fast_sa
     assert code == 3, (out, err)
     assert "ORD-000001 changed since this run read it" in out
     assert count_orders(run) == 1
+
+
+def test_add_dids_from_file_retries_what_bought_nothing(cli, run, fast_sandbox, tmp_path):
+    assert run("customer", "add", "ACME", "--name", "Acme").code == 0
+    assert run("customer", "line", "add", "ACME", "sales").code == 0
+    path = tmp_path / "dids.jsonl"
+    path.write_text(json.dumps({"numbers": FICTIONAL, "key": "acme-1"}) + "\n")
+    args = ("customer", "add-dids", "ACME", "--line", "sales", "--type", "fast", "--from-file", str(path), "--yes",
+            "--json")
+    assert cli(*args).code == 0
+    assert cli("orders", "poll").code == 3
+    again = cli(*args)
+    assert again.code == 3 and results(again.out)[0]["result"] == "failed", again.err
+    retried = cli(*args, "--retry-failed")
+    assert retried.code == 0, retried.err
+    placed = results(retried.out)[0]
+    assert (placed["result"], placed["key"], placed["customer"], placed["line"]) == (
+        "placed", "acme-1-retry-1", "ACME", "sales")
+
+
+def test_retry_failed_goes_with_from_file(run, fast_sandbox):
+    refused = run("inventory", "order", "--type", "fast", "--area-code", "919", "--all", "--yes", "--retry-failed")
+    assert refused.code == 2 and "--retry-failed goes with --from-file" in refused.err
+    assert run("orders", "list", "--json").json() == []
+
+
+def test_no_retry_while_the_carrier_holds_the_failed_order_after_all(cli, run, fast_sandbox, tmp_path):
+    """Concluded "never reached", yet the carrier has an order under its key (a stalled sender's): the
+    retry asks the carrier by key first, and places nothing."""
+    path = tmp_path / "orders.csv"
+    path.write_text("area_code,quantity,key\n919,1,late-1\n")
+    never_reached(cli, run, path, 1)
+    other_store = tmp_path / "elsewhere.db"  # the same sandbox carrier, another store: the key is free there
+    late = run("--db", str(other_store), "inventory", "order", "--type", "fast", "--area-code", "919", "--quantity",
+               "1", "--all", "--yes", "--key", "late-1")
+    assert late.code == 0, late.err
+    retried = cli("inventory", "order", "--type", "fast", "--from-file", str(path), "--yes", "--retry-failed")
+    assert retried.code == 3, retried.err
+    assert "0 order(s) placed" in retried.err and "--retry-failed places it again" not in retried.out
+    assert count_orders(run) == 1  # nothing placed again
