@@ -213,4 +213,5 @@ def test_no_retry_while_the_carrier_holds_the_failed_order_after_all(cli, run, f
     retried = cli("inventory", "order", "--type", "fast", "--from-file", str(path), "--yes", "--retry-failed")
     assert retried.code == 3, retried.err
     assert "0 order(s) placed" in retried.err and "--retry-failed places it again" not in retried.out
+    assert "the carrier has an order under its key after all" in retried.out
     assert count_orders(run) == 1  # nothing placed again

@@ -120,6 +120,7 @@ def _said(outcome: Outcome, doc: dict) -> str:
         said = f"placed again for {outcome.retry_of}"
     if outcome.result == "failed" and outcome.by != "this run":
         said += ("; --retry-failed places it again" if outcome.retriable
-                 else "; not placed again: the carrier completed some of it" if doc["completed"] or doc["conflicts"]
+                 else f"; {outcome.note}" if outcome.note
+                 else "; some of it was completed: never placed again" if doc["completed"] or doc["conflicts"]
                  else "")
     return said

@@ -75,6 +75,7 @@ class Line:
     retry_of: str | None = None  # the failed order this line places again (--retry-failed)
     retriable: bool = False  # its order placed before failed and bought nothing
     written: bool = False  # this run wrote the order (set under the write lock)
+    note: str | None = None  # why a failed line is not placed again
 
 
 @dataclass
@@ -86,6 +87,7 @@ class Outcome:
     by: str = "this run"  # this run | before (an earlier run) | another run (one running at the same time)
     retry_of: str | None = None  # placed again for this failed order
     retriable: bool = False  # failed before and bought nothing: --retry-failed places it again
+    note: str | None = None
 
 
 @dataclass
@@ -238,11 +240,16 @@ def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer:
         if _not_at_the_carrier(p, placed):
             retry_of, placed = placed.ref, None
             p = replace(p, key=retry_key(p.key, attempt + 1))
-        else:  # the carrier holds it after all: `orders poll` reopens it
+        else:
             retriable = False
     if placed is None and numbers:
         ordering.check_not_held(ctx, numbers)
-    return Line(0, p, method, placed.ref if placed else None, retry_of, retriable)
+    checked = Line(0, p, method, placed.ref if placed else None, retry_of, retriable)
+    if retry_failed and placed is not None and placed.status == "failed" and not retriable:
+        checked.note = ("not placed again: the carrier has an order under its key after all "
+                        "(`tnorder orders poll` reopens it)" if placed.recheck_until else
+                        "not placed again: the carrier completed some of it")
+    return checked
 
 
 def retry_key(key: str, attempt: int) -> str:
@@ -429,7 +436,7 @@ def _reported(line: Line, doc: dict, by: str) -> Outcome:
     placed = "placed" if by == "this run" else "exists"
     retriable = by != "this run" and failed and line.retriable
     return Outcome(line.number, "failed" if failed else placed, doc, by=by, retry_of=line.retry_of,
-                   retriable=retriable)
+                   retriable=retriable, note=line.note if by == "before" else None)
 
 
 def _document(ctx: Context, order: Any) -> dict:
