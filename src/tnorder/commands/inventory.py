@@ -24,6 +24,7 @@ from tnorder.commands.common import (
     PickOpt,
     QuantityOpt,
     RateCenter,
+    RetryFailedOpt,
     SelectOpt,
     State,
     TimeoutOpt,
@@ -70,7 +71,7 @@ def order(
     quantity: QuantityOpt = 10,
     select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None, numbers: NumbersOpt = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
-    from_file: FromFileOpt = None,
+    from_file: FromFileOpt = None, retry_failed: RetryFailedOpt = False,
 ) -> None:
     """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers; or many from a file.
 
@@ -82,12 +83,14 @@ def order(
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
-    if from_file is not None:
-        from tnorder.commands import batch
+    from tnorder.commands import batch
 
+    batch.check_retry(from_file, retry_failed)
+    if from_file is not None:
         batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
             "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key, "--wait": wait})
-        raise typer.Exit(batch.run(context(ctx), from_file, yes=yes, as_json=json, inventory_type=type))
+        raise typer.Exit(batch.run(context(ctx), from_file, yes=yes, as_json=json, inventory_type=type,
+                                   retry_failed=retry_failed))
     raise typer.Exit(purchase.start(context(ctx), select=select, all_=all_, pick=pick, numbers=numbers,
                                     lookup=lookup, inventory_type=type, quantity=quantity, key=key, wait=wait,
                                     timeout=timeout, yes=yes, as_json=json))

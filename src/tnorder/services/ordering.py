@@ -105,29 +105,33 @@ def existing(ctx: Context, p: Plan, method: str, numbers: list[str] | None = Non
     return placing.placed_for(ctx, _row(ctx, p, method), numbers or [])
 
 
-def order_numbers(ctx: Context, p: Plan) -> Order:
-    """Order numbers already known (`--numbers`), e.g. from an earlier lookup."""
+def order_numbers(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
+    """Order numbers already known (`--numbers`), e.g. from an earlier lookup.
+
+    `guard`: the caller's own check, run under the write lock when (and only when) this call writes
+    the order (a batch's retry checks there that the order it replaces still bought nothing)."""
     found = existing(ctx, p, "numbers", p.numbers)
     if found:
         return found
     chosen = [AvailableNumber(n) for n in p.numbers]
-    return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key))
+    return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key), guard)
 
 
-def lookup_and_order(ctx: Context, p: Plan) -> Order:
-    """Search and order whatever comes back; one request where the carrier can do both."""
+def lookup_and_order(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
+    """Search and order whatever comes back; one request where the carrier can do both (`guard`: as
+    `order_numbers`)."""
     found = existing(ctx, p, "lookup-and-order")
     if found:
         return found
     assert p.criteria is not None and p.quantity is not None
     if p.carrier.capabilities.search_and_order:
         return submit(ctx, p, "lookup-and-order", None,
-                      lambda c: c.search_and_order(p.criteria, p.quantity, p.key))
+                      lambda c: c.search_and_order(p.criteria, p.quantity, p.key), guard)
     results = p.carrier.search(p.criteria, p.quantity)
     if not results:
         raise NothingToOrder(p.carrier.name, "no numbers matched: nothing was ordered", "none-found")
     numbers = [r.number for r in results]
-    return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key))
+    return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key), guard)
 
 
 class Selection:
@@ -217,12 +221,24 @@ class Selection:
 
 
 def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None,
-           send: Callable[[Carrier], CarrierOrder]) -> Order:
+           send: Callable[[Carrier], CarrierOrder], guard: placing.Step | None = None) -> Order:
     """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
     numbers = [n.number for n in chosen or []]
     return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
-                          undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_not_held(numbers))
+                          undo=lambda s, order: _forget(ctx, s, order, chosen),
+                          guard=_both(_not_held(numbers), guard))
+
+
+def _both(first: placing.Step, then: placing.Step | None) -> placing.Step:
+    if then is None:
+        return first
+
+    def guard(s: Session, order: Order) -> None:
+        first(s, order)
+        then(s, order)
+
+    return guard
 
 
 def _row(ctx: Context, p: Plan, method: str) -> Order:
