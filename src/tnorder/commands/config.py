@@ -72,8 +72,9 @@ def carrier_set(
     url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
-    """Change a carrier's URL or options in place (checked as `add` checks them; refused while
-    pending orders use the carrier)."""
+    """Change a carrier's URL or options in place (refused while pending orders use it).
+
+    The carrier as it will be is checked as `add` checks a new one."""
     from tnorder.services import config_admin
 
     config_admin.set_carrier(context(ctx), name, url, dict(_option(o) for o in option or []))
@@ -160,8 +161,9 @@ def account_set(
     client_id_env: EnvOpt = None,
     client_secret_env: EnvOpt = None,
 ) -> None:
-    """Change a carrier account in place: what is given replaces what was there (one kind of
-    credentials replaces the other). Refused while pending orders use the account."""
+    """Change a carrier account in place (refused while pending orders use it).
+
+    What is given replaces what was there; one kind of credentials replaces the other."""
     from tnorder import render
     from tnorder.services import config_admin
 
