@@ -87,6 +87,19 @@ def test_a_removal_decided_before_an_order_was_placed_is_refused(run, cli, store
     assert SPARE in tomllib.loads((home / "config.toml").read_text())["inventory_types"]
 
 
+def test_an_entry_added_during_a_removal_keeps_what_it_names(run, cli, home):
+    """Point 4/7: remove checks its users again in the file as it is under the lock."""
+    assert run("config", "carrier", "add", "lone", "--kind", "sandbox").code == 0
+    assert run("config", "account", "add", "lone", "--carrier", "lone").code == 0
+    with paused("config-decided", "config", "account", "remove", "lone") as removal:
+        added = cli("config", "inventory-type", "add", "Lone DIDs", "--account", "lone")
+        assert added.code == 0, added.err
+    code, _out, err = removal.result()
+    assert code == 2 and one_line(err) and "Lone DIDs" in err, (code, err)
+    data = tomllib.loads((home / "config.toml").read_text())
+    assert data["inventory_types"]["Lone DIDs"] == {"account": "lone"} and "lone" in data["accounts"]
+
+
 @pytest.mark.parametrize("change", [("inventory-type", "remove", SPARE),
                                     ("carrier", "set", "spare", "--option", "seed=9")], ids=["remove", "set"])
 def test_a_config_change_while_an_order_is_out_is_refused(run, cli, store_url, spare, home, change):

@@ -119,13 +119,15 @@ class Config:
         self.data = data
         self.path = path
         self.header = header
+        self.loaded = False  # read from (or defaulted for) a file: `still_as_read` compares with it
+        self.stamp: tuple[int, int, int] | None = None  # the file read: inode, mtime, size
         for section in SECTIONS:
             data.setdefault(section, {})
 
     @classmethod
     def load(cls, path: Path | None = None) -> Config:
         path = path or config_path()
-        raw = _read_regular(path)
+        raw, stamp = _read_regular(path)
         if raw is None:
             config = cls(default_config(), path)
             config.loaded = True
@@ -142,10 +144,8 @@ class Config:
 
         check_config(data, path)
         config = cls(data, path, _leading_comments(text))
-        config.loaded = True
+        config.loaded, config.stamp = True, stamp
         return config
-
-    loaded = False  # read from (or defaulted for) a file: `still_as_read` may compare against it
 
     def save(self) -> None:
         """Write the whole file atomically: a unique temp file beside it, fsync, rename, fsync the
@@ -164,8 +164,8 @@ class Config:
         """Refuse (nothing sent) when the file no longer has these entries as this process read them:
         `carriers=…, accounts=…, inventory_types=…`. Called under the store's write lock, which a
         `config … remove/set` also holds while it checks what uses an entry and rewrites the file."""
-        if not self.loaded:
-            return  # built by a library caller, not from the file
+        if not self.loaded or _stamp(self.path) == self.stamp:
+            return  # built by a library caller; or the very file read (a write is a new inode)
         now = Config.load(self.path)
         for section, name in names.items():
             if name is not None and now.data[section].get(name) != self.data[section].get(name):
@@ -270,13 +270,21 @@ def editing(path: Path | None = None) -> Iterator[Config]:
         config.save()
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The file's bytes, None when there is none; refused unless a regular file of bounded size
-    (a FIFO would block for ever, a link to /dev/zero would read without end)."""
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _read_regular(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None]:
+    """The file's bytes and stamp, (None, None) when there is none; refused unless a regular file
+    of bounded size (a FIFO would block for ever, a link to /dev/zero would read without end)."""
     try:  # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then says what it is
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        return None, None
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as file:
@@ -289,7 +297,7 @@ def _read_regular(path: Path) -> bytes | None:
             raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     if len(data) > CONFIG_MAX:
         raise ConfigError(f"config {path} is larger than {CONFIG_MAX // 1024} KiB: it is not a tnorder config")
-    return data
+    return data, (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _replace(path: Path, body: bytes) -> None:
