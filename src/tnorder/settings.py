@@ -149,7 +149,7 @@ class Config:
 
     def save(self) -> None:
         """Write the whole file atomically: a unique temp file beside it, fsync, rename, fsync the
-        folder. Readers see the old file or the new one, never a part; only `editing` calls this."""
+        folder. Readers see the old file or the new one, never a part. The caller holds `locked`."""
         import tomli_w
 
         body = (self.header + tomli_w.dumps(self.data)).encode("utf-8")
