@@ -111,6 +111,9 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
+    for account, refs in result.unconfigured.items():
+        render.warning(f"carrier account {account!r} is no longer in the config: order(s) {', '.join(refs[:5])}"
+                       f"{' …' if len(refs) > 5 else ''} wait until it is added back (`tnorder config account add`)")
     if result.released is not None:
         for number, why in result.released.failed:
             render.warning(f"reservation of {number} still held: {why}")
