@@ -83,6 +83,10 @@ class SandboxCarrier(Carrier):
         for reservation in reservations:
             self.world.release(reservation.id, self._account)
 
+    def find_reservation(self, number: str) -> Reservation | None:
+        rid = self.world.reservation_of(number, self._account)
+        return Reservation(rid, number) if rid else None
+
     def order(self, numbers: list[str], key: str,
               reservations: list[Reservation] | None = None) -> CarrierOrder:
         rids = [r.id for r in reservations or []]

@@ -111,11 +111,12 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
-    if result.released is not None:
-        for number, why in result.released.failed:
-            render.warning(f"reservation of {number} still held: {why}")
+    released = result.released.warnings() if result.released is not None else []
+    for line in released:
+        render.warning(line)
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
                                       + [error.exit_code for _, error in result.errors]
+                                      + [result.released.exit_code if result.released is not None else 0]
                                       + [EXIT_STILL_PENDING if wait and result.pending else 0]))
 
 

@@ -141,6 +141,15 @@ class World:
             ).fetchone()
             return (row[0], row[1] - time.time()) if row else None
 
+    def reservation_of(self, number: str, account: str) -> str | None:
+        """The id of the account's live reservation on `number` (Bandwidth: `GET /tns/{tn}/tnreservation`)."""
+        with self._tx(write=False) as db:
+            row = db.execute(
+                "SELECT reservation_id FROM holds WHERE tn = ? AND account = ? AND state = 'reserved' "
+                "AND expires_at > ?", (number, account, time.time()),
+            ).fetchone()
+            return row[0] if row else None
+
     def release(self, rid: str, account: str) -> bool:
         with self._tx() as db:
             cur = db.execute(

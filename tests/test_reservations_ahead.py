@@ -1,0 +1,185 @@
+"""Reservations written ahead (issue 14, points 11 and 14): a reservation's row exists before its
+request leaves, so a kill at any step, a lost answer or a locked store leaves nothing held that
+tnorder does not know, and `orders poll` settles it; what cannot be released is a warning and exit 3.
+
+Steps paused (`TNORDER_TEST_PAUSE_AT`): `reserve-before-send` (row written, nothing sent),
+`reserve-before-record` (the carrier granted it, the store does not know its id yet) and
+`reserve-after-grant` (recorded as held, shown to the operator, not ordered).
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from lockstep import paused
+from test_exactly_once import FakeBandwidth
+from test_exactly_once import fake as fake  # a fixture: Bandwidth's v1 API faked in this process
+from tnorder.clock import utcnow
+
+CUSTOMER, LINE = "ACME-1", "main"
+STEPS = ["reserve-before-send", "reserve-before-record", "reserve-after-grant"]
+
+
+def held_at_sandbox(home: Path) -> int:
+    with sqlite3.connect(home / "sandbox" / "world.sqlite") as db:
+        return db.execute("SELECT count(*) FROM holds WHERE state = 'reserved'").fetchone()[0]
+
+
+def recorded(home: Path) -> list[tuple]:
+    with sqlite3.connect(home / "tnorder.db") as db:
+        return db.execute("SELECT number, status, reservation_id FROM reservations ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def acme(run, fast_sandbox):
+    assert run("customer", "add", CUSTOMER, "--name", "Acme Corp").code == 0
+    assert run("customer", "line", "add", CUSTOMER, LINE).code == 0
+    return fast_sandbox
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_kill_9_at_each_step_of_a_reservation_then_poll_holds_nothing(cli, acme, home, step):
+    with paused(step, "customer", "add-dids", CUSTOMER, "--line", LINE, "--type", acme, "--area-code", "919",
+                "--quantity", "3", "--pick", "1", "--yes") as stopped:
+        assert held_at_sandbox(home) == (0 if step == "reserve-before-send" else 1)
+        assert len(recorded(home)) == 1  # written ahead: the store knows of it at every step
+        stopped.proc.send_signal(signal.SIGKILL)
+        stopped.proc.wait(10)
+    polled = cli("orders", "poll")
+    assert polled.code == 0, polled.err
+    assert held_at_sandbox(home) == 0
+    assert cli("inventory", "reservations", "--json").json() == []
+    assert cli("orders", "list", "--json").json() == []  # killed before anything was ordered
+
+
+def fake_dropping_reserve_at(index: int):
+    class Dropping(FakeBandwidth):
+        def _reserve(self, request: httpx.Request) -> httpx.Response:
+            answer = super()._reserve(request)
+            if len(self.reserved) == index + 1:  # granted, and the answer never arrives
+                raise httpx.ReadTimeout("timed out", request=request)
+            return answer
+
+    return Dropping()
+
+
+@pytest.fixture
+def lossy(httpx_mock, run, monkeypatch):
+    """Bandwidth (in-process, pytest-httpx) whose third reserve is granted and its answer lost."""
+    bandwidth = fake_dropping_reserve_at(2)
+    httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
+    monkeypatch.setenv("BW_USER", "apiuser")
+    monkeypatch.setenv("BW_PASS", "pa55-w0rd")
+    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
+                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
+                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
+                 ("config", "inventory-type", "add", "BW DIDs", "--account", "bw")):
+        assert run(*args).code == 0
+    return bandwidth
+
+
+def test_a_lost_reserve_answer_is_kept_and_shown_until_the_carriers_hold_ends(run, lossy, home):
+    placed = run("inventory", "order", "--type", "BW DIDs", "--area-code", "919", "--quantity", "4",
+                 "--pick", "1", "--yes")
+    assert placed.code == 3, placed.err
+    assert "did not complete" in placed.err and "may have been granted" in placed.err
+    assert sorted(lossy.reserved) == ["rid-3"]  # the two recorded ones were released, the lost one is held
+    assert recorded(home) == [("+19195550144", "requesting", None)]
+    [row] = run("inventory", "reservations", "--json").json()
+    assert row["status"] == "requesting" and not row["in_use"] and row["hold_until"]
+    polled = run("orders", "poll")  # Bandwidth cannot be asked about it: shown with its expiry, exit 0
+    assert polled.code == 0, polled.err
+    assert "+19195550144 may be held at bw until" in polled.err
+    from tnorder.services import reservations
+    from tnorder.services.context import Context
+
+    later = reservations.release_stale(Context(), now=utcnow() + timedelta(hours=4, minutes=1))
+    assert later.maybe_held == [] and recorded(home) == []  # the carrier let it go: dropped
+
+
+def test_a_lost_reserve_answer_at_the_sandbox_is_found_again_and_released(run, acme, home, monkeypatch):
+    from tnorder.carriers.sandbox import SandboxCarrier
+    from tnorder.errors import CarrierUnreachable
+
+    granted = SandboxCarrier.reserve
+
+    def lost(self, numbers):
+        granted(self, numbers)
+        raise CarrierUnreachable(self.name, "POST /tnreservation did not complete: ReadTimeout")
+
+    monkeypatch.setattr(SandboxCarrier, "reserve", lost)
+    placed = run("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", acme, "--area-code", "919",
+                 "--quantity", "2", "--pick", "1", "--yes")
+    assert placed.code == 3 and "may have been granted" in placed.err, placed.err
+    assert held_at_sandbox(home) == 1
+    monkeypatch.undo()
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err
+    assert held_at_sandbox(home) == 0 and recorded(home) == []
+
+
+def test_the_store_locked_when_a_reserve_returns_releases_it_and_says_so(run, acme, home, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from tnorder.services import leases, reservations
+
+    def locked(*_args):
+        raise OperationalError("UPDATE reservations", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(reservations, "_record_grant", locked)
+    # the row's owner: a process of this host that has exited (this test runs tnorder in-process)
+    monkeypatch.setattr(leases, "owner", lambda: f"{socket.gethostname()}:999999999")
+    placed = run("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", acme, "--area-code", "919",
+                 "--quantity", "2", "--pick", "1", "--yes")
+    assert placed.code == 10, placed.err
+    assert len(placed.err.strip().splitlines()) == 1 and "unexpected" not in placed.err
+    assert "database is locked" in placed.err and "released it at" in placed.err
+    assert held_at_sandbox(home) == 0
+    monkeypatch.undo()
+    assert run("orders", "poll").code == 0  # the row written ahead: looked for, nothing held, dropped
+    assert recorded(home) == []
+
+
+def test_poll_exits_3_while_a_reservation_cannot_be_released(run, fake, home):
+    fake.delete_fails = {"rid-2": [429] * 30}
+    placed = run("inventory", "order", "--type", "BW DIDs", "--area-code", "919", "--quantity", "2",
+                 "--pick", "1", "--yes")
+    assert placed.code == 0 and "could not be released" in placed.err, placed.err
+    for args in (("orders", "poll"), ("orders", "poll", "--wait", "--timeout", "1"),
+                 ("inventory", "reservations", "--release")):
+        polled = run(*args)
+        assert polled.code == 3, (args, polled.err)
+        assert "reservation of +19195550143 still held" in polled.err
+    fake.delete_fails = {}
+    assert run("orders", "poll").code == 0
+    assert recorded(home) == []
+
+
+def test_a_store_of_the_last_schema_keeps_its_reservations(store_url):
+    """m005 on a store holding a reservation recorded the old way (SQLite rebuilds the table)."""
+    from tnorder.migrations import MIGRATIONS
+    from tnorder.store import Store
+
+    raw = create_engine(store_url)
+    with raw.begin() as conn:
+        conn.execute(text("CREATE TABLE migrations (name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"))
+        for name, fn in MIGRATIONS[:4]:
+            fn(conn, raw.dialect.name)
+            conn.execute(text("INSERT INTO migrations VALUES (:n, '2026-01-01 00:00:00')"), {"n": name})
+        conn.execute(text(
+            "INSERT INTO reservations (carrier, account, reservation_id, number, created_at, updated_at) "
+            "VALUES ('bw', 'bw', 'rid-9', '+19195550100', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+    raw.dispose()
+    store = Store(store_url)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT reservation_id, number, status, hold_until FROM reservations")).all()
+    store.close()
+    assert [tuple(r) for r in rows] == [("rid-9", "+19195550100", "held", None)]
