@@ -120,7 +120,7 @@ def test_a_lost_reserve_answer_at_the_sandbox_is_found_again_and_released(run, a
                  "--quantity", "2", "--pick", "1", "--yes")
     assert placed.code == 3 and "may have been granted" in placed.err, placed.err
     assert held_at_sandbox(home) == 1
-    monkeypatch.undo()
+    monkeypatch.setattr(SandboxCarrier, "reserve", granted)
     polled = run("orders", "poll")
     assert polled.code == 0, polled.err
     assert held_at_sandbox(home) == 0 and recorded(home) == []
@@ -134,6 +134,7 @@ def test_the_store_locked_when_a_reserve_returns_releases_it_and_says_so(run, ac
     def locked(*_args):
         raise OperationalError("UPDATE reservations", {}, Exception("database is locked"))
 
+    recording = reservations._record_grant
     monkeypatch.setattr(reservations, "_record_grant", locked)
     # the row's owner: a process of this host that has exited (this test runs tnorder in-process)
     monkeypatch.setattr(leases, "owner", lambda: f"{socket.gethostname()}:999999999")
@@ -143,31 +144,32 @@ def test_the_store_locked_when_a_reserve_returns_releases_it_and_says_so(run, ac
     assert len(placed.err.strip().splitlines()) == 1 and "unexpected" not in placed.err
     assert "database is locked" in placed.err and "released it at" in placed.err
     assert held_at_sandbox(home) == 0
-    monkeypatch.undo()
+    monkeypatch.setattr(reservations, "_record_grant", recording)
     assert run("orders", "poll").code == 0  # the row written ahead: looked for, nothing held, dropped
     assert recorded(home) == []
 
 
 def test_poll_exits_3_while_a_reservation_cannot_be_released(run, fake, home):
-    fake.delete_fails = {"rid-2": [429] * 30}
-    placed = run("inventory", "order", "--type", "BW DIDs", "--area-code", "919", "--quantity", "2",
+    fake.delete_fails = {"rid-4": [429] * 30}
+    placed = run("inventory", "order", "--type", "BW DIDs", "--area-code", "919", "--quantity", "4",
                  "--pick", "1", "--yes")
     assert placed.code == 0 and "could not be released" in placed.err, placed.err
     for args in (("orders", "poll"), ("orders", "poll", "--wait", "--timeout", "1"),
                  ("inventory", "reservations", "--release")):
         polled = run(*args)
         assert polled.code == 3, (args, polled.err)
-        assert "reservation of +19195550143 still held" in polled.err
+        assert "reservation of +19195550145 still held" in polled.err
     fake.delete_fails = {}
     assert run("orders", "poll").code == 0
     assert recorded(home) == []
 
 
-def test_a_store_of_the_last_schema_keeps_its_reservations(store_url):
+def test_a_store_of_the_last_schema_keeps_its_reservations(store_url, home):
     """m005 on a store holding a reservation recorded the old way (SQLite rebuilds the table)."""
     from tnorder.migrations import MIGRATIONS
     from tnorder.store import Store
 
+    home.mkdir(parents=True, exist_ok=True)
     raw = create_engine(store_url)
     with raw.begin() as conn:
         conn.execute(text("CREATE TABLE migrations (name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"))
