@@ -237,7 +237,7 @@ def _noted(change: Callable[..., None], *args: object) -> None:
 
     try:
         change(*args)
-    except DBAPIError:
+    except (DBAPIError, TnorderError):  # e.g. a busy store
         return
 
 

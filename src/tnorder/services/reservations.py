@@ -113,7 +113,17 @@ def _not_recorded(carrier: Carrier, held: list[Reservation], why: str, busy: boo
 def refused(ctx: Context, row: int, exc: TnorderError) -> bool:
     """The reserve failed. A refusal held nothing: the row goes. An answer that may have been lost
     (the request may have reached the carrier) leaves the row to `orders poll`, under no process's
-    lease, not concluded "not held" before ANSWER_GRACE has passed. Returns whether it may be held."""
+    lease, not concluded "not held" before ANSWER_GRACE has passed. Returns whether it may be held.
+    A store that cannot note it leaves the row as written ahead: settled once this process is gone."""
+    try:
+        return _conclude(ctx, row, exc)
+    except Exception as failed:
+        if _store_failure(failed) is None:
+            raise
+        return isinstance(exc, CarrierUnreachable)
+
+
+def _conclude(ctx: Context, row: int, exc: TnorderError) -> bool:
     with ctx.store.begin() as conn:
         where = RESERVATIONS.c.id == row
         if not isinstance(exc, CarrierUnreachable):
