@@ -60,21 +60,53 @@ def test_kill_9_at_each_step_of_a_reservation_then_poll_holds_nothing(cli, acme,
     assert cli("orders", "list", "--json").json() == []  # killed before anything was ordered
 
 
-def fake_dropping_reserve_at(index: int):
-    class Dropping(FakeBandwidth):
-        def _reserve(self, request: httpx.Request) -> httpx.Response:
-            answer = super()._reserve(request)
-            if len(self.reserved) == index + 1:  # granted, and the answer never arrives
-                raise httpx.ReadTimeout("timed out", request=request)
-            return answer
+@pytest.mark.parametrize("step", STEPS)
+def test_kill_9_at_each_step_of_a_reservation_at_the_emulators_bandwidth(cli, run, emulator, monkeypatch, step):
+    """The same through a real socket: a grant whose id was never recorded is found by its number."""
+    emu = emulator("--complete-after", "0")
+    monkeypatch.setenv("BW_USER", "u")
+    monkeypatch.setenv("BW_PASS", "p")
+    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--url", emu.url),
+                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
+                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
+                 ("config", "inventory-type", "add", "BW", "--account", "bw")):
+        assert run(*args).code == 0
+    with paused(step, "inventory", "order", "--type", "BW", "--area-code", "919", "--quantity", "3",
+                "--pick", "1", "--yes") as stopped:
+        stopped.proc.send_signal(signal.SIGKILL)
+        stopped.proc.wait(10)
+    assert held_at_sandbox(emu.home) == (0 if step == "reserve-before-send" else 1)
+    polled = cli("orders", "poll")
+    assert polled.code == 0, polled.err
+    assert held_at_sandbox(emu.home) == 0
+    assert cli("inventory", "reservations", "--json").json() == []
 
-    return Dropping()
+
+class LosingBandwidth(FakeBandwidth):
+    """Grants the third reservation and loses its answer; answers `GET /tns/{tn}/tnreservation`."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and path.startswith("/api/tns/") and path.endswith("/tnreservation"):
+            number = path.split("/")[3]
+            rid = next((rid for rid, held in self.reserved.items() if held == number), None)
+            if rid is None:
+                return httpx.Response(404)
+            return httpx.Response(200, text=f"<TNReservation><ReservationID>{rid}</ReservationID>"
+                                            f"<Account>9900001</Account><ReservedTN>{number}</ReservedTN>"
+                                            "</TNReservation>")
+        return super().__call__(request)
+
+    def _reserve(self, request: httpx.Request) -> httpx.Response:
+        answer = super()._reserve(request)
+        if len(self.reserved) == 3:  # granted, and the answer never arrives
+            raise httpx.ReadTimeout("timed out", request=request)
+        return answer
 
 
 @pytest.fixture
-def lossy(httpx_mock, run, monkeypatch):
-    """Bandwidth (in-process, pytest-httpx) whose third reserve is granted and its answer lost."""
-    bandwidth = fake_dropping_reserve_at(2)
+def losing(httpx_mock, run, monkeypatch) -> LosingBandwidth:
+    bandwidth = LosingBandwidth()
     httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
     monkeypatch.setenv("BW_USER", "apiuser")
     monkeypatch.setenv("BW_PASS", "pa55-w0rd")
@@ -86,26 +118,23 @@ def lossy(httpx_mock, run, monkeypatch):
     return bandwidth
 
 
-def test_a_lost_reserve_answer_is_kept_and_shown_until_the_carriers_hold_ends(run, lossy, home):
+def test_a_lost_reserve_answer_at_bandwidth_is_found_again_by_number_and_released(run, losing, home):
     placed = run("inventory", "order", "--type", "BW DIDs", "--area-code", "919", "--quantity", "4",
                  "--pick", "1", "--yes")
     assert placed.code == 3, placed.err
     assert "did not complete" in placed.err and "may have been granted" in placed.err
-    assert sorted(lossy.reserved) == ["rid-3"]  # the two recorded ones were released, the lost one is held
+    assert sorted(losing.reserved) == ["rid-3"]  # the two recorded ones were released, the lost one is held
     assert recorded(home) == [("+19195550144", "requesting", None)]
     [row] = run("inventory", "reservations", "--json").json()
     assert row["status"] == "requesting" and not row["in_use"] and row["hold_until"]
-    polled = run("orders", "poll")  # Bandwidth cannot be asked about it: shown with its expiry, exit 0
+    polled = run("orders", "poll")
     assert polled.code == 0, polled.err
-    assert "+19195550144 may be held at bw until" in polled.err
-    from tnorder.services import reservations
-    from tnorder.services.context import Context
-
-    later = reservations.release_stale(Context(), now=utcnow() + timedelta(hours=4, minutes=1))
-    assert later.maybe_held == [] and recorded(home) == []  # the carrier let it go: dropped
+    assert losing.reserved == {} and recorded(home) == []
+    assert losing.deletes()[-1] == "rid-3"  # found again by its number, released by its id
 
 
-def test_a_lost_reserve_answer_at_the_sandbox_is_found_again_and_released(run, acme, home, monkeypatch):
+def lose_sandbox_answers(monkeypatch):
+    """The sandbox grants each reservation and its answer is lost."""
     from tnorder.carriers.sandbox import SandboxCarrier
     from tnorder.errors import CarrierUnreachable
 
@@ -116,14 +145,42 @@ def test_a_lost_reserve_answer_at_the_sandbox_is_found_again_and_released(run, a
         raise CarrierUnreachable(self.name, "POST /tnreservation did not complete: ReadTimeout")
 
     monkeypatch.setattr(SandboxCarrier, "reserve", lost)
-    placed = run("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", acme, "--area-code", "919",
-                 "--quantity", "2", "--pick", "1", "--yes")
+    return lambda: monkeypatch.setattr(SandboxCarrier, "reserve", granted)
+
+
+def add_one(run, itype: str):
+    return run("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", itype, "--area-code", "919",
+               "--quantity", "2", "--pick", "1", "--yes")
+
+
+def test_a_lost_reserve_answer_at_the_sandbox_is_found_again_and_released(run, acme, home, monkeypatch):
+    restore = lose_sandbox_answers(monkeypatch)
+    placed = add_one(run, acme)
     assert placed.code == 3 and "may have been granted" in placed.err, placed.err
     assert held_at_sandbox(home) == 1
-    monkeypatch.setattr(SandboxCarrier, "reserve", granted)
+    restore()
     polled = run("orders", "poll")
     assert polled.code == 0, polled.err
     assert held_at_sandbox(home) == 0 and recorded(home) == []
+
+
+def test_where_the_carrier_cannot_be_asked_it_may_be_held_until_its_expiry(run, acme, home, monkeypatch):
+    from tnorder.carriers.base import Carrier
+    from tnorder.carriers.sandbox import SandboxCarrier
+    from tnorder.services import reservations
+    from tnorder.services.context import Context
+
+    restore = lose_sandbox_answers(monkeypatch)
+    assert add_one(run, acme).code == 3
+    restore()
+    monkeypatch.setattr(SandboxCarrier, "find_reservation", Carrier.find_reservation)  # Unsupported
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err  # nothing to do but wait: a warning, not an alert
+    [line] = [line for line in polled.err.splitlines() if "may be held" in line]
+    until = utcnow() + timedelta(hours=4)
+    assert f"may be held at fast until {until:%H}:" in line and line.endswith("the carrier lets it go then)")
+    later = reservations.release_stale(Context(), now=utcnow() + timedelta(hours=4, minutes=1))
+    assert later.maybe_held == [] and recorded(home) == []  # the carrier let it go: dropped
 
 
 def test_the_store_locked_when_a_reserve_returns_releases_it_and_says_so(run, acme, home, monkeypatch):
@@ -185,3 +242,29 @@ def test_a_store_of_the_last_schema_keeps_its_reservations(store_url, home):
         rows = conn.execute(text("SELECT reservation_id, number, status, hold_until FROM reservations")).all()
     store.close()
     assert [tuple(r) for r in rows] == [("rid-9", "+19195550100", "held", None)]
+
+
+def found_answer(account: str = "9900001") -> str:
+    return (f"<TNReservation><ReservationID>rid-7</ReservationID><Account>{account}</Account>"
+            "<ReservationExpires>14000</ReservationExpires><ReservedTN>9195550142</ReservedTN></TNReservation>")
+
+
+@pytest.mark.parametrize(("status", "body", "found"), [
+    (200, found_answer(), "rid-7"), (200, found_answer("4400002"), None), (404, "", None)])
+def test_bandwidth_finds_a_reservation_by_its_number(httpx_mock, home, monkeypatch, status, body, found):
+    """`GET /tns/{tn}/tnreservation` (outside the account's path); another account's hold is not ours."""
+    import test_bandwidth_plugin as v1
+    import test_bandwidth_v2_plugin as v2
+    from tnorder.carriers.base import Reservation
+
+    monkeypatch.setenv("BW_USER", "apiuser")
+    monkeypatch.setenv("BW_PASS", "pa55-w0rd-secret")
+    monkeypatch.setenv("BW_CLIENT", "client-abc")
+    monkeypatch.setenv("BW_SECRET", "client-s3cret-value")
+    httpx_mock.add_response(method="GET", url=f"{v1.BASE}/tns/9195550142/tnreservation", status_code=status, text=body)
+    expected = Reservation(found, "+19195550142") if found else None
+    assert v1.carrier(home).find_reservation("+19195550142") == expected
+    v2.token(httpx_mock)
+    httpx_mock.add_response(method="GET", url=f"{v2.BASE}/tns/%2B19195550142/tnreservation", status_code=status,
+                            text=body)
+    assert v2.carrier(home).find_reservation("+19195550142") == expected

@@ -84,8 +84,8 @@ class SandboxCarrier(Carrier):
             self.world.release(reservation.id, self._account)
 
     def find_reservation(self, number: str) -> Reservation | None:
-        rid = self.world.reservation_of(number, self._account)
-        return Reservation(rid, number) if rid else None
+        found = self.world.reservation_on(number)
+        return Reservation(found[0], number) if found and found[1] == self._account else None
 
     def order(self, numbers: list[str], key: str,
               reservations: list[Reservation] | None = None) -> CarrierOrder:
