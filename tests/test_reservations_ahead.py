@@ -45,12 +45,21 @@ def acme(run, fast_sandbox):
     return fast_sandbox
 
 
+def rows_in(store_url: str) -> int:
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM reservations")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("step", STEPS)
-def test_kill_9_at_each_step_of_a_reservation_then_poll_holds_nothing(cli, acme, home, step):
+def test_kill_9_at_each_step_of_a_reservation_then_poll_holds_nothing(cli, store_url, acme, home, step):
     with paused(step, "customer", "add-dids", CUSTOMER, "--line", LINE, "--type", acme, "--area-code", "919",
                 "--quantity", "3", "--pick", "1", "--yes") as stopped:
         assert held_at_sandbox(home) == (0 if step == "reserve-before-send" else 1)
-        assert len(recorded(home)) == 1  # written ahead: the store knows of it at every step
+        assert rows_in(store_url) == 1  # written ahead: the store knows of it at every step
         stopped.proc.send_signal(signal.SIGKILL)
         stopped.proc.wait(10)
     polled = cli("orders", "poll")
@@ -268,3 +277,23 @@ def test_bandwidth_finds_a_reservation_by_its_number(httpx_mock, home, monkeypat
     httpx_mock.add_response(method="GET", url=f"{v2.BASE}/tns/%2B19195550142/tnreservation", status_code=status,
                             text=body)
     assert v2.carrier(home).find_reservation("+19195550142") == expected
+
+
+def test_a_grant_after_a_poller_concluded_its_row_is_recorded_again(run, acme, home):
+    """A sender stalled past its lease (another host): the poller concludes "not held" under the
+    write lock; the grant that arrives after is written again, never left unknown."""
+    from tnorder.services import reservations
+    from tnorder.services.context import Context
+
+    [shown] = run("inventory", "lookup", "--type", acme, "--area-code", "919", "--quantity", "1", "--json").json()
+    ctx = Context()
+    carrier = ctx.carrier("fast")
+    row = reservations.ask(ctx, carrier, "fast", shown["number"])
+    with ctx.store.begin() as conn:
+        conn.execute(text("UPDATE reservations SET owner = 'elsewhere:1', lease_until = '2000-01-01 00:00:00'"))
+    assert reservations.release_stale(ctx).released == [] and recorded(home) == []
+    held = carrier.reserve([shown["number"]])
+    reservations.granted(ctx, row, carrier, "fast", held)
+    assert recorded(home) == [(shown["number"], "held", held[0].id)]
+    assert reservations.release_stale(ctx).released == []  # its lease (renewed by the grant) is alive
+    ctx.close()

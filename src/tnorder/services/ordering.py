@@ -182,7 +182,7 @@ class Selection:
                 self.not_released.append((number, "its answer was lost: it may have been granted"))
             raise
         testhooks.pause("reserve-before-record")
-        reservations.granted(self.ctx, row, p.carrier, held)
+        reservations.granted(self.ctx, row, p.carrier, p.account, held)
         self.reservations.update({r.number: r for r in held})
         testhooks.pause("reserve-after-grant")
 

@@ -59,14 +59,14 @@ def ask(ctx: Context, carrier: Carrier, account: str, number: str) -> int:
             "hold_until": _hold_until(carrier), "created_at": now, "updated_at": now}).scalar_one()
 
 
-def granted(ctx: Context, row: int, carrier: Carrier, held: list[Reservation]) -> None:
+def granted(ctx: Context, row: int, carrier: Carrier, account: str, held: list[Reservation]) -> None:
     """The carrier's answer: held under its id, or (not granted: taken since the lookup) nothing.
 
     A store that cannot record it (locked, full) must not leave the hold unknown: it is released
     at once, by the id still in hand; the row written ahead lets `orders poll` check again.
     """
     try:
-        _record_grant(ctx, row, carrier, held)
+        _record_grant(ctx, row, carrier, account, held)
     except Exception as exc:
         failure = _store_failure(exc)
         if failure is None:
@@ -75,14 +75,20 @@ def granted(ctx: Context, row: int, carrier: Carrier, held: list[Reservation]) -
             raise _not_recorded(carrier, held, *failure) from None
 
 
-def _record_grant(ctx: Context, row: int, carrier: Carrier, held: list[Reservation]) -> None:
+def _record_grant(ctx: Context, row: int, carrier: Carrier, account: str, held: list[Reservation]) -> None:
+    """A row a poller concluded meanwhile (this process stalled past its lease) is written again:
+    a grant is never left unrecorded."""
     with ctx.store.begin() as conn:
         where = RESERVATIONS.c.id == row
         if not held:
             conn.execute(RESERVATIONS.delete().where(where))
             return
-        conn.execute(RESERVATIONS.update().where(where).values(
-            status="held", reservation_id=held[0].id, hold_until=_hold_until(carrier), updated_at=utcnow()))
+        grant = {"status": "held", "reservation_id": held[0].id, "hold_until": _hold_until(carrier),
+                 "owner": leases.owner(), "lease_until": leases.until(), "updated_at": utcnow()}
+        if conn.execute(RESERVATIONS.update().where(where).values(**grant)).rowcount == 0:
+            conn.execute(RESERVATIONS.insert().values(carrier=carrier.name, account=account,
+                                                      number=held[0].number, error=None, created_at=utcnow(),
+                                                      **grant))
 
 
 def _store_failure(exc: Exception) -> tuple[str, bool] | None:
@@ -241,20 +247,25 @@ def _find(ctx: Context, carrier: Carrier, row, now: datetime, out: Released) -> 
         found = carrier.find_reservation(row["number"])
     except Unsupported:  # the carrier cannot say: the hold ends by itself at its expiry
         if row["hold_until"] is not None and row["hold_until"] <= now:
-            _forget(ctx, row["id"])
+            _forget(ctx, row["id"], requesting=True)
         else:
             out.maybe_held.append((row["number"], row["carrier"], row["hold_until"]))
         return None
     if found is None and not waiting:  # asked for and never granted, or the request never left
-        _forget(ctx, row["id"])
+        _forget(ctx, row["id"], requesting=True)
     elif found is None:  # its answer may still be on the way: asked again by the next poll
         out.maybe_held.append((row["number"], row["carrier"], row["hold_until"]))
     return found
 
 
-def _forget(ctx: Context, row: int) -> None:
+def _forget(ctx: Context, row: int, requesting: bool = False) -> None:
+    """`requesting`: concluded "not held" only while still without a grant, checked under the write
+    lock (its sender, stalled past its lease, may have recorded one since)."""
+    where = RESERVATIONS.c.id == row
+    if requesting:
+        where = where & (RESERVATIONS.c.status == "requesting")
     with ctx.store.begin() as conn:
-        conn.execute(RESERVATIONS.delete().where(RESERVATIONS.c.id == row))
+        conn.execute(RESERVATIONS.delete().where(where))
 
 
 def _note(ctx: Context, row: int, error: str) -> None:
