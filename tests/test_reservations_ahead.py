@@ -297,3 +297,26 @@ def test_a_grant_after_a_poller_concluded_its_row_is_recorded_again(run, acme, h
     assert recorded(home) == [(shown["number"], "held", held[0].id)]
     assert reservations.release_stale(ctx).released == []  # its lease (renewed by the grant) is alive
     ctx.close()
+
+
+def test_a_lost_request_never_releases_another_operators_hold_on_the_number(run, acme, home):
+    """A row asking for N whose sender died, while another operator (alive) holds N: the hold found
+    at the carrier is the other's; it stays, and the dead request's row goes."""
+    from tnorder.services import reservations
+    from tnorder.services.context import Context
+
+    [shown] = run("inventory", "lookup", "--type", acme, "--area-code", "919", "--quantity", "1", "--json").json()
+    number = shown["number"]
+    ctx = Context()
+    carrier = ctx.carrier("fast")
+    dead = reservations.ask(ctx, carrier, "fast", number)
+    with ctx.store.begin() as conn:
+        conn.execute(text("UPDATE reservations SET owner = :o WHERE id = :i"),
+                     {"o": f"{socket.gethostname()}:999999999", "i": dead})
+    other = reservations.ask(ctx, carrier, "fast", number)
+    held = carrier.reserve([number])
+    reservations.granted(ctx, other, carrier, "fast", held)
+    out = reservations.release_stale(ctx)
+    assert out.released == [] and held_at_sandbox(home) == 1
+    assert recorded(home) == [(number, "held", held[0].id)]
+    ctx.close()

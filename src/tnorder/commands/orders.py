@@ -111,8 +111,7 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
-    released = result.released.warnings() if result.released is not None else []
-    for line in released:
+    for line in result.released.warnings() if result.released is not None else []:
         render.warning(line)
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
                                       + [error.exit_code for _, error in result.errors]

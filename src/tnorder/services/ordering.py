@@ -135,9 +135,9 @@ class Selection:
 
     Used as a context manager. Each reservation is written ahead in the store before its request
     leaves and updated when the carrier grants it, under this process's lease (renewed while the
-    operator chooses). On exit every
-    reservation not ordered is released, also when the operator aborts (a signal) or the order is
-    refused; one the carrier will not release stays recorded, and `orders poll` retries it.
+    operator chooses). On exit every reservation not ordered is released, also when the operator
+    aborts (a signal) or the order is refused; one the carrier will not release stays recorded, and
+    `orders poll` retries it.
     """
 
     def __init__(self, ctx: Context, p: Plan) -> None:

@@ -255,7 +255,25 @@ def _find(ctx: Context, carrier: Carrier, row, now: datetime, out: Released) -> 
         _forget(ctx, row["id"], requesting=True)
     elif found is None:  # its answer may still be on the way: asked again by the next poll
         out.maybe_held.append((row["number"], row["carrier"], row["hold_until"]))
+    elif not _only_asker(ctx, row, found, out):
+        return None
     return found
+
+
+def _only_asker(ctx: Context, row, found: Reservation, out: Released) -> bool:
+    """Is the hold found on the number ours to release? Not when another reservation of tnorder asks
+    for the number too (another operator's, recorded or written ahead): its hold is left alone.
+    Checked under the write lock: whoever asks after this writes its row first, and the carrier
+    grants no second hold on a number while this one lasts."""
+    r = RESERVATIONS.c
+    with ctx.store.begin() as conn:
+        others = conn.execute(select(r.reservation_id).where(r.number == row["number"], r.id != row["id"])).all()
+        if any(rid == found.id for (rid,) in others):  # that hold is another's: this request was never granted
+            conn.execute(RESERVATIONS.delete().where(r.id == row["id"], r.status == "requesting"))
+            return False
+    if others:
+        out.maybe_held.append((row["number"], row["carrier"], row["hold_until"]))
+    return not others
 
 
 def _forget(ctx: Context, row: int, requesting: bool = False) -> None:
