@@ -320,3 +320,22 @@ def test_a_lost_request_never_releases_another_operators_hold_on_the_number(run,
     assert out.released == [] and held_at_sandbox(home) == 1
     assert recorded(home) == [(number, "held", held[0].id)]
     ctx.close()
+
+
+def test_poll_with_nothing_pending_exits_3_while_a_reservation_cannot_be_released(run, acme, home, monkeypatch):
+    from tnorder.carriers.sandbox import SandboxCarrier
+    from tnorder.errors import CarrierError
+
+    releasing = SandboxCarrier.release
+
+    def refuse(self, held):
+        raise CarrierError(self.name, "cannot unreserve", "5047")
+
+    monkeypatch.setattr(SandboxCarrier, "release", refuse)
+    assert add_one(run, acme).code == 0
+    assert run("orders", "poll").code == 3  # completes the order; the other number is still held
+    assert run("orders", "pending", "--json").json() == []
+    polled = run("orders", "poll")
+    assert polled.code == 3 and "still held: fast error 5047: cannot unreserve" in polled.err, polled.err
+    monkeypatch.setattr(SandboxCarrier, "release", releasing)
+    assert run("orders", "poll").code == 0 and held_at_sandbox(home) == 0
