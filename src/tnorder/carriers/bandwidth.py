@@ -121,10 +121,12 @@ class BandwidthCarrier(Carrier):
 
     # -- one request, every documented failure ---------------------------------------------
     def _call(self, method: str, path: str, *, params: dict | None = None, body: bytes | None = None,
-              idempotent: bool = True, ok: tuple[int, ...] = (200, 201, 204)) -> httpx.Response:
+              idempotent: bool = True, ok: tuple[int, ...] = (200, 201, 204), scoped: bool = True) -> httpx.Response:
+        """One request under the account's path (`scoped=False`: a resource outside it, e.g. `/tns`)."""
+        prefix = self.account_path if scoped else ""
         for attempt in range(1, RETRIES + 1):
             try:
-                response = self.http.request(method, self.account_path + path, params=params, content=body,
+                response = self.http.request(method, prefix + path, params=params, content=body,
                                              headers=XML_HEADERS if body is not None else None)
             except httpx.HTTPError as exc:
                 if idempotent and attempt < RETRIES:
@@ -228,6 +230,18 @@ class BandwidthCarrier(Carrier):
     def release(self, reservations: list[Reservation]) -> None:
         for reservation in reservations:
             self._call("DELETE", f"/tnreservation/{reservation.id}", ok=(200, 204, 404))
+
+    def find_reservation(self, number: str) -> Reservation | None:
+        """`GET /tns/{tn}/tnreservation`: the reservation on a number, when this account holds it."""
+        from urllib.parse import quote
+
+        path = f"/tns/{quote(self.version.tn(number), safe='')}/tnreservation"
+        response = self._call("GET", path, ok=(200, 404), scoped=False)
+        if response.status_code == 404 or not response.content.strip():
+            return None
+        root = self._xml(response)
+        rid, account = bx.text(root, ".//ReservationID"), bx.text(root, ".//Account")
+        return Reservation(rid, number) if rid and account == self.account.account_id else None
 
     def order(self, numbers: list[str], key: str, reservations: list[Reservation] | None = None) -> CarrierOrder:
         body = bx.existing_order(numbers, [r.id for r in reservations or []], key=key, tn=self.version.tn,

@@ -360,8 +360,8 @@ def reservations_(
     c = context(ctx)
     if release:
         done = reservations.release_stale(c)
-        for number, why in done.failed:
-            render.warning(f"{number}: still held: {why}")
+        for line in done.warnings():
+            render.warning(line)
         if done.released:
             render.message(f"released {len(done.released)} reservation(s)")
     rows = reservations.held(c)
@@ -369,8 +369,9 @@ def reservations_(
         render.emit_json(rows)
     else:
         render.table(rows, [("number", "Number"), ("carrier", "Carrier"), ("account", "Account"),
-                            ("in_use", "In use"), ("owner", "Held by"), ("created_at", "Since (UTC)"),
+                            ("status", "Status"), ("in_use", "In use"), ("owner", "Held by"),
+                            ("created_at", "Since (UTC)"), ("hold_until", "Held until (UTC)"),
                             ("error", "Last error")])
         render.message(f"{len(rows)} reservation(s) held")
-    if release and done.failed:
-        raise typer.Exit(3)
+    if release:
+        raise typer.Exit(done.exit_code)

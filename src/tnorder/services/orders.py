@@ -349,6 +349,7 @@ def wait(ctx: Context, refs: list[str] | None, timeout: float,
         total.errors = step.errors
         total.unconfigured = step.unconfigured
         total.pending = step.pending
+        total.released = step.released  # the last run's: what is still held now
         if tick:
             tick(total)
         if not step.pending or time.monotonic() + delay > deadline:

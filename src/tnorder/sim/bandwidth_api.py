@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
@@ -107,7 +107,8 @@ class BandwidthApi:
             ("/sites/(?P<site>[^/]+)/inserviceNumbers", {"GET": self.in_service}, True),
             ("/sites/(?P<site>[^/]+)/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
         ]
-        return [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
+        routes = [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
+        return [*routes, (re.compile(r"/tns/(?P<tn>[^/]+)/(?i:tnreservation)"), {"GET": self.tn_reservation}, False)]
 
     # -- the request pipeline --------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"",
@@ -232,6 +233,16 @@ class BandwidthApi:
         body = node("Reservation", node("ReservationId", rid), node("AccountId", account),
                     node("ReservationExpires", int(seconds)), node("ReservedTn", call.out(number)))
         return xml_reply(200, node("ReservationResponse", body))
+
+    def tn_reservation(self, call: Call) -> Reply:
+        """The reservation on one number, whichever account holds it (the caller checks `Account`)."""
+        number = call.face.number_in(unquote(call.args["tn"]))
+        held = self.world.reservation_on(number) if number else None
+        if held is None:
+            raise status_error("TNReservationResponse", "5043", f"No reservation on {call.args['tn']}", 404)
+        rid, account, seconds = held
+        return xml_reply(200, node("TNReservation", node("ReservationID", rid), node("Account", account),
+                                   node("ReservationExpires", int(seconds)), node("ReservedTN", call.out(number))))
 
     def release(self, call: Call) -> Reply:
         rid = call.args["reservation"]

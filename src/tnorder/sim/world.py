@@ -141,6 +141,15 @@ class World:
             ).fetchone()
             return (row[0], row[1] - time.time()) if row else None
 
+    def reservation_on(self, number: str) -> tuple[str, str, float] | None:
+        """(id, account, seconds left) of the live reservation on `number` (`GET /tns/{tn}/tnreservation`)."""
+        with self._tx(write=False) as db:
+            row = db.execute(
+                "SELECT reservation_id, account, expires_at FROM holds WHERE tn = ? AND state = 'reserved' "
+                "AND expires_at > ?", (number, time.time()),
+            ).fetchone()
+            return (row[0], row[1], row[2] - time.time()) if row else None
+
     def release(self, rid: str, account: str) -> bool:
         with self._tx() as db:
             cur = db.execute(
