@@ -1,0 +1,109 @@
+"""Partial failures settled: a request that certainly never left is a plain carrier error; a
+disconnect concluded locally is rechecked; after the send the reference is never lost; rechecks
+of concluded orders never fail a quiet `orders poll`.
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+
+TYPE = "BW DIDs"
+NUMBER = "+19195550142"
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed: connecting is refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def bandwidth(run, monkeypatch):
+    """A `bandwidth` carrier, account and inventory type at `url` (OAuth2 unless `basic`)."""
+
+    def configure(url: str, *options: str, basic: bool = False) -> None:
+        for name, value in (("BW_USER", "u"), ("BW_PASS", "p"), ("BW_CLIENT", "ci"), ("BW_SECRET", "S3cret")):
+            monkeypatch.setenv(name, value)
+        flags = [arg for option in ("rate_limit_wait=0", *options) for arg in ("--option", option)]
+        assert run("config", "carrier", "add", "bw", "--kind", "bandwidth", "--url", url, *flags).code == 0
+        creds = (["--username-env", "BW_USER", "--password-env", "BW_PASS"] if basic
+                 else ["--client-id-env", "BW_CLIENT", "--client-secret-env", "BW_SECRET"])
+        added = run("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001",
+                    "--site-id", "1", *creds)
+        assert added.code == 0, added.err
+        assert run("config", "inventory-type", "add", TYPE, "--account", "bw").code == 0
+
+    return configure
+
+
+def world_orders(emu) -> int:
+    with sqlite3.connect(Path(emu.home) / "sandbox" / "world.sqlite") as db:
+        return db.execute("SELECT count(*) FROM orders").fetchone()[0]
+
+
+def assert_nothing_left(run) -> None:
+    """Nothing recorded, nothing blocked: no order, no number, the config free to change."""
+    assert run("orders", "list", "--json").json() == []
+    assert run("inventory", "list", "--json").json() == []
+    assert run("orders", "poll").code == 0
+    removed = run("config", "inventory-type", "remove", TYPE)
+    assert removed.code == 0, removed.err
+
+
+# -- point 9: certainly not sent vs maybe sent ----------------------------------------------
+
+@pytest.mark.parametrize("how", [("--numbers", "9195550142"), ("--area-code", "919", "--quantity", "2", "--all")])
+def test_connection_refused_is_a_carrier_error_that_records_nothing(run, bandwidth, how):
+    bandwidth(f"http://127.0.0.1:{closed_port()}/api", basic=True)
+    placed = run("inventory", "order", "--type", TYPE, *how, "--yes", "--json", "--key", "refused-1")
+    assert placed.code == 3, placed.err
+    assert "nothing reached the carrier" in placed.err and "outcome unknown" not in placed.err
+    assert_nothing_left(run)
+
+
+def test_an_unreachable_token_endpoint_sends_nothing_and_records_nothing(run, emulator, bandwidth):
+    emu = emulator("--complete-after", "0", "--client-id", "ci", "--client-secret", "S3cret")
+    bandwidth(emu.url, f"token_url=http://127.0.0.1:{closed_port()}/api/v1/oauth2/token")
+    placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--key", "tok-1")
+    assert placed.code == 3, placed.err
+    assert "token endpoint unreachable" in placed.err and "nothing was sent" in placed.err
+    assert "outcome unknown" not in placed.err
+    assert world_orders(emu) == 0
+    assert_nothing_left(run)
+
+
+class Failing:
+    """Bandwidth's order create failing with one chosen transport error; everything else 404."""
+
+    def __init__(self, error: type[httpx.HTTPError]) -> None:
+        self.error = error
+        self.posts = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/orders"):
+            self.posts += 1
+            raise self.error("simulated", request=request)
+        return httpx.Response(404)
+
+
+@pytest.mark.parametrize(("error", "code"), [(httpx.ConnectError, 3), (httpx.ConnectTimeout, 3),
+                                             (httpx.ReadTimeout, 5), (httpx.RemoteProtocolError, 5),
+                                             (httpx.WriteError, 5)])
+def test_only_errors_after_bytes_may_have_left_are_outcome_unknown(run, httpx_mock, bandwidth, error, code):
+    fake = Failing(error)
+    httpx_mock.add_callback(fake, is_reusable=True, is_optional=True)
+    bandwidth("https://bw.invalid/api", basic=True)
+    placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--json")
+    assert placed.code == code, placed.err
+    assert fake.posts == 1  # a create is never sent twice
+    pending = run("orders", "pending", "--json").json()
+    if code == 3:
+        assert pending == [] and run("inventory", "list", "--json").json() == []
+    else:
+        assert [o["status"] for o in pending] == ["submitting"] and "outcome unknown" in placed.err
