@@ -159,3 +159,9 @@ def m004_leases_and_reservations(conn: Connection, dialect: str) -> None:
         UNIQUE (account, reservation_id)
     )
     """)
+
+
+@migration
+def m005_poll_claim_holder(conn: Connection, dialect: str) -> None:
+    """Which poller holds a claim on an order (host:pid): a claim of a poller that died is void at once."""
+    _run(conn, dialect, "ALTER TABLE orders ADD COLUMN poller VARCHAR(200)")

@@ -86,7 +86,7 @@ def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> 
     from tnorder.services import orders
 
     if not render.err.is_terminal:
-        return orders.wait(ctx, refs, timeout)
+        return orders.wait(ctx, refs, timeout, notice=render.message)
     started = time.monotonic()
     with render.err.status("Waiting for the carrier…") as status:
         def tick(progress: orders.PollResult) -> None:
@@ -94,7 +94,7 @@ def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> 
             status.update(f"Waiting for the carrier… {progress.pending} order(s) pending; "
                           f"{_clock(elapsed)} elapsed, {_clock(max(0.0, timeout - elapsed))} left")
 
-        return orders.wait(ctx, refs, timeout, tick)
+        return orders.wait(ctx, refs, timeout, tick, notice=render.message)
 
 
 def _clock(seconds: float) -> str:

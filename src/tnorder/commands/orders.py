@@ -111,6 +111,8 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
+    for account, (count, error) in sorted(result.unrechecked.items()):  # nothing pending: no exit code
+        render.warning(f"could not recheck {count} concluded order(s) of carrier account {account!r}: {error}")
     if result.released is not None:
         for number, why in result.released.failed:
             render.warning(f"reservation of {number} still held: {why}")

@@ -21,6 +21,7 @@ from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
 from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, utcnow
 from tnorder.services import lifecycle, screening
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -58,7 +59,7 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
         _finish_disconnect(s, order, answer, actor)
     else:
         _finish_purchase(s, order, answer, actor)
-    order.poll_lease_until = None
+    order.poll_lease_until, order.poller = None, None
     s.add(order)
     return order.status != before
 
@@ -174,9 +175,20 @@ def _error_text(answer: CarrierOrder) -> str | None:
 @dataclass
 class PollResult:
     changed: list[tuple[Order, str]] = field(default_factory=list)  # order, previous status
-    errors: list[tuple[Order, TnorderError]] = field(default_factory=list)
+    errors: list[tuple[Order, TnorderError]] = field(default_factory=list)  # about pending orders
     pending: int = 0
     released: Released | None = None  # reservations left behind by earlier runs, released now
+    # rechecks of concluded orders that could not be made, by carrier account: (how many, first error);
+    # warnings only, since nothing is pending on them
+    unrechecked: dict[str, tuple[int, TnorderError]] = field(default_factory=dict)
+    others: dict[str, int] = field(default_factory=dict)  # pending orders other live pollers hold, by holder
+
+    def failed(self, order: Order, error: TnorderError) -> None:
+        if order.status in PENDING_ORDER_STATUSES:
+            self.errors.append((order, error))
+            return
+        count, first = self.unrechecked.get(order.account, (0, error))
+        self.unrechecked[order.account] = (count + 1, first)
 
 
 def pending_orders(ctx: Context, refs: list[str] | None = None) -> list[Order]:
@@ -243,32 +255,54 @@ def _numbers(ctx: Context, order: Order) -> list[str]:
                               .order_by(ITEMS.c.id)).scalars())
 
 
-def claim(ctx: Context, refs: list[str] | None = None) -> list[Order]:
+def claim(ctx: Context, refs: list[str] | None = None) -> tuple[list[Order], dict[str, int]]:
     """The orders this poller asks about: pending ones, and locally concluded ones still rechecked,
-    that no other poller has claimed (on PostgreSQL, rows another poller holds are skipped)."""
-    now = utcnow()
+    that no other live poller holds (on PostgreSQL, rows another poller is claiming are skipped).
+
+    A claim names its holder (host:pid, as a sender's lease does): one held by a process of this
+    host that is gone (a poller killed with kill -9) is void at once, not when it expires.
+    Returns the claimed orders, and how many pending ones other pollers hold, by holder.
+    """
+    from tnorder.services import leases
+
+    now, me = utcnow(), leases.owner()
+    others: dict[str, int] = {}
     with ctx.store.write() as s:
         query = select(Order).where(
-            Order.status.in_(PENDING_ORDER_STATUSES) | ((Order.status == "failed") & (Order.recheck_until > now)),
-            Order.poll_lease_until.is_(None) | (Order.poll_lease_until < now),
+            Order.status.in_(PENDING_ORDER_STATUSES) | (Order.recheck_until > now),
         ).order_by(Order.id).with_for_update(skip_locked=True)
         if refs:
             query = query.where(Order.ref.in_(refs))
-        claimed = list(s.execute(query).scalars())
-        for order in claimed:
-            order.poll_lease_until = now + POLL_LEASE
-        return claimed
+        claimed = []
+        for order in s.execute(query).scalars():
+            if _held_by_other(order, now, me):
+                if order.status in PENDING_ORDER_STATUSES:
+                    others[order.poller or "another poller"] = others.get(order.poller or "another poller", 0) + 1
+                continue
+            order.poll_lease_until, order.poller = now + POLL_LEASE, me
+            claimed.append(order)
+        return claimed, others
+
+
+def _held_by_other(order: Order, now: datetime, me: str) -> bool:
+    from tnorder.services import leases
+
+    if order.poll_lease_until is None or order.poller == me:
+        return False
+    return leases.alive(order.poller, _naive(order.poll_lease_until), _naive(now))
 
 
 def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
     """Ask the carriers about pending orders (concurrently, bounded) and apply what finished,
     a batch of orders per write transaction, as the answers arrive. An order whose account cannot
-    be opened (removed, credentials missing) is reported; every other order is still applied."""
-    from tnorder.services import reservations
+    be opened (removed, credentials missing) is reported; every other order is still applied.
+    Rechecks of concluded orders that cannot be made are gathered per account (`unrechecked`)."""
+    from tnorder.services import leases, reservations
 
     result = PollResult()
     result.released = reservations.release_stale(ctx)
-    orders = claim(ctx, refs)
+    orders, result.others = claim(ctx, refs)
+    pause("poll-claimed")
     if not orders:
         result.pending = _count_pending(ctx, refs)
         return result
@@ -277,11 +311,12 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
         try:
             ctx.carrier(order.account)
         except TnorderError as exc:
-            result.errors.append((order, exc))
+            result.failed(order, exc)
             continue
         askable.append(order)
     try:
-        _ask_all(ctx, askable, result)
+        with leases.Renewer(lambda: _renew_claims(ctx, orders)):  # a long poll keeps what it claimed
+            _ask_all(ctx, askable, result)
     finally:
         _unclaim(ctx, orders)
     result.changed.sort(key=lambda change: change[0].id or 0)
@@ -304,9 +339,21 @@ def _ask_all(ctx: Context, orders: list[Order], result: PollResult) -> None:
         _apply(ctx, batch, result)
 
 
+def _mine(orders: list[Order]):
+    from tnorder.services import leases
+
+    return ORDERS.update().where(ORDERS.c.id.in_([o.id for o in orders]), ORDERS.c.poller == leases.owner())
+
+
 def _unclaim(ctx: Context, orders: list[Order]) -> None:
+    """Let go of this poller's claims (never of one another poller took after ours lapsed)."""
     with ctx.store.write() as s:
-        s.execute(ORDERS.update().where(ORDERS.c.id.in_([o.id for o in orders])).values(poll_lease_until=None))
+        s.execute(_mine(orders).values(poll_lease_until=None, poller=None))
+
+
+def _renew_claims(ctx: Context, orders: list[Order]) -> None:
+    with ctx.store.write() as s:
+        s.execute(_mine(orders).values(poll_lease_until=utcnow() + POLL_LEASE))
 
 
 def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError | None:
@@ -318,7 +365,9 @@ def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError 
 
 def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | None]], result: PollResult) -> None:
     answered = [(order, answer) for order, answer in batch if isinstance(answer, CarrierOrder)]
-    result.errors += [(order, answer) for order, answer in batch if isinstance(answer, TnorderError)]
+    for order, answer in batch:
+        if isinstance(answer, TnorderError):
+            result.failed(order, answer)
     if not answered:
         return
     with ctx.store.write() as s:
@@ -332,22 +381,35 @@ def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | 
 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
-         tick: Callable[[PollResult], None] | None = None) -> PollResult:
-    """Poll until nothing (of `refs`) is pending or `timeout` seconds pass."""
+         tick: Callable[[PollResult], None] | None = None,
+         notice: Callable[[str], None] | None = None) -> PollResult:
+    """Poll until nothing (of `refs`) is pending or `timeout` seconds pass; `notice` is told, once
+    per change, that other pollers hold some of the pending orders (so the wait is for them)."""
     deadline = time.monotonic() + timeout
     total = PollResult()
     delay = 0.5
+    told: dict[str, int] = {}
     while True:
         step = poll(ctx, refs)
         total.changed += step.changed
-        total.errors = step.errors
+        total.errors, total.unrechecked, total.others = step.errors, step.unrechecked, step.others
         total.pending = step.pending
+        if notice and step.others and set(step.others) != set(told):
+            notice(waiting_for(step.others))
+        told = step.others
         if tick:
             tick(total)
         if not step.pending or time.monotonic() + delay > deadline:
             return total
         time.sleep(delay)
         delay = min(delay * 1.5, 5.0)
+
+
+def waiting_for(others: dict[str, int]) -> str:
+    held = ", ".join(f"{count} by {holder}" for holder, count in sorted(others.items()))
+    return (f"waiting for another poller: pending orders are being asked about by another process ({held}); "
+            f"its claim ends when it finishes, exits, or at most {int(POLL_LEASE.total_seconds())} s after it "
+            "stops renewing it")
 
 
 def find(ctx: Context, ref: str) -> Order:
