@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tnorder.clock import utcnow
 
 TYPE = "BW DIDs"
 NUMBER = "+19195550142"
@@ -107,3 +110,67 @@ def test_only_errors_after_bytes_may_have_left_are_outcome_unknown(run, httpx_mo
         assert pending == [] and run("inventory", "list", "--json").json() == []
     else:
         assert [o["status"] for o in pending] == ["submitting"] and "outcome unknown" in placed.err
+
+
+# -- point 14: rechecks of concluded orders never fail a quiet poll --------------------------
+
+class FindByKey:
+    """Bandwidth's order list by CustomerOrderId: empty, or failing on demand."""
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/orders"):
+            if self.failing:
+                raise httpx.ConnectError("simulated", request=request)
+            return httpx.Response(200, text="<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>0"
+                                            "</TotalCount></ListOrderIdUserIdDate></ResponseSelectWrapper>")
+        return httpx.Response(404)
+
+
+def concluded_never_reached(run, numbers: list[str]) -> None:
+    """Orders whose sender died before sending: `orders poll` concludes them, then rechecks them."""
+    from tnorder.carriers.base import AvailableNumber
+    from tnorder.models import Order
+    from tnorder.services import ordering
+    from tnorder.services.context import Context
+
+    ctx = Context()
+    try:
+        for number in numbers:
+            p = ordering.plan(ctx, inventory_type=TYPE, numbers=[number], key=f"lost-{number[-4:]}")
+            order = ordering._write_ahead(ctx, p, "numbers", [AvailableNumber(number)])
+            with ctx.store.write() as s:  # its sender is long gone
+                row = s.get(Order, order.id)
+                row.lease_until = utcnow() - timedelta(seconds=1)
+                row.created_at = utcnow() - timedelta(minutes=10)
+    finally:
+        ctx.close()
+    concluded = run("orders", "poll", "--json")
+    assert concluded.code == 3 and {o["status"] for o in concluded.json()} == {"failed"}, concluded.err
+
+
+@pytest.fixture
+def rechecked(run, httpx_mock, bandwidth) -> FindByKey:
+    fake = FindByKey()
+    httpx_mock.add_callback(fake, is_reusable=True, is_optional=True)
+    bandwidth("https://bw.invalid/api", basic=True)
+    concluded_never_reached(run, [NUMBER, "+19195550143"])
+    assert run("orders", "poll").code == 0  # asked again by key: still nothing, nothing to say
+    return fake
+
+
+def test_an_account_that_cannot_be_opened_for_rechecks_is_one_warning(run, rechecked, monkeypatch):
+    monkeypatch.delenv("BW_PASS")
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err
+    warnings = [line for line in polled.err.splitlines() if "recheck" in line]
+    assert len(warnings) == 1 and "2 concluded order(s)" in warnings[0] and "'bw'" in warnings[0], polled.err
+
+
+def test_a_carrier_failing_rechecks_does_not_fail_a_quiet_poll(run, rechecked):
+    rechecked.failing = True
+    polled = run("orders", "poll", "--json")
+    assert polled.code == 0 and polled.json() == [], polled.err
+    assert polled.err.count("could not recheck") == 1
