@@ -174,3 +174,38 @@ def test_a_carrier_failing_rechecks_does_not_fail_a_quiet_poll(run, rechecked):
     polled = run("orders", "poll", "--json")
     assert polled.code == 0 and polled.json() == [], polled.err
     assert polled.err.count("could not recheck") == 1
+
+
+# -- point 12: after the send, the reference is never lost ------------------------------------
+
+def disk_full(*_args, **_kwargs):
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("UPDATE orders", {}, Exception("database or disk is full"))
+
+
+def test_a_full_disk_while_waiting_prints_the_reference_and_exits_5(run, fast_sandbox, monkeypatch):
+    from tnorder.services import orders
+
+    claim = orders.claim
+    monkeypatch.setattr(orders, "claim", disk_full)  # the first write after the order was recorded
+    placed = run("inventory", "order", "--type", fast_sandbox, "--area-code", "704", "--quantity", "1", "--all",
+                 "--yes", "--json", "--wait", "--timeout", "5")
+    assert placed.code == 5, placed.err
+    assert placed.json()["order_ref"] == "ORD-000001"
+    assert "ORD-000001 was sent" in placed.err and "disk is full" in placed.err and "orders poll" in placed.err
+    monkeypatch.setattr(orders, "claim", claim)  # room again
+    polled = run("orders", "poll", "--json")
+    assert polled.code == 0 and polled.json()[0]["status"] == "complete", polled
+
+
+def test_a_store_that_can_neither_record_nor_be_read_still_names_the_order(run, fast_sandbox, monkeypatch):
+    from tnorder.services import orders, placing
+
+    monkeypatch.setattr(placing, "_record", disk_full)
+    monkeypatch.setattr(orders, "find", disk_full)
+    placed = run("inventory", "order", "--type", fast_sandbox, "--area-code", "704", "--quantity", "1", "--all",
+                 "--yes", "--json")
+    assert placed.code == 5, placed.err
+    assert placed.json()["order_ref"] == "ORD-000001" and placed.json()["status"] == "submitting"
+    assert "outcome unknown" in placed.err and "ORD-000001 was sent" in placed.err
