@@ -209,3 +209,50 @@ def test_a_store_that_can_neither_record_nor_be_read_still_names_the_order(run, 
     assert placed.code == 5, placed.err
     assert placed.json()["order_ref"] == "ORD-000001" and placed.json()["status"] == "submitting"
     assert "outcome unknown" in placed.err and "ORD-000001 was sent" in placed.err
+
+
+# -- point 10: a disconnect concluded locally is rechecked, and reopened -----------------------
+
+def carrier_finishes(emu) -> None:
+    """The emulated carrier completes what it is working on now (its orders are due at once)."""
+    with sqlite3.connect(Path(emu.home) / "sandbox" / "world.sqlite") as db:
+        db.execute("UPDATE orders SET complete_at = 0 WHERE status = 'RECEIVED'")
+
+
+def recheck_until(home: Path, ref: str):
+    with sqlite3.connect(home / "tnorder.db") as db:
+        return db.execute("SELECT recheck_until FROM orders WHERE ref = ?", (ref,)).fetchone()[0]
+
+
+def test_a_disconnect_concluded_while_the_carrier_works_on_it_is_reopened(run, emulator, bandwidth, home):
+    from lockstep import paused
+
+    emu = emulator("--complete-after", "3600")
+    bandwidth(emu.url, basic=True)
+    assert run("inventory", "order", "--type", TYPE, "--area-code", "704", "--quantity", "1", "--all",
+               "--yes").code == 0
+    carrier_finishes(emu)
+    assert run("orders", "poll").code == 0
+    number = run("inventory", "list", "--json").json()[0]["number"]
+    # the disconnect reaches the carrier, which starts on it; its sender dies before recording the answer
+    with paused("before-record", "inventory", "disconnect", number, "--yes", "--key", "dc-1") as sender:
+        sender.proc.kill()
+        sender.proc.wait()
+    concluded = run("orders", "poll", "--json")
+    assert concluded.code == 3, concluded.err
+    [doc] = concluded.json()
+    assert doc["status"] == "failed" and "never took effect" in doc["error"]
+    assert run("inventory", "show", number, "--json").json()["status"] == "available"
+    assert recheck_until(home, doc["order_ref"]) is not None  # asked about again for a day
+    assert run("orders", "poll", "--json").json() == []  # still in service: nothing found, nothing said
+    carrier_finishes(emu)  # the carrier disconnects it after all
+    reopened = run("orders", "poll", "--json")
+    assert reopened.code == 0, reopened.err
+    [doc] = reopened.json()
+    assert (doc["order_ref"], doc["status"], doc["completed"]) == (concluded.json()[0]["order_ref"], "complete",
+                                                                   [number])
+    assert "reopened" in doc["error"]
+    shown = run("inventory", "show", number, "--json").json()
+    assert shown["status"] == "disconnected" and shown["history"][-1]["event"] == "disconnected", shown
+    assert recheck_until(home, doc["order_ref"]) is None
+    assert run("orders", "poll", "--json").json() == []

@@ -43,8 +43,10 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
     """
     before = order.status
     if order.status not in PENDING_ORDER_STATUSES:
-        if not (answer.id and order.recheck_until is not None):
+        if order.recheck_until is None:
             return False  # another poll applied it first
+        if not answer.id:  # a conclusion from the numbers themselves: only a disconnect has those
+            return order.kind == "disconnect" and _reopen_disconnect(s, order, answer, actor)
         order.error = f"reopened: the carrier holds it after all (it had been concluded: {order.error})"
         order.recheck_until = None
     order.carrier_order_id = answer.id or order.carrier_order_id
@@ -57,6 +59,10 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
         order.error = answer.note or order.error  # e.g. a carrier status tnorder does not know: shown, never done
     elif order.kind == "disconnect":
         _finish_disconnect(s, order, answer, actor)
+        if not answer.id and order.status in ("failed", "partial"):
+            # concluded from the in-service list, not by a carrier order: the carrier may still be
+            # working on it, so the numbers are asked about again for a while, as orders are by key
+            order.recheck_until = utcnow() + RECHECK
     else:
         _finish_purchase(s, order, answer, actor)
     order.poll_lease_until, order.poller = None, None
@@ -168,6 +174,43 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     screening.record(s, order, conflicts)
 
 
+def _reopen_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
+    """A disconnect concluded "never took effect" whose numbers the carrier has since taken out of
+    service: those still in use here (put back by that conclusion) become disconnected after all.
+    Decided under the write lock, on the numbers as they are now; returns whether any moved."""
+    gone = _restorable(s, order, {n.number for n in answer.completed})
+    if not gone:
+        return False
+    ref = order.ref or ""
+    lifecycle.move(s, gone, "disconnected", ref=ref, actor=actor, event="disconnected",
+                   note="carrier disconnected the number after all (the disconnect had been concluded as "
+                        "not taken effect)", customer=None, line=None)
+    s.execute(ITEMS.update().where(ITEMS.c.order_id == order.id, ITEMS.c.number.in_(gone))
+              .values(status="complete", code=None, reason=None))
+    left = s.execute(select(func.count()).select_from(ITEMS).where(
+        ITEMS.c.order_id == order.id, ITEMS.c.status == "failed")).scalar_one()
+    order.status = "partial" if left else "complete"
+    order.error = (f"reopened: the carrier disconnected {len(gone)} number(s) after all "
+                   f"(it had been concluded: {order.error})")[:2000]
+    order.recheck_until = order.recheck_until if left else None
+    order.raw, order.updated_at = answer.raw, utcnow()
+    order.poll_lease_until, order.poller = None, None
+    s.add(order)
+    return True
+
+
+def _restorable(s: Session, order: Order, gone: set[str]) -> list[str]:
+    """Of `gone`, the numbers this disconnect failed that are still in use here (not taken since
+    by another disconnect, or disconnected already)."""
+    if not gone:
+        return []
+    numbers = Number.__table__
+    query = (select(ITEMS.c.number).join(numbers, numbers.c.number == ITEMS.c.number)
+             .where(ITEMS.c.order_id == order.id, ITEMS.c.status == "failed", ITEMS.c.number.in_(sorted(gone)),
+                    numbers.c.status.in_(("available", "assigned"))).order_by(ITEMS.c.number))
+    return list(s.execute(query).scalars())
+
+
 def _error_text(answer: CarrierOrder) -> str | None:
     return "; ".join(f"{code} {text}" if code else text for code, text in answer.errors) or None
 
@@ -228,11 +271,19 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
             return None  # "still in service" may only mean the disconnect is still on its way
     else:
         found = carrier.find_order(order.key)
-    if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only a carrier order reopens it
-        return found if found is not None and found.id else None
+    if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only the carrier's work reopens it
+        return found if found is not None and (found.id or _gone_since(ctx, order, found)) else None
     if found is None and not _sender_alive(order):
         return never_reached()
     return found
+
+
+def _gone_since(ctx: Context, order: Order, found: CarrierOrder) -> bool:
+    """A concluded disconnect: has the carrier taken numbers it had kept out of service since?"""
+    if order.kind != "disconnect":
+        return False
+    with ctx.store.session() as s:
+        return bool(_restorable(s, order, {n.number for n in found.completed}))
 
 
 def _sender_alive(order: Order) -> bool:
