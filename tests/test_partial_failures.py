@@ -81,6 +81,16 @@ def test_an_unreachable_token_endpoint_sends_nothing_and_records_nothing(run, em
     assert_nothing_left(run)
 
 
+def test_a_failed_tls_handshake_sends_nothing_and_records_nothing(run, emulator, bandwidth):
+    emu = emulator("--complete-after", "0")  # it speaks plain HTTP: a TLS client hello gets no handshake
+    bandwidth(emu.url.replace("http://", "https://"), basic=True)
+    placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes", "--key", "tls-1")
+    assert placed.code == 3, placed.err
+    assert "nothing reached the carrier" in placed.err and "outcome unknown" not in placed.err
+    assert world_orders(emu) == 0
+    assert_nothing_left(run)
+
+
 class Failing:
     """Bandwidth's order create failing with one chosen transport error; everything else 404."""
 
