@@ -234,7 +234,8 @@ def recheck_until(home: Path, ref: str):
         return db.execute("SELECT recheck_until FROM orders WHERE ref = ?", (ref,)).fetchone()[0]
 
 
-def test_a_disconnect_concluded_while_the_carrier_works_on_it_is_reopened(run, emulator, bandwidth, home):
+@pytest.mark.parametrize("window", ["open", "passed"])
+def test_a_disconnect_concluded_while_the_carrier_works_on_it_is_reopened(run, emulator, bandwidth, home, window):
     from lockstep import paused
 
     emu = emulator("--complete-after", "3600")
@@ -255,7 +256,15 @@ def test_a_disconnect_concluded_while_the_carrier_works_on_it_is_reopened(run, e
     assert run("inventory", "show", number, "--json").json()["status"] == "available"
     assert recheck_until(home, doc["order_ref"]) is not None  # asked about again for a day
     assert run("orders", "poll", "--json").json() == []  # still in service: nothing found, nothing said
+    if window == "passed":  # a day later (the store's clock moved on): no longer asked about
+        with sqlite3.connect(home / "tnorder.db") as db:
+            db.execute("UPDATE orders SET recheck_until = '2026-01-01 00:00:00.000000' WHERE ref = ?",
+                       (doc["order_ref"],))
     carrier_finishes(emu)  # the carrier disconnects it after all
+    if window == "passed":
+        assert run("orders", "poll", "--json").json() == []
+        assert run("inventory", "show", number, "--json").json()["status"] == "available"  # reconcile finds it
+        return
     reopened = run("orders", "poll", "--json")
     assert reopened.code == 0, reopened.err
     [doc] = reopened.json()
