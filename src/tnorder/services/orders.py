@@ -328,7 +328,8 @@ def claim(ctx: Context, refs: list[str] | None = None) -> tuple[list[Order], dic
         for order in s.execute(query).scalars():
             if _held_by_other(order, now, me):
                 if order.status in PENDING_ORDER_STATUSES:
-                    others[order.poller or "another poller"] = others.get(order.poller or "another poller", 0) + 1
+                    holder = order.poller or "another poller"
+                    others[holder] = others.get(holder, 0) + 1
                 continue
             order.poll_lease_until, order.poller = now + POLL_LEASE, me
             claimed.append(order)
