@@ -90,8 +90,8 @@ def never_sent(exc: BaseException) -> bool:
 def in_transit(carrier: str, what: str, exc: httpx.HTTPError) -> CarrierError:
     """The error for a request that failed on the wire: certainly unsent, or perhaps received."""
     if never_sent(exc):
-        return CarrierNotReached(carrier, f"{what} was not sent ({type(exc).__name__}: the carrier could "
-                                 "not be reached); nothing reached the carrier")
+        why = str(exc) if isinstance(exc, NotStarted) else f"{type(exc).__name__}: no connection could be made"
+        return CarrierNotReached(carrier, f"{what} was not sent ({why}); nothing reached the carrier")
     return CarrierUnreachable(carrier, f"{what} did not complete: {type(exc).__name__}")
 
 
