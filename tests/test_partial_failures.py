@@ -275,3 +275,15 @@ def test_a_disconnect_concluded_while_the_carrier_works_on_it_is_reopened(run, e
     assert shown["status"] == "disconnected" and shown["history"][-1]["event"] == "disconnected", shown
     assert recheck_until(home, doc["order_ref"]) is None
     assert run("orders", "poll", "--json").json() == []
+
+
+def test_a_store_failure_after_the_send_anywhere_names_the_order(run, fast_sandbox, monkeypatch):
+    """Releasing the numbers not picked, after the order was sent: the store fails; exit 5, named."""
+    from tnorder.services import ordering
+
+    monkeypatch.setattr(ordering.Selection, "release_rest", disk_full)
+    placed = run("inventory", "order", "--type", fast_sandbox, "--area-code", "704", "--quantity", "2",
+                 "--pick", "1", "--yes", "--json")
+    assert placed.code == 5, placed.err
+    assert "order ORD-000001 was sent" in placed.err and "orders poll" in placed.err
+    assert run("orders", "show", "ORD-000001", "--json").json()["status"] == "pending"
