@@ -122,6 +122,21 @@ def test_only_errors_after_bytes_may_have_left_are_outcome_unknown(run, httpx_mo
         assert [o["status"] for o in pending] == ["submitting"] and "outcome unknown" in placed.err
 
 
+@pytest.mark.parametrize(("error", "code"), [(httpx.ConnectError, 3), (httpx.ReadError, 5)])
+def test_a_plugin_letting_an_http_error_through_is_judged_the_same(run, bandwidth, monkeypatch, error, code):
+    """A third-party plugin may not wrap httpx's errors: one from before the send still sent nothing."""
+    from tnorder.carriers.bandwidth import BandwidthCarrier
+
+    def raw(self, numbers, key, reservations=None):
+        raise error("simulated")
+
+    monkeypatch.setattr(BandwidthCarrier, "order", raw)
+    bandwidth("https://bw.invalid/api", basic=True)
+    placed = run("inventory", "order", "--type", TYPE, "--numbers", "9195550142", "--yes")
+    assert placed.code == code, placed.err
+    assert len(run("orders", "list", "--json").json()) == (0 if code == 3 else 1)
+
+
 # -- point 14: rechecks of concluded orders never fail a quiet poll --------------------------
 
 class FindByKey:
