@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     except interrupts.Interrupted as exc:
         _interrupted(exc)
     except TnorderError as exc:
+        _after_send(str(exc))
         _fail(str(exc), exc.exit_code)
     except TyperException as exc:  # usage errors from the parser
         _fail(exc.format_message(), getattr(exc, "exit_code", 2) or 2)
@@ -90,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
         from tnorder import storecheck
 
         if storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
+            _after_send(str(storecheck.unusable(storecheck.opened or "", exc)))
             _fail(str(storecheck.unusable(storecheck.opened or "", exc)), 2)
+        _after_send(f"unexpected {type(exc).__name__}: {exc}")
         _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
     finally:
         interrupts.restore()
@@ -106,6 +109,22 @@ def _interrupted(exc: BaseException) -> None:
             sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
                              "`tnorder orders poll` will follow it (do not order it again)\n")
     _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130))
+
+
+def _after_send(message: str) -> None:
+    """A failure once this run sent orders (or may have): never exit 2 ("nothing was sent") or 1
+    without naming them. Each is named with the next step, and the exit is 5 (still pending)."""
+    from tnorder import interrupts
+    from tnorder.errors import EXIT_STILL_PENDING
+
+    sent = interrupts.sent()
+    if not sent:
+        return
+    with contextlib.suppress(OSError):
+        for ref, how in sent.items():
+            sys.stderr.write(f"tnorder: order {ref} was {how}; `tnorder orders poll` will settle it "
+                             "(do not order it again)\n")
+    _fail(message, EXIT_STILL_PENDING)
 
 
 def _fail(message: str, code: int) -> None:
