@@ -19,6 +19,7 @@ from tnorder.criteria import Criteria, check_quantity
 from tnorder.errors import BadInput, NothingToOrder, OutcomeUnknown, TnorderError
 from tnorder.models import Number, Order
 from tnorder.services import leases, lifecycle, placing, reservations
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -220,6 +221,7 @@ def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | N
            send: Callable[[Carrier], CarrierOrder]) -> Order:
     """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
     numbers = [n.number for n in chosen or []]
+    pause("order-decided")
     return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
                           undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_not_held(numbers))

@@ -80,7 +80,7 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
                   account=order.account, ref=ref, actor=actor, customer=order.customer,
                   line=order.line, event=event, note=note)
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
-                   target, ref=ref, actor=actor, event=event, note=note)
+                   target, expect="pending", ref=ref, actor=actor, event=event, note=note)
     error = _error_text(answer)
     # a number the carrier did not complete is failed, named by the carrier or not
     named = {f.number for f in answer.failed}
@@ -152,8 +152,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     ref = order.ref or ""
     items = _item_ids(s, order)
     gone, conflicts = screening.screen_disconnect(set(items), {n.number for n in answer.completed})
-    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, event="disconnected",
-                   note="carrier disconnected the number", customer=None, line=None)
+    lifecycle.disconnected(s, sorted(gone), ref=ref, actor=actor)
     error = _error_text(answer)
     # a number the carrier did not disconnect stays in use, named by the carrier or not
     unnamed = set(items) - gone - {f.number for f in answer.failed}

@@ -81,5 +81,5 @@ def _fix(conn: Connection, c: Comparison, actor: str) -> None:
     lifecycle.add(conn, found, status="available", inventory_type=c.inventory_type, carrier=c.carrier,
                   account=c.account, ref=None, actor=actor, event="reconciled",
                   note="reconciled: in service at the carrier")
-    lifecycle.move(conn, c.tnorder_only, "disconnected", ref=None, actor=actor, event="reconciled",
+    lifecycle.move(conn, c.tnorder_only, "disconnected", expect=IN_USE, ref=None, actor=actor, event="reconciled",
                    note="reconciled: the carrier does not hold it", customer=None, line=None)

@@ -1,0 +1,186 @@
+"""Races on number lifecycle, holding and customers (issue 14, points 1-3): each decision is made
+again under the write lock, on SQLite and on a real PostgreSQL, and the sandbox carrier ends up
+agreeing with the store.
+
+Each test stops one tnorder process at its decision point (`testhooks.pause`), lets another
+commit a conflicting change meanwhile, then lets the first one go on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from lockstep import holding_write_lock, paused, start
+from test_concurrency import query
+
+
+def world(home, sql: str, *args) -> list[tuple]:
+    with sqlite3.connect(home / "sandbox" / "world.sqlite") as db:
+        return db.execute(sql, args).fetchall()
+
+
+def disconnects_sent(home) -> int:
+    return world(home, "SELECT count(*) FROM orders WHERE kind = 'disconnect'")[0][0]
+
+
+def slow_sandbox(run) -> str:
+    """A sandbox whose orders stay pending at the carrier (until a test makes them due)."""
+    assert run("config", "carrier", "add", "slow", "--kind", "sandbox", "--option", "complete_after=600").code == 0
+    assert run("config", "account", "add", "slow", "--carrier", "slow").code == 0
+    assert run("config", "inventory-type", "add", "Slow DIDs", "--account", "slow").code == 0
+    return "Slow DIDs"
+
+
+def bought(run, home, itype: str, count: int = 1) -> list[str]:
+    """Numbers ordered and completed (the carrier's orders made due at once)."""
+    placed = run("inventory", "order", "--type", itype, "--area-code", "919", "--quantity", str(count), "--all",
+                 "--yes", "--json")
+    assert placed.code == 0, placed.err
+    world(home, "UPDATE orders SET complete_at = 0 WHERE kind = 'order'")
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err
+    numbers = [r["number"] for r in run("inventory", "list", "--type", itype, "--json").json()]
+    assert len(numbers) == count
+    return numbers
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def history(run, number: str) -> list[str]:
+    return [h["event"] for h in run("inventory", "show", number, "--json").json()["history"]]
+
+
+def status(run, number: str) -> str:
+    return run("inventory", "show", number, "--json").json()["status"]
+
+
+def with_line(run, customer: str = "acme", line: str = "main") -> None:
+    assert run("customer", "add", customer, "--name", "Acme").code == 0
+    assert run("customer", "line", "add", customer, line).code == 0
+
+
+# -- point 1: two disconnects of one number -----------------------------------------------------------------
+
+def test_a_disconnect_waiting_while_another_is_sent_is_refused_naming_it(store_url, run, cli, home):
+    itype = slow_sandbox(run)
+    number = bought(run, home, itype)[0]
+    with paused("disconnect-decided", "inventory", "disconnect", number, "--yes") as first:
+        second = cli("inventory", "disconnect", number, "--yes", "--json")
+        assert second.code == 0, second.err
+    code, out, err = first.result()
+    ref = second.json()["order_ref"]
+    assert code == 2 and out == "", err
+    said = one_line(err)
+    assert ref in said and "disconnecting" in said and "nothing was sent" in said, said
+    assert disconnects_sent(home) == 1  # the carrier saw one disconnect
+    assert status(run, number) == "disconnecting"
+    assert query(store_url, "SELECT ref FROM orders WHERE kind = 'disconnect'") == [(ref,)]
+    # the carrier completes the one it has: the store follows, nothing restored
+    world(home, "UPDATE orders SET complete_at = 0")
+    assert run("orders", "poll").code == 0
+    assert status(run, number) == "disconnected"
+    assert "restored" not in history(run, number)
+    assert world(home, "SELECT state FROM holds WHERE tn = ?", number) == [("aging",)]
+
+
+def test_a_disconnect_waiting_while_another_completes_sends_nothing(store_url, run, cli, home, fast_sandbox):
+    number = bought(run, home, fast_sandbox)[0]
+    with paused("disconnect-decided", "inventory", "disconnect", number, "--yes") as first:
+        second = cli("inventory", "disconnect", number, "--yes", "--wait")
+        assert second.code == 0, second.err
+    code, _, err = first.result()
+    assert code == 2 and "is disconnected" in one_line(err), err
+    assert disconnects_sent(home) == 1
+    assert status(run, number) == "disconnected"
+    assert history(run, number) == ["completed", "disconnect-sent", "disconnected"]
+    assert world(home, "SELECT state FROM holds WHERE tn = ?", number) == [("aging",)]
+
+
+def test_two_disconnects_queued_on_the_write_lock_send_once(store_url, run, home):
+    itype = slow_sandbox(run)
+    number = bought(run, home, itype)[0]
+    args = ("inventory", "disconnect", number, "--yes")
+    with paused("disconnect-decided", *args) as a, paused("disconnect-decided", *args) as b:
+        with holding_write_lock(store_url, 1.5):  # both decided; both reach the write-ahead while it is held
+            a.release()
+            b.release()
+        results = sorted([a.result(), b.result()])
+    assert [code for code, _, _ in results] == [0, 2], results
+    assert "disconnecting" in one_line(results[1][2])
+    assert disconnects_sent(home) == 1
+    assert status(run, number) == "disconnecting"
+    assert "restored" not in history(run, number)
+
+
+def test_a_refused_disconnect_restores_only_what_it_moved(store_url, run, home):
+    """The undo of a disconnect the carrier refused gives back only the numbers it made `disconnecting`."""
+    from tnorder.services import lifecycle
+    from tnorder.services.context import Context
+
+    itype = slow_sandbox(run)
+    mine, theirs = bought(run, home, itype, 2)
+    assert run("inventory", "disconnect", theirs, "--yes").code == 0
+    ctx = Context()
+    try:
+        with ctx.store.write() as s:  # an undo asked (wrongly) about both numbers
+            lifecycle.back_in_use(s, [mine, theirs], ref="ORD-999999", actor="tester", note="refused")
+    finally:
+        ctx.close()
+    assert status(run, theirs) == "disconnecting"
+    assert status(run, mine) == "available"
+    assert "restored" not in history(run, theirs) + history(run, mine)
+
+
+# -- point 2: "assigned needs --force", again under the lock ----------------------------------------------
+
+def test_a_disconnect_without_force_is_refused_once_the_number_was_assigned(store_url, run, cli, home, fast_sandbox):
+    number = bought(run, home, fast_sandbox)[0]
+    with_line(run)
+    with paused("disconnect-decided", "inventory", "disconnect", number, "--yes") as first:
+        assigned = cli("inventory", "assign", number, "--customer", "acme", "--line", "main")
+        assert assigned.code == 0, assigned.err
+    code, _, err = first.result()
+    said = one_line(err)
+    assert code == 2 and "customer acme line main" in said and "--force" in said, said
+    assert disconnects_sent(home) == 0
+    assert status(run, number) == "assigned"
+    assert query(store_url, "SELECT count(*) FROM orders WHERE kind = 'disconnect'") == [(0,)]
+
+
+def test_remove_dids_disconnect_does_not_take_a_number_now_on_another_customer(store_url, run, cli, home,
+                                                                                fast_sandbox):
+    number = bought(run, home, fast_sandbox)[0]
+    with_line(run)
+    with_line(run, "globex", "sales")
+    assert run("inventory", "assign", number, "--customer", "acme", "--line", "main").code == 0
+    with paused("disconnect-decided", "customer", "remove-dids", "acme", number, "--disconnect", "--yes") as first:
+        assert cli("inventory", "unassign", number).code == 0
+        assert cli("inventory", "assign", number, "--customer", "globex", "--line", "sales").code == 0
+    code, _, err = first.result()
+    said = one_line(err)
+    assert code == 2 and "globex" in said and "not on a line of customer acme" in said, said
+    assert disconnects_sent(home) == 0
+    assert run("inventory", "show", number, "--json").json()["customer"] == "globex"
+
+
+# -- holding: assign / unassign / move against a disconnect decided meanwhile ----------------------------
+
+def test_an_assign_and_a_disconnect_queued_on_the_write_lock_agree(store_url, run, cli, home):
+    itype = slow_sandbox(run)
+    number = bought(run, home, itype)[0]
+    with_line(run)
+    with holding_write_lock(store_url, 1.5):
+        assign = start("inventory", "assign", number, "--customer", "acme", "--line", "main")
+        disconnect = start("inventory", "disconnect", number, "--yes")
+    results = []
+    for proc in (assign, disconnect):
+        _, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, err))
+    assert sorted(code for code, _ in results) == [0, 2], results
+    sent = disconnects_sent(home)
+    final = status(run, number)
+    assert (sent, final) in ((1, "disconnecting"), (0, "assigned")), (sent, final, results)
