@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from sqlalchemy import create_engine, text
+
 from lockstep import holding_write_lock, paused, start
 from test_concurrency import query
 
@@ -19,8 +21,15 @@ def world(home, sql: str, *args) -> list[tuple]:
         return db.execute(sql, args).fetchall()
 
 
+def carrier_orders(home, kind: str = "order") -> int:
+    """How many orders (or disconnects) the carrier received; none when it was never called."""
+    if not (home / "sandbox" / "world.sqlite").exists():
+        return 0
+    return world(home, "SELECT count(*) FROM orders WHERE kind = ?", kind)[0][0]
+
+
 def disconnects_sent(home) -> int:
-    return world(home, "SELECT count(*) FROM orders WHERE kind = 'disconnect'")[0][0]
+    return carrier_orders(home, "disconnect")
 
 
 def slow_sandbox(run) -> str:
@@ -165,6 +174,93 @@ def test_remove_dids_disconnect_does_not_take_a_number_now_on_another_customer(s
     assert code == 2 and "globex" in said and "not on a line of customer acme" in said, said
     assert disconnects_sent(home) == 0
     assert run("inventory", "show", number, "--json").json()["customer"] == "globex"
+
+
+# -- point 3: customers and lines removed while an order for them is decided -----------------------------
+
+def test_add_dids_for_a_customer_removed_meanwhile_sends_nothing(store_url, run, cli, home, fast_sandbox):
+    with_line(run)
+    with paused("order-decided", "customer", "add-dids", "acme", "--line", "main", "--type", fast_sandbox,
+                "--area-code", "919", "--quantity", "1", "--all", "--yes") as first:
+        assert cli("customer", "line", "remove", "acme", "main").code == 0
+        assert cli("customer", "remove", "acme").code == 0
+    code, _, err = first.result()
+    assert code == 2 and "no customer 'acme'" in one_line(err), err
+    assert carrier_orders(home) == 0
+    assert query(store_url, "SELECT count(*) FROM orders") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM numbers") == [(0,)]
+
+
+def test_add_dids_for_a_line_removed_meanwhile_sends_nothing(store_url, run, cli, home, fast_sandbox):
+    with_line(run)
+    shown = run("inventory", "lookup", "--type", fast_sandbox, "--area-code", "415", "--quantity", "1", "--json")
+    number = shown.json()[0]["number"]
+    with paused("order-decided", "customer", "add-dids", "acme", "--line", "main", "--type", fast_sandbox,
+                "--numbers", number, "--yes") as first:
+        assert cli("customer", "line", "remove", "acme", "main").code == 0
+    code, _, err = first.result()
+    assert code == 2 and "no service line" in one_line(err) and "'main'" in err, err
+    assert carrier_orders(home) == 0
+    assert query(store_url, "SELECT count(*) FROM numbers") == [(0,)]
+
+
+def test_add_dids_and_a_line_removal_queued_on_the_write_lock(store_url, run, home, fast_sandbox):
+    with_line(run)
+    with paused("order-decided", "customer", "add-dids", "acme", "--line", "main", "--type", fast_sandbox,
+                "--area-code", "919", "--quantity", "1", "--all", "--yes") as order:
+        with holding_write_lock(store_url, 1.5):  # both reach their write while it is held
+            order.release()
+            removal = start("customer", "line", "remove", "acme", "main")
+        code, _, err = order.result()
+    _, removed_err = removal.communicate(timeout=120)
+    assert sorted([code, removal.returncode]) == [0, 2], (err, removed_err)
+    if removal.returncode == 0:  # the removal won: the order was refused, nothing sent
+        assert "no service line" in one_line(err)
+        assert carrier_orders(home) == 0
+        assert query(store_url, "SELECT count(*) FROM numbers") == [(0,)]
+    else:  # the order won: the line cannot go while its order is out, or its number is on it
+        said = one_line(removed_err)
+        assert "ORD-000001" in said or "still has" in said, said
+        assert carrier_orders(home) == 1
+        assert query(store_url, "SELECT customer, line FROM orders") == [("acme", "main")]
+        assert [line["line"] for line in run("customer", "show", "acme", "--json").json()["lines"]] == ["main"]
+
+
+def test_a_line_with_an_order_still_out_cannot_be_removed(store_url, run, home):
+    itype = slow_sandbox(run)
+    with_line(run)
+    placed = run("customer", "add-dids", "acme", "--line", "main", "--type", itype, "--area-code", "919",
+                 "--quantity", "2", "--all", "--yes", "--json")
+    assert placed.code == 0, placed.err
+    ref = placed.json()["order_ref"]
+    for args in (("customer", "line", "remove", "acme", "main"), ("customer", "remove", "acme")):
+        refused = run(*args)
+        assert refused.code == 2 and ref in one_line(refused.err), refused.err
+    world(home, "UPDATE orders SET complete_at = 0")
+    assert run("orders", "poll").code == 0
+    shown = run("customer", "show", "acme", "--json").json()
+    assert [len(line["numbers"]) for line in shown["lines"]] == [2]
+
+
+def test_an_order_completing_for_a_line_that_vanished_lands_available(store_url, run, home):
+    """Old data: a line removed while its order was out (before removal was refused)."""
+    itype = slow_sandbox(run)
+    with_line(run)
+    placed = run("customer", "add-dids", "acme", "--line", "main", "--type", itype, "--area-code", "919",
+                 "--quantity", "1", "--all", "--yes", "--json")
+    assert placed.code == 0, placed.err
+    engine = create_engine(store_url)  # the line removed behind tnorder's back
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM service_lines"))
+        conn.execute(text("DELETE FROM customers"))
+    engine.dispose()
+    world(home, "UPDATE orders SET complete_at = 0")
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err
+    rows = run("inventory", "list", "--type", itype, "--json").json()
+    assert [(r["status"], r["customer"], r["line"]) for r in rows] == [("available", None, None)]
+    notes = [h["note"] for h in run("inventory", "show", rows[0]["number"], "--json").json()["history"]]
+    assert any("acme" in (note or "") and "no longer exists" in (note or "") for note in notes), notes
 
 
 # -- holding: assign / unassign / move against a disconnect decided meanwhile ----------------------------

@@ -101,6 +101,31 @@ def _not_held(numbers: list[str]) -> placing.Step:
     return guard
 
 
+def _line_still_there(p: Plan) -> placing.Step:
+    """The customer and line the plan checked, again under the lock: a removal waits for this order."""
+    def guard(s: Session, _order: Order | None) -> None:
+        from tnorder.services.customers import line_row
+
+        try:
+            line_row(s.connection(), p.customer or "", p.line or "")
+        except BadInput as exc:
+            raise BadInput(f"{exc} (it changed meanwhile; nothing was sent)") from None
+
+    return guard
+
+
+def _guard(p: Plan, numbers: list[str]) -> placing.Step:
+    not_held = _not_held(numbers)
+    on_line = _line_still_there(p) if p.customer is not None or p.line is not None else None
+
+    def guard(s: Session, order: Order | None) -> None:
+        if on_line is not None:
+            on_line(s, order)
+        not_held(s, order)
+
+    return guard
+
+
 def existing(ctx: Context, p: Plan, method: str, numbers: list[str] | None = None) -> Order | None:
     """The order already placed under this key for this same request; another request is refused."""
     return placing.placed_for(ctx, _row(ctx, p, method), numbers or [])
@@ -224,7 +249,7 @@ def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | N
     pause("order-decided")
     return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
-                          undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_not_held(numbers))
+                          undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_guard(p, numbers))
 
 
 def _row(ctx: Context, p: Plan, method: str) -> Order:
