@@ -176,6 +176,21 @@ def test_remove_dids_disconnect_does_not_take_a_number_now_on_another_customer(s
     assert run("inventory", "show", number, "--json").json()["customer"] == "globex"
 
 
+def test_remove_dids_does_not_take_a_number_now_on_another_customer(store_url, run, cli, home, fast_sandbox):
+    number = bought(run, home, fast_sandbox)[0]
+    with_line(run)
+    with_line(run, "globex", "sales")
+    assert run("inventory", "assign", number, "--customer", "acme", "--line", "main").code == 0
+    with paused("remove-dids-decided", "customer", "remove-dids", "acme", number, "--yes") as first:
+        assert cli("inventory", "unassign", number).code == 0
+        assert cli("inventory", "assign", number, "--customer", "globex", "--line", "sales").code == 0
+    code, _, err = first.result()
+    said = one_line(err)
+    assert code == 2 and "globex" in said and "not to customer acme" in said, said
+    shown = run("inventory", "show", number, "--json").json()
+    assert (shown["status"], shown["customer"], shown["line"]) == ("assigned", "globex", "sales")
+
+
 # -- point 3: customers and lines removed while an order for them is decided -----------------------------
 
 def test_add_dids_for_a_customer_removed_meanwhile_sends_nothing(store_url, run, cli, home, fast_sandbox):

@@ -232,6 +232,7 @@ def remove_dids(
     from tnorder.errors import BadInput
     from tnorder.numbers import parse_numbers
     from tnorder.services import holding
+    from tnorder.testhooks import pause
 
     c = context(ctx)
     tns = parse_numbers(numbers)
@@ -246,6 +247,7 @@ def remove_dids(
     if not confirm(f"Take {len(tns)} number(s) off customer {account}? They go back to available.", yes):
         render.message("nothing changed")
         return
+    pause("remove-dids-decided")  # unassign checks again, under the lock, that they are still this customer's
     docs = holding.unassign(c, tns, reason=reason, customer=account)
     if json:
         render.emit_json(docs)

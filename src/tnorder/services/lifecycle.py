@@ -140,16 +140,14 @@ def back_in_use(session: Session | Connection, numbers: list[str], *, ref: str |
 
 
 def disconnected(session: Session | Connection, numbers: list[str], *, ref: str, actor: str) -> None:
-    """Numbers the carrier disconnected under order `ref`: those this order made `disconnecting`,
-    and those a local conclusion had put back in use before the carrier's answer reopened it.
+    """Numbers the carrier disconnected under order `ref`: the carrier no longer holds them.
 
-    One that another order is disconnecting, or that is pending again, is left to that order.
+    Also those a local conclusion had put back in use before the carrier's answer reopened this
+    order, and one another disconnect is sending meanwhile (that one fails at the carrier, and its
+    undo finds nothing of its own to restore). One pending again (ordered anew) is left as it is.
     """
-    note = "carrier disconnected the number"
-    moved = move(session, numbers, "disconnected", expect="disconnecting", by=ref, ref=ref, actor=actor,
-                 event="disconnected", note=note, customer=None, line=None)
-    move(session, sorted(set(numbers) - set(moved)), "disconnected", expect=("available", "assigned"), ref=ref,
-         actor=actor, event="disconnected", note=note, customer=None, line=None)
+    move(session, numbers, "disconnected", expect=("disconnecting", "available", "assigned"), ref=ref,
+         actor=actor, event="disconnected", note="carrier disconnected the number", customer=None, line=None)
 
 
 def _details(n: AvailableNumber) -> dict:
