@@ -278,20 +278,22 @@ def test_an_order_completing_for_a_line_that_vanished_lands_available(store_url,
     assert any("acme" in (note or "") and "no longer exists" in (note or "") for note in notes), notes
 
 
-# -- holding: assign / unassign / move against a disconnect decided meanwhile ----------------------------
+# -- holding: an assign and a disconnect decided together ------------------------------------------------
 
-def test_an_assign_and_a_disconnect_queued_on_the_write_lock_agree(store_url, run, cli, home):
+def test_an_assign_and_a_disconnect_queued_on_the_write_lock_agree(store_url, run, home):
     itype = slow_sandbox(run)
     number = bought(run, home, itype)[0]
     with_line(run)
-    with holding_write_lock(store_url, 1.5):
-        assign = start("inventory", "assign", number, "--customer", "acme", "--line", "main")
-        disconnect = start("inventory", "disconnect", number, "--yes")
-    results = []
-    for proc in (assign, disconnect):
-        _, err = proc.communicate(timeout=120)
-        results.append((proc.returncode, err))
-    assert sorted(code for code, _ in results) == [0, 2], results
-    sent = disconnects_sent(home)
-    final = status(run, number)
-    assert (sent, final) in ((1, "disconnecting"), (0, "assigned")), (sent, final, results)
+    with paused("disconnect-decided", "inventory", "disconnect", number, "--yes") as disconnect:
+        with holding_write_lock(store_url, 1.5):  # the disconnect decided; both wait for their write
+            disconnect.release()
+            assign = start("inventory", "assign", number, "--customer", "acme", "--line", "main")
+        disconnected = disconnect.result()
+    _, assign_err = assign.communicate(timeout=120)
+    assert sorted([assign.returncode, disconnected[0]]) == [0, 2], (assign_err, disconnected)
+    if disconnected[0] == 0:  # the disconnect won: the number cannot be assigned while it goes
+        assert "disconnecting" in one_line(assign_err)
+        assert (disconnects_sent(home), status(run, number)) == (1, "disconnecting")
+    else:  # the assign won: the disconnect needs --force now, and sent nothing
+        assert "--force" in one_line(disconnected[2])
+        assert (disconnects_sent(home), status(run, number)) == (0, "assigned")
