@@ -144,6 +144,33 @@ def test_a_refused_disconnect_restores_only_what_it_moved(store_url, run, home):
     assert "restored" not in history(run, theirs) + history(run, mine)
 
 
+def test_moves_never_overwrite_a_number_that_moved(store_url, run):
+    """lifecycle's moves state what they expect; a number elsewhere is left as it is."""
+    from tnorder.carriers.base import AvailableNumber
+    from tnorder.services import lifecycle
+    from tnorder.services.context import Context
+
+    number, common = "+19195550142", {"inventory_type": "Sandbox DIDs", "carrier": "sandbox", "account": "sandbox"}
+    ctx = Context()
+    try:
+        with ctx.store.write() as s:
+            lifecycle.add(s, [AvailableNumber(number)], status="disconnected", ref=None, actor="t", event="imported",
+                          **common)
+            lifecycle.add(s, [AvailableNumber(number)], status="pending", ref="ORD-000001", actor="t",
+                          event="ordered", **common)
+            lifecycle.forget_pending(s, [number], "ORD-000001", "t", "concluded")  # back to disconnected
+            lifecycle.add(s, [AvailableNumber(number)], status="pending", ref="ORD-000002", actor="t",
+                          event="ordered", **common)
+            lifecycle.forget_pending(s, [number], "ORD-000001", "t", "a late undo")  # not ORD-000001's now
+            assert lifecycle.move(s, [number], "available", expect="assigned", ref=None, actor="t",
+                                  event="unassigned") == []
+    finally:
+        ctx.close()
+    shown = run("inventory", "show", number, "--json").json()
+    assert shown["status"] == "pending" and shown["order_ref"] == "ORD-000002"
+    assert [h["note"] for h in shown["history"]].count("a late undo") == 0
+
+
 # -- point 2: "assigned needs --force", again under the lock ----------------------------------------------
 
 def test_a_disconnect_without_force_is_refused_once_the_number_was_assigned(store_url, run, cli, home, fast_sandbox):
