@@ -84,7 +84,7 @@ def test_a_disconnect_waiting_while_another_is_sent_is_refused_naming_it(store_u
     ref = second.json()["order_ref"]
     assert code == 2 and out == "", err
     said = one_line(err)
-    assert ref in said and "disconnecting" in said and "nothing was sent" in said, said
+    assert f"being disconnected by {ref}" in said and "nothing was sent" in said, said
     assert disconnects_sent(home) == 1  # the carrier saw one disconnect
     assert status(run, number) == "disconnecting"
     assert query(store_url, "SELECT ref FROM orders WHERE kind = 'disconnect'") == [(ref,)]
@@ -119,7 +119,7 @@ def test_two_disconnects_queued_on_the_write_lock_send_once(store_url, run, home
             b.release()
         results = sorted([a.result(), b.result()])
     assert [code for code, _, _ in results] == [0, 2], results
-    assert "disconnecting" in one_line(results[1][2])
+    assert "being disconnected by ORD-000002" in one_line(results[1][2])
     assert disconnects_sent(home) == 1
     assert status(run, number) == "disconnecting"
     assert "restored" not in history(run, number)

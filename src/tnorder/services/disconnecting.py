@@ -83,7 +83,7 @@ def _check(s: Session, numbers: list[str], rows: dict[str, Number], force: bool,
         if row is None or (row.status == "disconnected" and not meanwhile):
             raise BadInput(f"{number} is not in the inventory")
         if row.status not in DISCONNECTABLE:
-            raise BadInput(f"{number} is {row.status}{_by(s, row)}: only available or assigned numbers can be "
+            raise BadInput(f"{number} is {_state(s, row)}: only available or assigned numbers can be "
                            "disconnected")
         if customer is not None and row.customer != customer:
             held = f"assigned to customer {row.customer} line {row.line}" if row.customer else row.status
@@ -93,14 +93,16 @@ def _check(s: Session, numbers: list[str], rows: dict[str, Number], force: bool,
                            "unassign it first, or give --force to disconnect it anyway")
 
 
-def _by(s: Session, row: Number) -> str:
-    """Which order the number is in flight with, when it is."""
+def _state(s: Session, row: Number) -> str:
+    """The number's status as a refusal names it: with the order it is in flight with, if any."""
     if row.status == "disconnecting":
         ref = s.execute(select(NumberEvent.order_ref).where(
             NumberEvent.number == row.number, NumberEvent.to_status == "disconnecting")
             .order_by(NumberEvent.id.desc()).limit(1)).scalar()
-        return f" by {ref}" if ref else ""
-    return f" by {row.order_ref}" if row.status == "pending" and row.order_ref else ""
+        return f"being disconnected by {ref}" if ref else row.status
+    if row.status == "pending" and row.order_ref:
+        return f"pending (ordered by {row.order_ref})"
+    return row.status
 
 
 def _guard(p: DisconnectPlan) -> placing.Step:
