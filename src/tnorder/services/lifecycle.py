@@ -103,6 +103,8 @@ def forget_pending(session: Session | Connection, numbers: list[str], ref: str, 
     Only numbers still pending under this order are touched: one another order holds now (after a
     poll concluded this one) is not this order's to drop or restore.
     """
+    if not numbers:
+        return
     numbers = sorted(put_there_by(session, numbers, ref, ("pending",)) & set(
         session.execute(select(NUMBERS.c.number).where(NUMBERS.c.number.in_(numbers),
                                                        NUMBERS.c.status == "pending")).scalars()))
