@@ -79,15 +79,14 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     items, pending = _items_and_pending(s, order)
     done = [n for n in answer.completed if n.number]
     done, conflicts = screening.screen(s, order, {n for n in items if n}, done)
-    target, event, note = "available", "completed", "carrier completed the order"
-    if order.line:  # ordered from a customer's line: it lands assigned to that line
-        target, event, note = "assigned", "assigned", f"{note}; assigned to {order.customer} line {order.line}"
+    target, event, note, customer, line = _landing(s, order)
     lifecycle.add(s, [n for n in done if n.number not in pending or _has_details(n)],
                   status=target, inventory_type=order.inventory_type, carrier=order.carrier,
-                  account=order.account, ref=ref, actor=actor, customer=order.customer,
-                  line=order.line, event=event, note=note)
+                  account=order.account, ref=ref, actor=actor, customer=customer,
+                  line=line, event=event, note=note)
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
-                   target, ref=ref, actor=actor, event=event, note=note)
+                   target, expect="pending", ref=ref, actor=actor, event=event, note=note, customer=customer,
+                   line=line)
     error = _error_text(answer)
     # a number the carrier did not complete is failed, named by the carrier or not
     named = {f.number for f in answer.failed}
@@ -102,6 +101,23 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     order.error = _noted(error, answer)
     _shortfall(order, len(done))
     screening.record(s, order, conflicts)
+
+
+def _landing(s: Session, order: Order) -> tuple[str, str, str, str | None, str | None]:
+    """(status, event, note, customer, line) for the numbers the carrier completed.
+
+    Ordered from a customer's line: assigned to it. A line removed while its order was out (a store
+    from before removal was refused for that) no longer takes them: they land available, noted.
+    """
+    from tnorder.services.customers import line_exists
+
+    note = "carrier completed the order"
+    if not order.line:
+        return "available", "completed", note, None, None
+    where = f"{order.customer} line {order.line}"
+    if not line_exists(s.connection(), order.customer, order.line):
+        return "available", "completed", f"{note}; customer {where} no longer exists: left available", None, None
+    return "assigned", "assigned", f"{note}; assigned to {where}", order.customer, order.line
 
 
 def _shortfall(order: Order, completed: int) -> None:
@@ -159,8 +175,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     ref = order.ref or ""
     items = _item_ids(s, order)
     gone, conflicts = screening.screen_disconnect(set(items), {n.number for n in answer.completed})
-    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, event="disconnected",
-                   note="carrier disconnected the number", customer=None, line=None)
+    lifecycle.disconnected(s, sorted(gone), ref=ref, actor=actor)
     error = _error_text(answer)
     # a number the carrier did not disconnect stays in use, named by the carrier or not
     unnamed = set(items) - gone - {f.number for f in answer.failed}
