@@ -197,9 +197,10 @@ def _reopen_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     if not gone:
         return False
     ref = order.ref or ""
-    lifecycle.move(s, gone, "disconnected", ref=ref, actor=actor, event="disconnected",
-                   note="carrier disconnected the number after all (the disconnect had been concluded as "
-                        "not taken effect)", customer=None, line=None)
+    gone = lifecycle.move(s, gone, "disconnected", expect=("available", "assigned"), ref=ref, actor=actor,
+                          event="disconnected", customer=None, line=None,
+                          note="carrier disconnected the number after all (the disconnect had been concluded as "
+                               "not taken effect)")
     s.execute(ITEMS.update().where(ITEMS.c.order_id == order.id, ITEMS.c.number.in_(gone))
               .values(status="complete", code=None, reason=None))
     left = s.execute(select(func.count()).select_from(ITEMS).where(
