@@ -43,10 +43,19 @@ def normalise(argv: list[str]) -> list[str]:
 
 
 def check(argv: list[str]) -> None:
-    """Refuse a non-ASCII value given to an option that takes digits."""
+    """Refuse a non-ASCII value given to an option that takes digits, and `--timeout` without `--wait`."""
     for option, value in _option_values(argv):
         if option in DIGIT_OPTIONS and not value.isascii():
             raise BadInput(f"{option} {value!r}: write it with ASCII digits 0-9")
+    _timeout_needs_wait(argv)
+
+
+def _timeout_needs_wait(argv: list[str]) -> None:
+    """`--timeout` bounds `--wait` only: alone it would be silently ignored, so it is refused (the
+    script that wrote it expects a wait)."""
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    if any(a == "--timeout" or a.startswith("--timeout=") for a in options) and "--wait" not in options:
+        raise BadInput("--timeout applies only with --wait: add --wait, or leave --timeout out")
 
 
 def _option_values(argv: list[str]):
