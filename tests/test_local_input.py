@@ -122,13 +122,22 @@ def test_names_with_control_characters_are_refused(run, args, what):
     assert "\x1b" not in line and "\x9b" not in line and "\x07" not in line
 
 
-def test_control_characters_already_stored_are_stripped_from_tables_and_messages(run, cli, home: Path):
+def test_control_characters_already_stored_are_stripped_from_tables_and_messages(run, cli, home: Path,
+                                                                                  tmp_path: Path):
     assert run("customer", "add", "ACME", "--name", "Acme").code == 0
+    numbers = tmp_path / "n.csv"
+    numbers.write_text(NUMBER + "\n")
+    assert run("inventory", "import", "--type", "Sandbox DIDs", str(numbers)).code == 0
+    evil = "\x1b[2J\x1b]0;pwned\x07Acme\x9b"
     with sqlite3.connect(home / "tnorder.db") as db:  # as a store written by another tool would hold it
-        db.execute("UPDATE customers SET name = ? WHERE account = 'ACME'", ("\x1b[2J\x1b]0;pwned\x07Acme\x9b",))
-    shown = cli("customer", "list")
-    assert shown.code == 0 and "Acme" in shown.out
-    assert not any(c in shown.out for c in "\x1b\x07\x9b"), repr(shown.out)
+        db.execute("UPDATE customers SET name = ? WHERE account = 'ACME'", (evil,))
+        db.execute("UPDATE numbers SET rate_center = ?", (evil,))
+    for args in (("customer", "list"), ("customer", "list", "--json"), ("inventory", "list"),
+                 ("inventory", "list", "--csv"), ("inventory", "show", NUMBER),
+                 ("customer", "show", "ACME")):
+        shown = cli(*args)
+        assert shown.code == 0 and "Acme" in shown.out, (args, shown.err)
+        assert not any(c in shown.out for c in "\x1b\x07\x9b"), (args, shown.out)
     refused = cli("customer", "show", "\x1b[31mNOPE")
     assert refused.code == 2 and "\x1b" not in refused.err
 

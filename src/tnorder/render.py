@@ -59,6 +59,11 @@ def cut(text: str, given: Iterable[str] = (), limit: int = 60, whole: int = 1000
     return text if len(text) <= whole else text[:whole] + "…"
 
 
+def line(text: str) -> None:
+    """A line of data on stdout (a document's summary, a detail): without control characters."""
+    sys.stdout.write(printable(text, lines=True) + "\n")
+
+
 def message(text: str) -> None:
     text = printable(text, lines=True)
     if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
@@ -131,8 +136,13 @@ _NUMBERS = re.compile(r"\+[0-9]{1,15}(?: \+[0-9]{1,15})*")
 
 
 def neutral(value: object) -> object:
-    """A cell as a spreadsheet may open it: never a formula (see FORMULA_START)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBERS.fullmatch(value):
+    """A cell as a spreadsheet (or a terminal, `cat`) may show it: never a formula (see FORMULA_START),
+    no control character."""
+    if not isinstance(value, str):
+        return value
+    if not value.isprintable():
+        value = CONTROL.sub("", value)
+    if value.startswith(FORMULA_START) and not _NUMBERS.fullmatch(value):
         return "'" + value
     return value
 

@@ -65,16 +65,23 @@ def scrub(text: str, *urls: str | None) -> str:
 
 
 def check_url(url: str) -> None:
-    """Refuse, before any connection, a URL whose user part holds an unescaped `@`.
-
-    SQLAlchemy would end the password at its first `@` and send the rest of it to the network as
-    the host name (where a resolver, a log or an error message would show it).
-    """
+    """Refuse, before any connection, a URL SQLAlchemy would misread: an unescaped `@` in a password
+    ends it there, and the rest of the password goes to the network as the host name (where a
+    resolver, a log or an error message would show it), or fails as a port."""
     if url.startswith("sqlite"):
         return
-    if "@" in url.partition("://")[2].rpartition("@")[0]:
-        raise StoreUnusable(f"store URL {shown(url)}: its user name or password holds an '@': write it as "
-                            "%40 (percent-encode @ : / ? # in them); nothing was done")
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        host = make_url(url).host or ""
+    except ArgumentError:  # not a URL at all: `create_engine` says so
+        return
+    except ValueError:  # the rest of a password read as a port
+        host = "@"
+    if "@" in host:
+        raise StoreUnusable(f"store URL {shown(url)} cannot be read as dialect://user:password@host/database: "
+                            "percent-encode an @, : or / in its user name or password (@ as %40); nothing was done")
 
 
 def private_folder(folder: Path) -> None:
@@ -111,8 +118,8 @@ def read_only(path: Path) -> bool:
     immutable (no locks, no files) sees what is there; only a writer starting meanwhile (someone who
     may write that folder) would go unseen by this one read. Any write fails as read-only (exit 2).
     """
-    shm = path.with_name(path.name + "-shm")
-    return path.is_file() and not os.access(path.parent, os.W_OK | os.X_OK) and not shm.exists()
+    return (path.is_file() and not os.access(path.parent, os.W_OK | os.X_OK)
+            and not Path(f"{path}-shm").exists())
 
 
 DEFAULT_LOCK_TIMEOUT = 30.0
