@@ -143,15 +143,20 @@ def test_control_characters_already_stored_are_stripped_from_tables_and_messages
 
 
 # -- 17: a busy store is its own exit code, after TNORDER_LOCK_TIMEOUT ------------------------------
-def test_a_busy_store_is_exit_10_naming_the_store_and_the_variable(run, monkeypatch, store_url):
+@pytest.mark.parametrize("args", [
+    ("customer", "add", "ACME", "--name", "Acme"),  # Store.begin
+    ("inventory", "order", "--area-code", "919", "--quantity", "1", "--all", "--yes"),  # Store.write, before send
+])
+def test_a_busy_store_is_exit_10_naming_the_store_and_the_variable(run, monkeypatch, store_url, args):
     assert run("customer", "list").code == 0  # the store exists (and is migrated) before the lock is held
     monkeypatch.setenv("TNORDER_LOCK_TIMEOUT", "1")
     with holding_write_lock(store_url, 3):  # in this process: a new one's start-up could outlast the hold
-        busy = run("customer", "add", "ACME", "--name", "Acme")
+        busy = run(*args)
     line = one_line(busy, 10, "busy", "TNORDER_LOCK_TIMEOUT")
     assert "sqlalche.me" not in line
     assert (str(Path(store_url.split(":///")[-1]).name) if store_url.startswith("sqlite") else "127.0.0.1") in line
     assert "ACME" not in run("customer", "list").out
+    assert run("orders", "list", "--json").json() == []
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", "0x10"])
