@@ -285,14 +285,14 @@ def test_disconnect_status_reads_done_and_refused_numbers(httpx_mock, home, cred
 
 def test_in_service_pages_with_explicit_page_and_size(httpx_mock, home, creds):
     page1 = "".join(f"<TelephoneNumber>91955501{i:02d}</TelephoneNumber>" for i in range(3))
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=1&size=500", text=(
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500", text=(
         f"<TNs><TotalCount>3</TotalCount><Links><first>x</first></Links><TelephoneNumbers><Count>3</Count>{page1}"
         "</TelephoneNumbers></TNs>"))
     assert list(carrier(home).in_service()) == ["+19195550100", "+19195550101", "+19195550102"]
 
 
 def test_in_service_204_is_empty(httpx_mock, home, creds):
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=1&size=500", status_code=204)
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500", status_code=204)
     assert list(carrier(home).in_service()) == []
 
 

@@ -164,8 +164,8 @@ def test_a_disconnect_on_v2(cli, emulator, v2):
 def test_in_service_pages_over_1200_numbers_on_v2(cli, emulator, v2, home):
     emu = emulator("--complete-after", "0")
     v2(emu)
-    # 1,200 numbers in service on the account, ordered through v1 by the same account
-    body = ("<Order><SiteId>1</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode><Quantity>1200</Quantity>"
+    # 1,200 numbers in service on the account's site, ordered through v1 by the same account
+    body = ("<Order><SiteId>4410</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode><Quantity>1200</Quantity>"
             "</AreaCodeSearchAndOrderType></Order>")
     placed = httpx.post(f"{emu.url}/accounts/9900001/orders", auth=("u", "p"), content=body,
                         headers={"Content-Type": "application/xml"})
@@ -179,7 +179,7 @@ def test_in_service_pages_over_1200_numbers_on_v2(cli, emulator, v2, home):
         ctx.close()
     assert len(numbers) == len(set(numbers)) == 1200
     assert all(re.fullmatch(r"\+1919\d{7}", n) for n in numbers)
-    pages = v2_requests(emu, "inserviceNumbers")
+    pages = v2_requests(emu, "sites/4410/inserviceNumbers")
     assert len(pages) == 3 and all("size=500" in p and p.rstrip().endswith(" 200") for p in pages)
 
 

@@ -314,8 +314,9 @@ def tns(numbers: list[str], next_page: str | None = None, total: int = 0) -> str
 def test_in_service_follows_the_next_page_value_against_the_v2_base(httpx_mock, home, creds):
     token(httpx_mock)
     first = [f"+1919555{i:04d}" for i in range(500)]
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=1&size=500", text=tns(first, "cursor-501", 502))
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=cursor-501&size=500",
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
+                            text=tns(first, "cursor-501", 502))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=cursor-501&size=500",
                             text=tns(["9195559998", "+19195559999"], total=502))
     found = list(carrier(home).in_service())
     assert len(found) == 502 and found[-2:] == ["+19195559998", "+19195559999"]
@@ -325,11 +326,11 @@ def test_in_service_follows_the_next_page_value_against_the_v2_base(httpx_mock, 
 
 def test_in_service_goes_on_while_pages_are_full_without_a_next_link(httpx_mock, home, creds):
     token(httpx_mock)
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=1&size=500",
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
                             text=tns([f"+1919555{i:04d}" for i in range(500)]))
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=2&size=500",
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=2&size=500",
                             text=tns([f"+1919556{i:04d}" for i in range(500)]))
-    httpx_mock.add_response(url=f"{ACCT}/inserviceNumbers?page=3&size=500", status_code=204)
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=3&size=500", status_code=204)
     assert len(list(carrier(home).in_service())) == 1000
 
 

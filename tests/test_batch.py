@@ -144,3 +144,45 @@ def test_an_interrupted_batch_sends_nothing_more_and_loses_nothing(run, tmp_path
         assert "orders poll" in err and recorded[0]["order_ref"] in err
     finally:
         slow.stop()
+
+
+def _hostile_files(tmp_path):
+    """(name, path) of files a batch must refuse with one line: bytes, sizes and kinds it cannot read."""
+    import os
+
+    made = {
+        "non-utf8": b"area_code,quantity\n9\xff9,1\n",
+        "csv-128k-field": b"area_code,quantity\n" + b"9" * 131_100 + b",1\n",
+        "json-128k-field": json.dumps({"area_code": "919", "key": "k" * 131_100}).encode() + b"\n",
+        "json-nested": b'{"area_code": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n",
+        "json-huge-int": b'{"area_code": "919", "quantity": 1' + b"0" * 5000 + b"}\n",
+    }
+    paths = []
+    for name, content in made.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        paths.append((name, str(path)))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero-link"
+    zero.symlink_to("/dev/zero")
+    return [*paths, ("dev-zero", "/dev/zero"), ("link-to-dev-zero", str(zero)), ("fifo", str(fifo)),
+            ("folder", str(tmp_path))]
+
+
+def test_a_file_it_cannot_read_is_one_line_and_nothing_sent(cli, fast_sandbox, tmp_path):
+    """Issue 14, point 17: non-UTF-8 bytes, a 128 KB field, deep nesting, /dev/zero, a FIFO: exit 2."""
+    for name, path in _hostile_files(tmp_path):
+        result = cli("inventory", "order", "--type", "fast", "--from-file", path, "--yes", timeout=30)
+        assert result.code == 2, (name, result.code, result.err[-500:])
+        assert len(result.err.strip().splitlines()) == 1 and len(result.err) < 300, (name, result.err[:500])
+        assert result.out == "", name
+    assert cli("orders", "list", "--json").out.strip() == "[]"  # nothing was sent
+
+
+def test_standard_input_is_read_with_a_bound(home, fast_sandbox, tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run([sys.executable, "-m", "tnorder", "inventory", "order", "--type", "fast",
+                               "--from-file", "-", "--yes"], stdin=zero, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "larger than" in done.stderr, done.stderr[-500:]
+    assert len(done.stderr.strip().splitlines()) == 1

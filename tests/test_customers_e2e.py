@@ -72,7 +72,7 @@ def test_reconcile_against_the_emulator(cli, emulator, bandwidth, tmp_path):
     assert differ.code == 8, differ.err
     doc = differ.json()
     assert (doc["carrier_only"], doc["tnorder_only"]) == ([extra], ["+12065550188"])
-    assert "GET /api/accounts/9900001/inserviceNumbers" in emu.log()
+    assert "GET /api/accounts/9900001/sites/4410/inserviceNumbers" in emu.log()  # the site's own list
     listed = emu.log().count("/inserviceNumbers")
     assert cli("inventory", "reconcile", "--type", TYPE, "--fix", "--yes").code == 0
     assert emu.log().count("/inserviceNumbers") == listed + 1  # the carrier's list is read once

@@ -6,21 +6,31 @@ and in `inventory list` alike; `' ACME'` names customer ACME); names are never s
 key the carrier finds when `orders poll` asks for it.
 
 Python's `int()` and `float()` (and so the parser) read `９１９`, `٩١٩` or `९१९` as 919: a digit in
-any script. tnorder's digits go to carriers and into SQL as ASCII, so an option whose value is a
-number, a code or a pattern of digits must be written in ASCII; anything else is refused here,
-with exit 2, before any store or carrier is touched.
+any script; and `1_0` as 10, `+5` as 5, `1e1` as 10.0. tnorder has one digit rule, here and in
+batch files (`services/batch.py`) and order references (`order_reads.normalize_ref`): a count is
+ASCII digits 0-9 and nothing else, a number of seconds may add a decimal point, and a code or
+pattern of digits is ASCII. Anything else is refused here, with exit 2, before any store or
+carrier is touched.
 """
 
 from __future__ import annotations
 
+import re
+
 from tnorder.errors import BadInput
+
+WHOLE = re.compile(r"[0-9]+")  # the one rule for a count, on the command line and in files
+DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
 # options whose values are digits, codes or numbers (long and short forms)
 DIGIT_OPTIONS = frozenset({
     "--quantity", "-q", "--limit", "--timeout", "--from-inventory", "--area-code", "--lata", "--zip",
     "--pick", "--port", "--latency-ms", "--seed", "--complete-after", "--fail-rate", "--rate-limit",
-    "--npa-nxx", "--toll-free",
+    "--npa-nxx", "--toll-free", "--drop-rate",
 })
+COUNT_OPTIONS = frozenset({"--quantity", "-q", "--limit", "--from-inventory", "--port", "--latency-ms", "--seed",
+                           "--rate-limit"})
+SECONDS_OPTIONS = frozenset({"--timeout", "--complete-after", "--fail-rate", "--drop-rate"})
 
 
 KEEP_AS_GIVEN: frozenset[str] = frozenset()  # every value is trimmed (see the module notes)
@@ -42,11 +52,21 @@ def normalise(argv: list[str]) -> list[str]:
     return out
 
 
+def is_whole(text: str) -> bool:
+    """A count as tnorder reads it everywhere: ASCII digits 0-9 only (no sign, `_`, space or other script)."""
+    return WHOLE.fullmatch(text) is not None
+
+
 def check(argv: list[str]) -> None:
-    """Refuse a non-ASCII value given to an option that takes digits, and `--timeout` without `--wait`."""
+    """Refuse a value that breaks the digit rule (see the module notes) given to an option that takes
+    digits, and `--timeout` without `--wait`."""
     for option, value in _option_values(argv):
+        if option in COUNT_OPTIONS and _read_otherwise(value, int, WHOLE):
+            raise BadInput(f"{option} {_short(value)!r}: write a whole number with ASCII digits 0-9")
+        if option in SECONDS_OPTIONS and _read_otherwise(value, float, DECIMAL):
+            raise BadInput(f"{option} {_short(value)!r}: write a number with ASCII digits 0-9 (and a decimal point)")
         if option in DIGIT_OPTIONS and not value.isascii():
-            raise BadInput(f"{option} {value!r}: write it with ASCII digits 0-9")
+            raise BadInput(f"{option} {_short(value)!r}: write it with ASCII digits 0-9")
     _timeout_needs_wait(argv)
 
 
@@ -56,6 +76,23 @@ def _timeout_needs_wait(argv: list[str]) -> None:
     options = argv[:argv.index("--")] if "--" in argv else argv
     if any(a == "--timeout" or a.startswith("--timeout=") for a in options) and "--wait" not in options:
         raise BadInput("--timeout applies only with --wait: add --wait, or leave --timeout out")
+
+
+def _read_otherwise(value: str, parse: type, rule: re.Pattern[str]) -> bool:
+    """Would the parser read `value` as a number it does not spell (`1_0`, `+5`, `1e1`, `١`)?
+
+    What the parser refuses anyway (`ten`), a plain negative and `nan`/`inf` are left to it and to
+    the option's own range check, which say what is allowed."""
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    plain = value.removeprefix("-")
+    return not (rule.fullmatch(plain) or plain.lower() in ("nan", "inf", "infinity"))
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else value[:40] + "…"
 
 
 def _option_values(argv: list[str]):

@@ -159,3 +159,40 @@ def m004_leases_and_reservations(conn: Connection, dialect: str) -> None:
         UNIQUE (account, reservation_id)
     )
     """)
+
+
+@migration
+def m005_reservations_written_ahead(conn: Connection, dialect: str) -> None:
+    """A reservation is recorded before its request leaves (`requesting`, no carrier id yet), so a
+    lost answer, a kill or a locked store leaves a row that `orders poll` settles; `hold_until` is
+    when the carrier lets the hold go by itself (shown while it cannot be released or found)."""
+    if dialect == "postgresql":
+        _run(conn, dialect, """
+        ALTER TABLE reservations ALTER COLUMN reservation_id DROP NOT NULL;
+        ALTER TABLE reservations ADD COLUMN status VARCHAR(16) NOT NULL DEFAULT 'held';
+        ALTER TABLE reservations ADD COLUMN hold_until TIMESTAMP
+        """)
+        return
+    _run(conn, dialect, """
+    CREATE TABLE reservations_new (
+        id {pk},
+        carrier VARCHAR(200) NOT NULL,
+        account VARCHAR(200) NOT NULL,
+        reservation_id VARCHAR(128),
+        number VARCHAR(16) NOT NULL,
+        owner VARCHAR(200),
+        lease_until TIMESTAMP,
+        error TEXT,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        status VARCHAR(16) NOT NULL DEFAULT 'held',
+        hold_until TIMESTAMP,
+        UNIQUE (account, reservation_id)
+    );
+    INSERT INTO reservations_new (id, carrier, account, reservation_id, number, owner, lease_until, error,
+                                  created_at, updated_at)
+        SELECT id, carrier, account, reservation_id, number, owner, lease_until, error, created_at, updated_at
+        FROM reservations;
+    DROP TABLE reservations;
+    ALTER TABLE reservations_new RENAME TO reservations
+    """)

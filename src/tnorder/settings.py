@@ -5,9 +5,12 @@ The config names environment variables for secrets; it never needs a secret in p
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
+import stat
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ DEFAULT_ACCOUNT = "sandbox"
 DEFAULT_INVENTORY_TYPE = "Sandbox DIDs"
 SECTIONS = ("carriers", "accounts", "inventory_types")
 SECRET_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env")
+CONFIG_MAX = 1 << 20  # bytes: a config is a few KB; anything larger is not one (or is /dev/zero)
+WHAT = {"carriers": "carrier", "accounts": "carrier account", "inventory_types": "inventory type"}
 
 
 def home() -> Path:
@@ -126,20 +131,23 @@ class Config:
         self.data = data
         self.path = path
         self.header = header
+        self.loaded = False  # read from (or defaulted for) a file: `still_as_read` compares with it
+        self.stamp: tuple[int, int, int] | None = None  # the file read: inode, mtime, size
         for section in SECTIONS:
             data.setdefault(section, {})
 
     @classmethod
     def load(cls, path: Path | None = None) -> Config:
         path = path or config_path()
-        if not path.exists():
-            return cls(default_config(), path)
+        raw, stamp = _read_regular(path)
+        if raw is None:
+            config = cls(default_config(), path)
+            config.loaded = True
+            return config
         try:
-            text = path.read_text(encoding="utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ConfigError(f"config {path} is not UTF-8 text: fix or remove it") from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -147,19 +155,35 @@ class Config:
         from tnorder.config_schema import check_config
 
         check_config(data, path)
-        return cls(data, path, _leading_comments(text))
+        config = cls(data, path, _leading_comments(text))
+        config.loaded, config.stamp = True, stamp
+        return config
 
     def save(self) -> None:
+        """Write the whole file atomically: a unique temp file beside it, fsync, rename, fsync the
+        folder. Readers see the old file or the new one, never a part. The caller holds `locked`."""
         import tomli_w
 
-        body = tomli_w.dumps(self.data)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".toml.tmp")
-        # created 0600 from the start: a config may name secrets' variables, never world-readable
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(self.header + body)
-        os.replace(tmp, self.path)
+        body = (self.header + tomli_w.dumps(self.data)).encode("utf-8")
+        try:
+            make_home(self.path.parent)
+            _replace(self.path, body)
+        except OSError as exc:
+            raise ConfigError(f"cannot write config {self.path}: {exc.strerror or exc}; nothing was changed "
+                              "(TNORDER_HOME must name a writable directory with room)") from None
+
+    def still_as_read(self, **names: str | None) -> None:
+        """Refuse (nothing sent) when the file no longer has these entries as this process read them:
+        `carriers=…, accounts=…, inventory_types=…`. Called under the store's write lock, which a
+        `config … remove/set` also holds while it checks what uses an entry and rewrites the file."""
+        if not self.loaded or _stamp(self.path) == self.stamp:
+            return  # built by a library caller; or the very file read (a write is a new inode)
+        now = Config.load(self.path)
+        for section, name in names.items():
+            if name is not None and now.data[section].get(name) != self.data[section].get(name):
+                how = "changed" if name in now.data[section] else "removed"
+                raise ConfigError(f"{WHAT[section]} {name!r} was {how} in {self.path} while this command ran: "
+                                  "nothing was sent; run it again")
 
     def _section(self, section: str) -> dict[str, dict[str, Any]]:
         return self.data[section]
@@ -219,6 +243,96 @@ class Config:
         if section == "accounts":
             return [t for t, raw in self._section("inventory_types").items() if raw.get("account") == name]
         return []
+
+
+def make_home(directory: Path) -> None:
+    """The folder of the config (and of the store): 0700 from the start, it names secrets' variables."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+@contextlib.contextmanager
+def locked(path: Path | None = None) -> Iterator[None]:
+    """The config file's lock (`config.toml.lock` beside it): one writer at a time on this host.
+
+    flock is released by the kernel when its holder dies, so a killed writer never wedges the next.
+    """
+    import fcntl
+
+    path = path or config_path()
+    try:
+        make_home(path.parent)
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot write config {path}: {exc.strerror or exc}; nothing was changed "
+                          "(TNORDER_HOME must name a writable directory)") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def editing(path: Path | None = None) -> Iterator[Config]:
+    """Read-modify-write under the lock: the file as it is now (not as this process read it
+    earlier), saved when the body returns, so that concurrent writers each keep the others' change."""
+    with locked(path):
+        config = Config.load(path)
+        yield config
+        config.save()
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _read_regular(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None]:
+    """The file's bytes and stamp, (None, None) when there is none; refused unless a regular file
+    of bounded size (a FIFO would block for ever, a link to /dev/zero would read without end)."""
+    try:  # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then says what it is
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config {path} is not a regular file: replace it with a TOML file, or remove it")
+        try:
+            data = file.read(CONFIG_MAX + 1)
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    if len(data) > CONFIG_MAX:
+        raise ConfigError(f"config {path} is larger than {CONFIG_MAX // 1024} KiB: it is not a tnorder config")
+    return data, (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def _replace(path: Path, body: bytes) -> None:
+    import tempfile
+
+    # mkstemp: a name no other writer uses, created 0600 (a config names secrets' variables)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # the rename is done; a folder that cannot be fsynced keeps it
+        dirfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
 
 
 def _str(value: Any) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from tnorder import storecheck
 from tnorder.errors import ConfigError
 from tnorder.migrations import MIGRATIONS
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -174,9 +175,14 @@ def migrate(engine: Engine) -> list[str]:
         raise storecheck.newer(str(engine.url), found - known)
     if known <= found:
         return applied  # the usual case: a plain read, no write lock for read-only commands
+    pause("migrate")
     with engine.connect() as conn:
         conn = conn.execution_options(begin="IMMEDIATE")
         with conn.begin():
+            if dialect == "postgresql":
+                # PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against itself: two first opens at
+                # once fail one of them on pg_type's unique index; the migration lock serialises them
+                conn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
             conn.execute(text(
                 "CREATE TABLE IF NOT EXISTS migrations "
                 "(name VARCHAR(200) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"

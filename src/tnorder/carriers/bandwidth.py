@@ -45,6 +45,7 @@ _BUILDING = threading.Lock()
 
 class BandwidthCarrier(Carrier):
     kind = "bandwidth"
+    lists_by_site = True  # in_service(): the account's site only, when it names one
     capabilities = Capabilities(criteria=frozenset(KINDS), reserve=True, disconnect=True, realtime=False,
                                 max_quantity=5000, search_and_order=True)
     options_schema = options.BANDWIDTH  # declared in carriers/options.py (light: checked on every command)
@@ -120,10 +121,12 @@ class BandwidthCarrier(Carrier):
 
     # -- one request, every documented failure ---------------------------------------------
     def _call(self, method: str, path: str, *, params: dict | None = None, body: bytes | None = None,
-              idempotent: bool = True, ok: tuple[int, ...] = (200, 201, 204)) -> httpx.Response:
+              idempotent: bool = True, ok: tuple[int, ...] = (200, 201, 204), scoped: bool = True) -> httpx.Response:
+        """One request under the account's path (`scoped=False`: a resource outside it, e.g. `/tns`)."""
+        prefix = self.account_path if scoped else ""
         for attempt in range(1, RETRIES + 1):
             try:
-                response = self.http.request(method, self.account_path + path, params=params, content=body,
+                response = self.http.request(method, prefix + path, params=params, content=body,
                                              headers=XML_HEADERS if body is not None else None)
             except httpx.HTTPError as exc:
                 if idempotent and attempt < RETRIES:
@@ -228,6 +231,18 @@ class BandwidthCarrier(Carrier):
         for reservation in reservations:
             self._call("DELETE", f"/tnreservation/{reservation.id}", ok=(200, 204, 404))
 
+    def find_reservation(self, number: str) -> Reservation | None:
+        """`GET /tns/{tn}/tnreservation`: the reservation on a number, when this account holds it."""
+        from urllib.parse import quote
+
+        path = f"/tns/{quote(self.version.tn(number), safe='')}/tnreservation"
+        response = self._call("GET", path, ok=(200, 404), scoped=False)
+        if response.status_code == 404 or not response.content.strip():
+            return None
+        root = self._xml(response)
+        rid, account = bx.text(root, ".//ReservationID"), bx.text(root, ".//Account")
+        return Reservation(rid, number) if rid and account == self.account.account_id else None
+
     def order(self, numbers: list[str], key: str, reservations: list[Reservation] | None = None) -> CarrierOrder:
         body = bx.existing_order(numbers, [r.id for r in reservations or []], key=key, tn=self.version.tn,
                                  **self._order_fields())
@@ -317,7 +332,7 @@ class BandwidthCarrier(Carrier):
         found = self.find_disconnect(key)
         if found is not None or not numbers:
             return found
-        still = set(self.in_service()) & set(numbers)
+        still = set(self._listed("/inserviceNumbers")) & set(numbers)  # on any site of the account
         gone = [n for n in numbers if n not in still]
         kept = [FailedNumber(n, None, "still in service at the carrier") for n in numbers if n in still]
         status = "failed" if not gone else ("partial" if kept else "complete")
@@ -328,11 +343,20 @@ class BandwidthCarrier(Carrier):
                             key=key, note=note)
 
     def in_service(self) -> Iterator[str]:
+        """The site's numbers when the account names one: Bandwidth lists per site, and two tnorder
+        accounts on one Bandwidth account (one site each) must not see each other's numbers.
+
+        `…/sites/{siteId}/inserviceNumbers` (bandwidth.md §6) takes the same parameters and answers;
+        v2 keeps it (its note's list of the v1 paths v2 dropped does not name it; unverified live)."""
+        site = self.account.site_id
+        return self._listed(f"/sites/{site}/inserviceNumbers" if site else "/inserviceNumbers")
+
+    def _listed(self, path: str) -> Iterator[str]:
         """Every page: by the `page` value of `Links/next`, and on while pages come back full even
         without one (a missing link is not proof of the end); numbers read as E.164 or 10 digits."""
         page, previous = "1", None
         for _ in range(MAX_PAGES):
-            root = self._read("/inserviceNumbers", {"page": page, "size": str(PAGE_SIZE)})
+            root = self._read(path, {"page": page, "size": str(PAGE_SIZE)})
             if root is None:  # 204: nothing (more) in service
                 return
             numbers = [n.text.strip() for n in root.findall("TelephoneNumbers/TelephoneNumber") if n.text]

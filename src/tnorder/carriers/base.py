@@ -73,8 +73,13 @@ class Carrier(ABC):
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    # how long the carrier holds a reservation nobody releases (Bandwidth: 4 hours)
+    reservation_hold_seconds: ClassVar[int] = 4 * 3600
     # the options this kind accepts (carriers/options.py); None: the plugin checks its own
     options_schema: ClassVar[dict[str, Option] | None] = None
+    # in_service() lists the account's site (its `site_id`), not the whole carrier account: accounts
+    # sharing a carrier account id but not a site do not share a list (reconcile relies on it)
+    lists_by_site: ClassVar[bool] = False
 
     def __init__(self, carrier: CarrierConfig, account: AccountConfig, home: Path) -> None:
         self.carrier = carrier
@@ -133,6 +138,12 @@ class Carrier(ABC):
 
     def release(self, reservations: list[Reservation]) -> None:
         raise self.unsupported("reservations")
+
+    def find_reservation(self, number: str) -> Reservation | None:
+        """The reservation this account holds on `number`, found again after its answer was lost;
+        None when it holds none. A carrier that cannot be asked raises Unsupported (tnorder then
+        waits for the hold to run out)."""
+        raise self.unsupported("finding a reservation again")
 
     @abstractmethod
     def order(

@@ -83,6 +83,10 @@ class SandboxCarrier(Carrier):
         for reservation in reservations:
             self.world.release(reservation.id, self._account)
 
+    def find_reservation(self, number: str) -> Reservation | None:
+        found = self.world.reservation_on(number)
+        return Reservation(found[0], number) if found and found[1] == self._account else None
+
     def order(self, numbers: list[str], key: str,
               reservations: list[Reservation] | None = None) -> CarrierOrder:
         rids = [r.id for r in reservations or []]

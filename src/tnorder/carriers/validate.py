@@ -211,6 +211,18 @@ class CheckedCarrier:
 
         return self._read("disconnect recovery", checked)
 
+    def find_reservation(self, number: str) -> Reservation | None:
+        def checked() -> Reservation | None:
+            found = self.plugin.find_reservation(number)
+            if found is None:
+                return None
+            if not isinstance(found, Reservation) or found.number != number:
+                raise _Bad(f"reservation {shown(found)} of a number not asked about")
+            check_order_id(found.id)
+            return found
+
+        return self._read("reservation by number", checked)
+
     def in_service(self) -> Iterator[str]:
         for number in self.plugin.in_service():
             yield self._read("in-service list", check_number, number)

@@ -2,15 +2,16 @@
 
 One result line per order on stdout (a JSON object per line with --json), in the file's order; a
 progress bar on stderr when it is a terminal. Exit 0 when every order was placed (or had been
-placed before, by its key), 4 when some failed, else 5 when some answers were lost on the way
-(those orders are pending: `orders poll` settles them).
+placed before, by its key, and did not fail); when some failed (now or in an earlier run) 3 if
+nothing else was placed, else 4; else 5 when some answers were lost on the way (those orders are
+pending: `orders poll` settles them).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tnorder.errors import EXIT_PARTIAL, EXIT_STILL_PENDING, BadInput
+from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING, BadInput
 
 if TYPE_CHECKING:
     from tnorder.services.batch import Outcome
@@ -24,30 +25,52 @@ def check_alone(path: str | None, others: dict[str, object]) -> None:
         raise BadInput(f"--from-file cannot be combined with {', '.join(clash)}: each line of the file says it")
 
 
+def check_retry(path: str | None, retry_failed: bool) -> None:
+    if retry_failed and path is None:
+        raise BadInput("--retry-failed goes with --from-file: it places again the lines of a file whose order failed")
+
+
 def run(c: Context, path: str, *, yes: bool, as_json: bool, inventory_type: str | None = None,
-        customer: str | None = None, line: str | None = None) -> int:
+        customer: str | None = None, line: str | None = None, retry_failed: bool = False) -> int:
     from tnorder import render
-    from tnorder.commands.common import check_confirmable, confirm, open_input
+    from tnorder.commands.common import check_confirmable, confirm
     from tnorder.services import batch
 
     check_confirmable(yes)  # before reading stdin or sending anything
-    with open_input(path) as stream:
-        orders = batch.prepare(c, stream, customer=customer, line=line, inventory_type=inventory_type)
+    orders = batch.prepare(c, batch.open_file(path), customer=customer, line=line, inventory_type=inventory_type,
+                           retry_failed=retry_failed)
     before = len(orders.lines) - orders.to_send
-    if orders.to_send and not confirm(f"Place {orders.to_send} order(s) from {path}"
+    again = f", {orders.retries} of them again for lines whose order failed" if orders.retries else ""
+    if orders.to_send and not confirm(f"Place {orders.to_send} order(s) from {path}{again}"
                                       + (f" ({before} placed before)" if before else "") + "?", yes):
         render.message("nothing ordered")
         return 0
     outcomes = _place(c, orders, render.err.is_terminal)
     for outcome in outcomes:
         _print(outcome, as_json)
+    return _summary(outcomes)
+
+
+def _summary(outcomes: list[Outcome]) -> int:
+    """The counts on stderr, and the exit code (see the module notes)."""
+    from tnorder import render
+
     count = {result: sum(1 for o in outcomes if o.result == result)
              for result in ("placed", "exists", "failed", "unknown")}
-    render.message(f"{count['placed']} order(s) placed, {count['exists']} placed before, {count['failed']} failed"
+    again = sum(1 for o in outcomes if o.result == "placed" and o.retry_of)
+    others = sum(1 for o in outcomes if o.result == "exists" and o.by == "another run")
+    retriable = sum(1 for o in outcomes if o.retriable)
+    render.message(f"{count['placed']} order(s) placed" + (f" ({again} again, for lines that had failed)" if again
+                                                             else "")
+                   + f", {count['exists']} placed before" + (f" ({others} by another run)" if others else "")
+                   + f", {count['failed']} failed"
                    + (f", {count['unknown']} sent without an answer (`tnorder orders poll` settles them)"
                       if count["unknown"] else ""))
+    if retriable:
+        render.message(f"{retriable} line(s) whose order failed bought nothing: run again with --retry-failed "
+                       "to place them again")
     if count["failed"]:
-        return EXIT_PARTIAL
+        return EXIT_PARTIAL if count["placed"] + count["exists"] + count["unknown"] else EXIT_CARRIER
     return EXIT_STILL_PENDING if count["unknown"] else 0
 
 
@@ -80,6 +103,24 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         print(f"line {outcome.line}: {outcome.result}: {outcome.error}", flush=True)
         return
     count = len(doc["completed"] or doc["numbers"]) or doc["quantity"]
-    said = {"exists": "placed before", "unknown": f"sent, answer lost: {outcome.error}"}.get(
-        outcome.result, outcome.result)
-    print(f"line {outcome.line}: {doc['order_ref']} {doc['status']} ({count} number(s); {said})", flush=True)
+    print(f"line {outcome.line}: {doc['order_ref']} {doc['status']} ({count} number(s); {_said(outcome, doc)})",
+          flush=True)
+
+
+def _said(outcome: Outcome, doc: dict) -> str:
+    if outcome.result == "unknown":
+        return f"sent, answer lost: {outcome.error}"
+    if outcome.by == "another run":
+        said = "in progress by another run" if doc["status"] == "submitting" else "placed by another run"
+    elif outcome.by == "before" and doc["status"] == "submitting":
+        said = "placed before, still being sent (by another run, or `tnorder orders poll` settles it)"
+    else:
+        said = {"before": "placed before", "this run": "placed"}[outcome.by]
+    if outcome.retry_of and outcome.by == "this run":
+        said = f"placed again for {outcome.retry_of}"
+    if outcome.result == "failed" and outcome.by != "this run":
+        said += ("; --retry-failed places it again" if outcome.retriable
+                 else f"; {outcome.note}" if outcome.note
+                 else "; some of it was completed: never placed again" if doc["completed"] or doc["conflicts"]
+                 else "")
+    return said

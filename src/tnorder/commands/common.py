@@ -84,6 +84,8 @@ NumbersOpt = Annotated[str | None, typer.Option("--numbers", help="Order these n
 WaitOpt = Annotated[bool, typer.Option("--wait", help="Wait for the carrier to finish.")]
 FromFileOpt = Annotated[str | None, typer.Option(
     "--from-file", help="Many orders from a file (- for stdin): CSV with a header row, or JSON lines.")]
+RetryFailedOpt = Annotated[bool, typer.Option(
+    "--retry-failed", help="With --from-file: place again the lines whose earlier order failed and bought nothing.")]
 
 LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city", "City"),
                   ("state", "State"), ("lata", "LATA")]

@@ -65,6 +65,22 @@ def carrier_add(
     print(f"carrier {name} ({kind}) added")
 
 
+@carrier_app.command("set")
+def carrier_set(
+    ctx: typer.Context,
+    name: str,
+    url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
+) -> None:
+    """Change a carrier's URL or options in place (refused while pending orders use it).
+
+    The carrier as it will be is checked as `add` checks a new one."""
+    from tnorder.services import config_admin
+
+    config_admin.set_carrier(context(ctx), name, url, dict(_option(o) for o in option or []))
+    print(f"carrier {name} changed")
+
+
 @carrier_app.command("list")
 def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List carriers."""
@@ -90,14 +106,20 @@ def carrier_remove(ctx: typer.Context, name: str) -> None:
 EnvOpt = Annotated[str | None, typer.Option(help="Name of the environment variable holding it.")]
 
 
+CarrierOpt = Annotated[str, typer.Option("--carrier", help="Carrier name.")]
+AccountIdOpt = Annotated[str | None, typer.Option("--account-id")]
+SiteIdOpt = Annotated[str | None, typer.Option("--site-id")]
+PeerIdOpt = Annotated[str | None, typer.Option("--peer-id")]
+
+
 @account_app.command("add")
 def account_add(
     ctx: typer.Context,
     name: str,
-    carrier: Annotated[str, typer.Option("--carrier", help="Carrier name.")],
-    account_id: Annotated[str | None, typer.Option("--account-id")] = None,
-    site_id: Annotated[str | None, typer.Option("--site-id")] = None,
-    peer_id: Annotated[str | None, typer.Option("--peer-id")] = None,
+    carrier: CarrierOpt,
+    account_id: AccountIdOpt = None,
+    site_id: SiteIdOpt = None,
+    peer_id: PeerIdOpt = None,
     username_env: EnvOpt = None,
     password_env: EnvOpt = None,
     client_id_env: EnvOpt = None,
@@ -124,6 +146,33 @@ def account_add(
     for warning in warnings:
         render.warning(warning)
     print(f"carrier account {name} added")
+
+
+@account_app.command("set")
+def account_set(
+    ctx: typer.Context,
+    name: str,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="Carrier name.")] = None,
+    account_id: AccountIdOpt = None,
+    site_id: SiteIdOpt = None,
+    peer_id: PeerIdOpt = None,
+    username_env: EnvOpt = None,
+    password_env: EnvOpt = None,
+    client_id_env: EnvOpt = None,
+    client_secret_env: EnvOpt = None,
+) -> None:
+    """Change a carrier account in place (refused while pending orders use it).
+
+    What is given replaces what was there; one kind of credentials replaces the other."""
+    from tnorder import render
+    from tnorder.services import config_admin
+
+    values = {"carrier": carrier, "account_id": account_id, "site_id": site_id, "peer_id": peer_id,
+              "username_env": username_env, "password_env": password_env,
+              "client_id_env": client_id_env, "client_secret_env": client_secret_env}
+    for warning in config_admin.set_account(context(ctx), name, values):
+        render.warning(warning)
+    print(f"carrier account {name} changed")
 
 
 @account_app.command("list")

@@ -20,6 +20,7 @@ from tnorder.commands.common import (
     PickOpt,
     QuantityOpt,
     RateCenter,
+    RetryFailedOpt,
     SelectOpt,
     State,
     TimeoutOpt,
@@ -159,7 +160,7 @@ def add_dids(
         help="Assign N available numbers of the inventory type (no carrier call); "
         "--area-code, --state, --rate-center narrow them.")] = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
-    json: JsonOpt = False, from_file: FromFileOpt = None,
+    json: JsonOpt = False, from_file: FromFileOpt = None, retry_failed: RetryFailedOpt = False,
 ) -> None:
     """Add from Carrier: order numbers onto a customer's service line (or assign held ones).
 
@@ -172,14 +173,15 @@ def add_dids(
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
     c = context(ctx)
-    if from_file is not None:
-        from tnorder.commands import batch
+    from tnorder.commands import batch
 
+    batch.check_retry(from_file, retry_failed)
+    if from_file is not None:
         batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
             "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key,
             "--wait": wait, "--from-inventory": from_inventory})
         raise typer.Exit(batch.run(c, from_file, yes=yes, as_json=json, inventory_type=type, customer=account,
-                                   line=line))
+                                   line=line, retry_failed=retry_failed))
     if from_inventory is not None:
         _from_inventory(c, account, line, type, from_inventory, lookup, json,
                         others={"--select": select, "--all": all_, "--pick": pick, "--numbers": numbers,

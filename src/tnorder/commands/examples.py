@@ -10,10 +10,13 @@ EXAMPLES: dict[str, list[str]] = {
     "config carrier add": ["tnorder config carrier add bw --kind bandwidth",
                            "tnorder config carrier add fast --kind sandbox --option complete_after=0"],
     "config carrier list": ["tnorder config carrier list --json"],
+    "config carrier set": ["tnorder config carrier set bw --url https://dashboard.bandwidth.com/api/v2 "
+                           "--option api=v2"],
     "config carrier remove": ["tnorder config carrier remove bw"],
     "config account add": ["tnorder config account add main --carrier bw --account-id 9900001 "
                            "--client-id-env BW_ID --client-secret-env BW_SECRET"],
     "config account list": ["tnorder config account list"],
+    "config account set": ["tnorder config account set main --client-secret-env BW_SECRET_2"],
     "config account remove": ["tnorder config account remove main"],
     "config inventory-type add": ["tnorder config inventory-type add 'Raleigh DIDs' --account main"],
     "config inventory-type list": ["tnorder config inventory-type list --json"],

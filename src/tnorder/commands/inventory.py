@@ -24,6 +24,7 @@ from tnorder.commands.common import (
     PickOpt,
     QuantityOpt,
     RateCenter,
+    RetryFailedOpt,
     SelectOpt,
     State,
     TimeoutOpt,
@@ -70,7 +71,7 @@ def order(
     quantity: QuantityOpt = 10,
     select: SelectOpt = False, all_: AllOpt = False, pick: PickOpt = None, numbers: NumbersOpt = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
-    from_file: FromFileOpt = None,
+    from_file: FromFileOpt = None, retry_failed: RetryFailedOpt = False,
 ) -> None:
     """Order numbers: --select, --pick, --all (lookup-and-order) or --numbers; or many from a file.
 
@@ -82,12 +83,14 @@ def order(
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
-    if from_file is not None:
-        from tnorder.commands import batch
+    from tnorder.commands import batch
 
+    batch.check_retry(from_file, retry_failed)
+    if from_file is not None:
         batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
             "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key, "--wait": wait})
-        raise typer.Exit(batch.run(context(ctx), from_file, yes=yes, as_json=json, inventory_type=type))
+        raise typer.Exit(batch.run(context(ctx), from_file, yes=yes, as_json=json, inventory_type=type,
+                                   retry_failed=retry_failed))
     raise typer.Exit(purchase.start(context(ctx), select=select, all_=all_, pick=pick, numbers=numbers,
                                     lookup=lookup, inventory_type=type, quantity=quantity, key=key, wait=wait,
                                     timeout=timeout, yes=yes, as_json=json))
@@ -203,30 +206,44 @@ def reconcile(
     ctx: typer.Context, type: TypeOpt = None,
     fix: Annotated[bool, typer.Option(
         "--fix", help="Import numbers only the carrier has; mark those it does not hold disconnected.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --fix: take numbers the carrier does not hold off their customer's line too.")] = False,
     yes: YesOpt = False, json: JsonOpt = False,
 ) -> None:
     """Compare an inventory type with the carrier's in-service numbers (exit 8 when they differ)."""
     from tnorder import render
     from tnorder.commands.common import check_confirmable, confirm
-    from tnorder.errors import EXIT_DISAGREE
+    from tnorder.errors import EXIT_DISAGREE, BadInput
     from tnorder.services import reconcile as service
 
+    if force and not fix:
+        raise BadInput("--force goes with --fix: a comparison alone changes nothing")
     c = context(ctx)
     if fix:
         check_confirmable(yes)
     found = service.compare(c, type)
-    if fix and not found.agree and confirm(
-            f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier and "
-            f"{len(found.tnorder_only)} it does not hold, in {found.inventory_type!r}?", yes):
-        found = service.fix(c, found)
+    shown = False
+    if fix and not found.agree:
+        if not yes:  # what would change, before the question (on stderr when stdout carries JSON)
+            shown = _differences(found, render.err if json else None)
+        if confirm(_question(found, force), yes):
+            found = service.fix(c, found, force=force)
     if json:
         render.emit_json(found.as_dict())
     else:
-        _show_comparison(found)
-    raise typer.Exit(0 if found.agree or found.fixed else EXIT_DISAGREE)
+        _show_comparison(found, table=not shown)
+    _notes(found, fix)
+    raise typer.Exit(0 if found.settled else EXIT_DISAGREE)
 
 
-def _show_comparison(found) -> None:
+def _question(found, force: bool) -> str:
+    kept = 0 if force else len(found.on_customer)
+    leave = f" (leaving {kept} on a customer's line: --force takes them off)" if kept else ""
+    return (f"Fix {len(found.carrier_only) + len(found.mismatched)} number(s) in service at the carrier and "
+            f"{len(found.tnorder_only) - kept} it does not hold{leave}, in {found.inventory_type!r}?")
+
+
+def _differences(found, console=None) -> bool:
     from tnorder import render
 
     rows = ([{"number": n, "tnorder": "(none)", "carrier": "in service"} for n in found.carrier_only]
@@ -235,10 +252,32 @@ def _show_comparison(found) -> None:
                for m in found.mismatched])
     if rows:
         render.table(rows, [("number", "Number"), ("tnorder", "tnorder"), ("carrier", "Carrier")],
-                     title=f"{found.inventory_type}: tnorder and {found.carrier} differ")
+                     title=f"{found.inventory_type}: tnorder and {found.carrier} differ", console=console)
+    return bool(rows)
+
+
+def _show_comparison(found, table: bool = True) -> None:
+    from tnorder import render
+
+    if table:
+        _differences(found)
     state = "agree" if found.agree else ("fixed" if found.fixed else "differ")
     render.message(f"{found.inventory_type} ({found.carrier}): {state}: {len(found.carrier_only)} only at the "
                    f"carrier, {len(found.tnorder_only)} only in tnorder, {len(found.mismatched)} status mismatch(es)")
+
+
+def _notes(found, fix: bool) -> None:
+    """What was left alone, and why: on stderr, with --json too."""
+    from tnorder import render
+
+    if len(found.accounts) > 1:
+        render.message(f"compared together (one carrier list): carrier accounts {', '.join(found.accounts)}")
+    for s in found.skipped:
+        render.message(f"{s['number']}: skipped: {s['reason']}")
+    if fix and found.fixed:
+        for n in found.on_customer:
+            render.warning(f"{n['number']} is on customer {n['customer']} line {n['line']} and the carrier "
+                           "does not hold it: left as it is (--force takes it off the line)")
 
 
 LIST_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
@@ -321,8 +360,8 @@ def reservations_(
     c = context(ctx)
     if release:
         done = reservations.release_stale(c)
-        for number, why in done.failed:
-            render.warning(f"{number}: still held: {why}")
+        for line in done.warnings():
+            render.warning(line)
         if done.released:
             render.message(f"released {len(done.released)} reservation(s)")
     rows = reservations.held(c)
@@ -330,8 +369,9 @@ def reservations_(
         render.emit_json(rows)
     else:
         render.table(rows, [("number", "Number"), ("carrier", "Carrier"), ("account", "Account"),
-                            ("in_use", "In use"), ("owner", "Held by"), ("created_at", "Since (UTC)"),
+                            ("status", "Status"), ("in_use", "In use"), ("owner", "Held by"),
+                            ("created_at", "Since (UTC)"), ("hold_until", "Held until (UTC)"),
                             ("error", "Last error")])
         render.message(f"{len(rows)} reservation(s) held")
-    if release and done.failed:
-        raise typer.Exit(3)
+    if release:
+        raise typer.Exit(done.exit_code)

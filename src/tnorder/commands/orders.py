@@ -111,11 +111,14 @@ def poll(
             print(order_view.summary(doc))
     for order, error in result.errors:
         render.warning(f"{order.ref}: {error}")
-    if result.released is not None:
-        for number, why in result.released.failed:
-            render.warning(f"reservation of {number} still held: {why}")
+    for account, refs in result.unconfigured.items():
+        render.warning(f"carrier account {account!r} is no longer in the config: order(s) {', '.join(refs[:5])}"
+                       f"{' …' if len(refs) > 5 else ''} wait until it is added back (`tnorder config account add`)")
+    for line in result.released.warnings() if result.released is not None else []:
+        render.warning(line)
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
                                       + [error.exit_code for _, error in result.errors]
+                                      + [result.released.exit_code if result.released is not None else 0]
                                       + [EXIT_STILL_PENDING if wait and result.pending else 0]))
 
 

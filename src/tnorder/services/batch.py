@@ -7,7 +7,21 @@ through the same ordering services as single orders (`ordering.order_numbers`,
 connection pool) per carrier account.
 
 Each line's idempotency key is its own `key`, else one derived from the line's content: a rerun of
-the same file finds every order already placed and orders nothing twice.
+the same file finds every order already placed and orders nothing twice. It reports what those
+orders became: a line whose order failed is failed again, never "placed before".
+
+`--retry-failed` places again the lines whose latest order certainly bought nothing (failed, no
+number completed), under attempt keys derived from the line's key (`KEY-retry-1`, then `-2`, …):
+deterministic, so runs that retry at once agree on the key and only one of them places it. The
+"bought nothing" decision is made again under the write lock that writes the new attempt.
+
+Several runs of one file at once: the key check under the write lock (`placing.write_ahead`)
+decides which run places each order; each run reports only what it placed, the others' orders as
+placed by another run.
+
+Only a regular file (or standard input) of bounded size is read, as UTF-8, with bounded fields: a
+FIFO, `/dev/zero`, stray bytes, a 128 KB field or JSON nested past Python's limits is one line,
+exit 2, before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,22 +30,33 @@ import csv
 import hashlib
 import io
 import json
+import os
+import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tnorder.errors import BadInput, OutcomeUnknown, TnorderError
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tnorder.models import Order
     from tnorder.services.context import Context
     from tnorder.services.ordering import Plan
+    from tnorder.services.placing import Step
 
 CRITERIA_FIELDS = ("area_code", "rate_center", "state", "city", "zip", "lata", "toll_free", "vanity",
                    "npa_nxx", "local_vanity")
 FIELDS = (*CRITERIA_FIELDS, "numbers", "quantity", "key", "type", "customer", "line")
 DEFAULT_QUANTITY = 10  # as `--quantity`
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a million orders fit; /dev/zero or a runaway pipe does not
+MAX_FIELD = 200  # characters of one value (criteria, names, keys)
+MAX_NUMBERS_FIELD = 100_000  # `numbers` lists many: a few thousand at most
 WORKERS = 16  # orders on the wire at once: bounded, and kind to carriers' rate limits
 # plugins whose ordering calls are safe from many threads at once (checked: Bandwidth builds its one
 # httpx client under a lock; the sandbox world keeps one SQLite connection per thread). Any other
@@ -46,7 +71,11 @@ class Line:
     number: int  # the line of the file (a CSV header is line 1)
     plan: Plan
     mode: str  # numbers | lookup-and-order
-    existing: str | None = None  # the order reference its key placed before, if any
+    existing: str | None = None  # the order reference its key (its latest attempt) placed before, if any
+    retry_of: str | None = None  # the failed order this line places again (--retry-failed)
+    retriable: bool = False  # its order placed before failed and bought nothing
+    written: bool = False  # this run wrote the order (set under the write lock)
+    note: str | None = None  # why a failed line is not placed again
 
 
 @dataclass
@@ -55,6 +84,10 @@ class Outcome:
     result: str  # placed | exists | failed | unknown (sent, answer lost: `orders poll` settles it)
     document: dict | None = None  # the order, when there is one
     error: TnorderError | None = None
+    by: str = "this run"  # this run | before (an earlier run) | another run (one running at the same time)
+    retry_of: str | None = None  # placed again for this failed order
+    retriable: bool = False  # failed before and bought nothing: --retry-failed places it again
+    note: str | None = None
 
 
 @dataclass
@@ -64,6 +97,40 @@ class Batch:
     @property
     def to_send(self) -> int:
         return sum(1 for line in self.lines if line.existing is None)
+
+    @property
+    def retries(self) -> int:
+        return sum(1 for line in self.lines if line.retry_of is not None)
+
+
+def open_file(path: str) -> TextIO:
+    """The batch file's text (standard input for `-`): a regular file read with a bound, as UTF-8."""
+    if path == "-":
+        return _decoded(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "standard input")
+    try:  # non-blocking: opening a FIFO must not wait for a writer; it is refused below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BadInput(f"cannot read {path}: not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    return _decoded(data, path)
+
+
+def _decoded(data: bytes, name: str) -> TextIO:
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into several batches")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise BadInput(f"{name}: line {line} is not UTF-8 text") from None
+    return io.StringIO(text, newline=None)
 
 
 def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -84,6 +151,8 @@ def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             fields = json.loads(row)
         except json.JSONDecodeError as exc:
             raise BadInput(f"line {number}: not JSON ({exc.msg})") from None
+        except (ValueError, RecursionError):  # an integer of thousands of digits; nesting past the limit
+            raise BadInput(f"line {number}: not an order (a value too long or nested too deep)") from None
         if not isinstance(fields, dict):
             raise BadInput(f"line {number}: expected a JSON object")
         yield number, fields
@@ -98,7 +167,14 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     if unknown:
         raise BadInput(f"line 1: unknown column {unknown[0]!r}; columns are {', '.join(FIELDS)}")
     reader.fieldnames = heads
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field past the csv module's own limit (128 KiB)
+            raise BadInput(f"line {reader.line_num}: not CSV ({exc})") from None
         if None in row:
             raise BadInput(f"line {reader.line_num}: more values than columns")
         if any(v and v.strip() for v in row.values()):
@@ -106,16 +182,17 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def prepare(ctx: Context, stream: TextIO, *, customer: str | None = None, line: str | None = None,
-            inventory_type: str | None = None) -> Batch:
+            inventory_type: str | None = None, retry_failed: bool = False) -> Batch:
     """Read and check every line; BadInput naming the first bad one. Nothing is sent.
 
-    `customer`, `line`, `inventory_type`: for lines that do not name their own.
+    `customer`, `line`, `inventory_type`: for lines that do not name their own. `retry_failed`:
+    lines whose order bought nothing are placed again under their next attempt key.
     """
     batch = Batch()
     seen: dict[str, int] = {}  # content -> how many lines had it so far (identical lines are distinct orders)
     for number, fields in read(stream):
         try:
-            batch.lines.append(_check(ctx, {"type": inventory_type} | fields, seen, customer, line))
+            batch.lines.append(_check(ctx, {"type": inventory_type} | fields, seen, customer, line, retry_failed))
         except BadInput as exc:
             raise BadInput(f"line {number}: {exc}") from None
         batch.lines[-1].number = number
@@ -126,7 +203,7 @@ def prepare(ctx: Context, stream: TextIO, *, customer: str | None = None, line: 
 
 
 def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer: str | None,
-           line: str | None) -> Line:
+           line: str | None, retry_failed: bool) -> Line:
     from tnorder.criteria import build
     from tnorder.numbers import parse_numbers
     from tnorder.services import ordering
@@ -156,27 +233,105 @@ def _check(ctx: Context, fields: dict[str, Any], seen: dict[str, int], customer:
     p = ordering.plan(ctx, inventory_type=itype, criteria=crit, quantity=quantity, numbers=numbers, key=key,
                       customer=who, line=where)
     method = "numbers" if numbers else "lookup-and-order"
-    placed = ordering.existing(ctx, p, method, numbers or [])  # the same key with another request: refused
+    placed, attempt = _latest_attempt(ctx, p, method, numbers or [])
+    retriable = placed is not None and _bought_nothing(ctx, placed)
+    retry_of = None
+    if retriable and retry_failed:
+        if _not_at_the_carrier(p, placed):
+            retry_of, placed = placed.ref, None
+            p = replace(p, key=retry_key(p.key, attempt + 1))
+        else:
+            retriable = False
     if placed is None and numbers:
         ordering.check_not_held(ctx, numbers)
-    return Line(0, p, method, placed.ref if placed else None)
+    checked = Line(0, p, method, placed.ref if placed else None, retry_of, retriable)
+    if retry_failed and placed is not None and placed.status == "failed" and not retriable:
+        checked.note = ("not placed again: the carrier has an order under its key after all "
+                        "(`tnorder orders poll` reopens it)" if placed.recheck_until else
+                        "not placed again: the carrier completed some of it")
+    return checked
+
+
+def retry_key(key: str, attempt: int) -> str:
+    """The key of a line's nth attempt: the same for every run, within the carriers' 40 characters."""
+    tail = f"-retry-{attempt}"
+    if len(key) + len(tail) <= 40:
+        return key + tail
+    # cut short, the key's start stays readable and a digest of the whole keeps two keys apart
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[:40 - len(tail) - 17].rstrip()}-{digest}{tail}"
+
+
+def _latest_attempt(ctx: Context, p: Plan, method: str, numbers: list[str]) -> tuple[Order | None, int]:
+    """The order of the line's latest attempt (its key, then `-retry-1`, …) and that attempt's number.
+
+    The same key with another request is refused (BadInput), as for a single order."""
+    from tnorder.services import ordering
+
+    placed, attempt = ordering.existing(ctx, p, method, numbers), 0
+    while placed is not None and _bought_nothing(ctx, placed):
+        following = ordering.existing(ctx, replace(p, key=retry_key(p.key, attempt + 1)), method, numbers)
+        if following is None:
+            break
+        placed, attempt = following, attempt + 1
+    return placed, attempt
+
+
+def _bought_nothing(ctx: Context, order: Order) -> bool:
+    with ctx.store.session() as s:
+        return bought_nothing(s, order)
+
+
+def bought_nothing(s: Session, order: Order) -> bool:
+    """Failed, and no number completed (nor completed unasked): placing it again cannot buy twice."""
+    from sqlalchemy import func, select
+
+    from tnorder.models import OrderItem
+
+    if order.status != "failed":
+        return False
+    bought = select(func.count()).select_from(OrderItem).where(
+        OrderItem.order_id == order.id, OrderItem.status.in_(("complete", "conflict")))
+    return not s.execute(bought).scalar_one()
+
+
+def _not_at_the_carrier(p: Plan, placed: Order) -> bool:
+    """An order concluded "never reached the carrier" is still asked about by key for a day (a stalled
+    sender may yet have sent it): before placing it again, ask the carrier once more."""
+    from tnorder.clock import utcnow
+
+    until = placed.recheck_until
+    if until is None or _naive(until) <= _naive(utcnow()):
+        return True
+    found = p.carrier.find_order(placed.key)
+    return found is None or not found.id
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _text(name: str, value: Any) -> str:
     if isinstance(value, list) and name == "numbers":
-        return ",".join(str(v) for v in value)
+        value = ",".join(str(v) for v in value)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise BadInput(f"{name} must be text or a number")
-    return str(value).strip()
+    text = str(value).strip()
+    limit = MAX_NUMBERS_FIELD if name == "numbers" else MAX_FIELD
+    if len(text) > limit:
+        raise BadInput(f"{name} is longer than {limit} characters")
+    return text
 
 
 def _quantity(text: str | None) -> int:
+    """The command line's digit rule (`arguments.is_whole`): `١`, `1_2` or `+1` are refused, not read as 1, 12, 1."""
+    from tnorder.arguments import is_whole
+
     if text is None:
         return DEFAULT_QUANTITY
-    try:
-        return int(text)
-    except ValueError:
-        raise BadInput(f"quantity must be a whole number, not {text!r}") from None
+    if not is_whole(text):
+        raise BadInput(f"quantity must be a whole number written with ASCII digits 0-9, not {text!r}")
+    return int(text)
 
 
 def _derived_key(content: str, occurrence: int) -> str:
@@ -198,12 +353,15 @@ def place(ctx: Context, batch: Batch, on_done: Callable[[Outcome], None] | None 
           workers: int = WORKERS) -> list[Outcome]:
     """Place every line's order, a bounded number at a time; outcomes in the file's order."""
     from tnorder.services import orders
+    from tnorder.testhooks import pause
 
     locks = _account_locks(batch)
+    pause("batch-decided")  # every key checked for a friendly answer; each write-ahead decides again
 
     def one(line: Line) -> Outcome:
         if line.existing is not None:
-            outcome = Outcome(line.number, "exists", _document(ctx, orders.find(ctx, line.existing)))
+            doc = _document(ctx, orders.find(ctx, line.existing))
+            outcome = _reported(line, doc, "before")
         else:
             outcome = _send(ctx, line, locks.get(line.plan.account))
         if on_done:
@@ -239,18 +397,46 @@ def _send(ctx: Context, line: Line, lock: threading.Lock | None) -> Outcome:
     order = ordering.order_numbers if line.mode == "numbers" else ordering.lookup_and_order
     try:
         if lock is None:
-            placed = order(ctx, line.plan)
+            placed = order(ctx, line.plan, _guard(line))
         else:
             with lock:
-                placed = order(ctx, line.plan)
+                placed = order(ctx, line.plan, _guard(line))
     except OutcomeUnknown as exc:  # the order may have reached the carrier: pending, not failed
         from tnorder.services import orders
 
-        return Outcome(line.number, "unknown", _document(ctx, orders.find(ctx, exc.ref)), exc)
+        return Outcome(line.number, "unknown", _document(ctx, orders.find(ctx, exc.ref)), exc,
+                       retry_of=line.retry_of)
     except TnorderError as exc:
-        return Outcome(line.number, "failed", None, exc)
-    doc = _document(ctx, placed)
-    return Outcome(line.number, "failed" if doc["status"] in ("failed", "partial") else "placed", doc)
+        return Outcome(line.number, "failed", None, exc, retry_of=line.retry_of)
+    # not written by this run: another run of the same file placed it first (its key decided, under the lock)
+    return _reported(line, _document(ctx, placed), "this run" if line.written else "another run")
+
+
+def _guard(line: Line) -> Step:
+    """Runs under the write lock only when this run writes the line's order: it says so, and a retry
+    checks there that the order it replaces still bought nothing (a poll may have reopened it)."""
+    from sqlalchemy import select
+
+    from tnorder.models import Order
+
+    def guard(s: Session, _order: Order) -> None:
+        if line.retry_of is not None:
+            replaced = s.execute(select(Order).where(Order.ref == line.retry_of)).scalars().first()
+            if replaced is None or not bought_nothing(s, replaced):
+                now = replaced.status if replaced else "gone"
+                raise BadInput(f"{line.retry_of} changed since this run read it (now {now}): not placed again")
+        line.written = True
+
+    return guard
+
+
+def _reported(line: Line, doc: dict, by: str) -> Outcome:
+    """What a line's order is: an order that failed (or was partial) is failed, whoever placed it."""
+    failed = doc["status"] in ("failed", "partial")
+    placed = "placed" if by == "this run" else "exists"
+    retriable = by != "this run" and failed and line.retriable
+    return Outcome(line.number, "failed" if failed else placed, doc, by=by, retry_of=line.retry_of,
+                   retriable=retriable, note=line.note if by == "before" else None)
 
 
 def _document(ctx: Context, order: Any) -> dict:

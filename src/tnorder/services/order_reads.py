@@ -32,7 +32,8 @@ ITEMS = table("order_items", column("id"), *(column(c) for c in ITEM_FIELDS))
 KEYS = ("order_ref", "kind", "method", "status", "carrier", "account", "inventory_type", "customer", "line",
         "criteria", "quantity", "key", "carrier_order_id", "numbers", "completed", "failed", "conflicts", "error",
         "actor", "created_at", "updated_at")
-_REF = re.compile(r"(?:ORD-?)?0*(\d{1,9})", re.IGNORECASE)
+# ASCII digits only (`\d` takes `３` and `٤٢`): the one digit rule of `arguments.py`
+_REF = re.compile(r"(?:ORD-?)?0*([0-9]{1,9})", re.IGNORECASE)
 
 
 def normalize_ref(text: str) -> str | None:

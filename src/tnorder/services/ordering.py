@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from tnorder import interrupts
+from tnorder import interrupts, testhooks
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
 from tnorder.criteria import Criteria, check_quantity
 from tnorder.errors import BadInput, NothingToOrder, OutcomeUnknown, TnorderError
@@ -105,38 +105,43 @@ def existing(ctx: Context, p: Plan, method: str, numbers: list[str] | None = Non
     return placing.placed_for(ctx, _row(ctx, p, method), numbers or [])
 
 
-def order_numbers(ctx: Context, p: Plan) -> Order:
-    """Order numbers already known (`--numbers`), e.g. from an earlier lookup."""
+def order_numbers(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
+    """Order numbers already known (`--numbers`), e.g. from an earlier lookup.
+
+    `guard`: the caller's own check, run under the write lock when (and only when) this call writes
+    the order (a batch's retry checks there that the order it replaces still bought nothing)."""
     found = existing(ctx, p, "numbers", p.numbers)
     if found:
         return found
     chosen = [AvailableNumber(n) for n in p.numbers]
-    return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key))
+    return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key), guard)
 
 
-def lookup_and_order(ctx: Context, p: Plan) -> Order:
-    """Search and order whatever comes back; one request where the carrier can do both."""
+def lookup_and_order(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
+    """Search and order whatever comes back; one request where the carrier can do both (`guard`: as
+    `order_numbers`)."""
     found = existing(ctx, p, "lookup-and-order")
     if found:
         return found
     assert p.criteria is not None and p.quantity is not None
     if p.carrier.capabilities.search_and_order:
         return submit(ctx, p, "lookup-and-order", None,
-                      lambda c: c.search_and_order(p.criteria, p.quantity, p.key))
+                      lambda c: c.search_and_order(p.criteria, p.quantity, p.key), guard)
     results = p.carrier.search(p.criteria, p.quantity)
     if not results:
         raise NothingToOrder(p.carrier.name, "no numbers matched: nothing was ordered", "none-found")
     numbers = [r.number for r in results]
-    return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key))
+    return submit(ctx, p, "lookup-and-order", results, lambda c: c.order(numbers, p.key), guard)
 
 
 class Selection:
     """Lookup-and-select: results are held at the carrier while the operator chooses.
 
-    Used as a context manager. Each reservation is recorded in the store as soon as the carrier
-    grants it, under this process's lease (renewed while the operator chooses). On exit every
-    reservation not ordered is released, also when the operator aborts (a signal) or the order is
-    refused; one the carrier will not release stays recorded, and `orders poll` retries it.
+    Used as a context manager. Each reservation is written ahead in the store before its request
+    leaves and updated when the carrier grants it, under this process's lease (renewed while the
+    operator chooses). On exit every reservation not ordered is released, also when the operator
+    aborts (a signal) or the order is refused; one the carrier will not release stays recorded, and
+    `orders poll` retries it.
     """
 
     def __init__(self, ctx: Context, p: Plan) -> None:
@@ -163,14 +168,27 @@ class Selection:
         return self
 
     def _reserve(self, found: list[AvailableNumber]) -> None:
-        """One number at a time, each recorded before the next request: an interrupt or a failure
-        part way leaves every reservation granted so far known, so it is released."""
-        p = self.plan
+        """One number at a time, each written ahead before its request leaves and recorded before
+        the next: a kill, a lost answer or a failure part way leaves every reservation granted so
+        far known (by id, or by the row written ahead), so it is released."""
         for n in found:
             with interrupts.shield():
-                held = p.carrier.reserve([n.number])
-                reservations.record(self.ctx, p.carrier.name, p.account, held)
-                self.reservations.update({r.number: r for r in held})
+                self._reserve_one(n.number)
+
+    def _reserve_one(self, number: str) -> None:
+        p = self.plan
+        row = reservations.ask(self.ctx, p.carrier, p.account, number)
+        testhooks.pause("reserve-before-send")
+        try:
+            held = p.carrier.reserve([number])
+        except TnorderError as exc:
+            if reservations.refused(self.ctx, row, exc):
+                self.not_released.append((number, "its answer was lost: it may have been granted"))
+            raise
+        testhooks.pause("reserve-before-record")
+        reservations.granted(self.ctx, row, p.carrier, p.account, held)
+        self.reservations.update({r.number: r for r in held})
+        testhooks.pause("reserve-after-grant")
 
     def _renew(self) -> None:
         reservations.renew(self.ctx, self.plan.account, list(self.reservations.values()))
@@ -202,9 +220,9 @@ class Selection:
                     p.carrier.release([reservation])
                 except TnorderError as exc:
                     self.not_released.append((number, str(exc)))
-                    reservations.expire(self.ctx, p.account, [reservation], str(exc))
+                    _noted(reservations.expire, self.ctx, p.account, [reservation], str(exc))
                 else:
-                    reservations.drop(self.ctx, p.account, [reservation])
+                    _noted(reservations.drop, self.ctx, p.account, [reservation])
                     released.append(number)
                 del self.reservations[number]
         return released
@@ -216,13 +234,36 @@ class Selection:
             self._lease.__exit__()
 
 
+def _noted(change: Callable[..., None], *args: object) -> None:
+    """A store that cannot note a release (locked, full) leaves the row as it was: `orders poll`
+    releases it again (a second release of one id is harmless) and drops it."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        change(*args)
+    except (DBAPIError, TnorderError):  # e.g. a busy store
+        return
+
+
 def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | None,
-           send: Callable[[Carrier], CarrierOrder]) -> Order:
+           send: Callable[[Carrier], CarrierOrder], guard: placing.Step | None = None) -> Order:
     """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
     numbers = [n.number for n in chosen or []]
     return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
-                          undo=lambda s, order: _forget(ctx, s, order, chosen), guard=_not_held(numbers))
+                          undo=lambda s, order: _forget(ctx, s, order, chosen),
+                          guard=_both(_not_held(numbers), guard))
+
+
+def _both(first: placing.Step, then: placing.Step | None) -> placing.Step:
+    if then is None:
+        return first
+
+    def guard(s: Session, order: Order) -> None:
+        first(s, order)
+        then(s, order)
+
+    return guard
 
 
 def _row(ctx: Context, p: Plan, method: str) -> Order:

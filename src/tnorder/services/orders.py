@@ -175,6 +175,9 @@ def _error_text(answer: CarrierOrder) -> str | None:
 class PollResult:
     changed: list[tuple[Order, str]] = field(default_factory=list)  # order, previous status
     errors: list[tuple[Order, TnorderError]] = field(default_factory=list)
+    # account -> refs of orders on an account no longer in the config (an older tnorder let it be
+    # removed): a warning each poll, not a failure, since no poll can change it
+    unconfigured: dict[str, list[str]] = field(default_factory=dict)
     pending: int = 0
     released: Released | None = None  # reservations left behind by earlier runs, released now
 
@@ -274,6 +277,9 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
         return result
     askable = []
     for order in orders:  # build carriers up front: plugin construction need not be thread-safe
+        if order.account not in ctx.config.names("accounts"):
+            result.unconfigured.setdefault(order.account, []).append(order.ref or "")
+            continue
         try:
             ctx.carrier(order.account)
         except TnorderError as exc:
@@ -341,7 +347,9 @@ def wait(ctx: Context, refs: list[str] | None, timeout: float,
         step = poll(ctx, refs)
         total.changed += step.changed
         total.errors = step.errors
+        total.unconfigured = step.unconfigured
         total.pending = step.pending
+        total.released = step.released  # the last run's: what is still held now
         if tick:
             tick(total)
         if not step.pending or time.monotonic() + delay > deadline:

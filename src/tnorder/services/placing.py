@@ -70,11 +70,15 @@ def _norm(field: str, value: object) -> object:
 def write_ahead(ctx: Context, order: Order, numbers: list[str], prepare: Step,
                 guard: Step | None = None) -> tuple[Order, bool]:
     """Insert `order` (with its items) unless its key already placed one: (order, written now)."""
+    pause("before-write-ahead")
     with ctx.store.write() as s:
         placed = s.execute(select(Order).where(Order.key == order.key)).scalars().first()
         if placed is not None:
             check_same_request(s, placed, order, numbers)
             return placed, False
+        # a `config … remove/set` holds this lock while it checks for orders and rewrites the file
+        ctx.config.still_as_read(carriers=order.carrier, accounts=order.account,
+                                 inventory_types=order.inventory_type)
         if guard is not None:
             guard(s, order)
         order.sender, order.lease_until = leases.owner(), leases.until()

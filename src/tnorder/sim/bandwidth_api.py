@@ -17,6 +17,8 @@ Where that document leaves a choice open, the emulator answers:
   the LATA of the rate center or exchange;
 - `Combined…` search-and-order and local vanity without `areaCode` or `state` are refused with
   a text that names the emulator;
+- `…/sites/{siteId}/inserviceNumbers` lists the numbers whose order named that `SiteId` (the world
+  keeps no other record of sites; any site id is accepted);
 - `--short-fill`: a search-and-order fills about 3/5 of its quantity and still says COMPLETE;
   `--weird-status X`: an order not yet settled reads as `OrderStatus` X.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
@@ -101,8 +103,12 @@ class BandwidthApi:
             ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),
             ("/inserviceNumbers", {"GET": self.in_service}, True),
             ("/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
+            # Bandwidth lists per site too: a site's numbers only, same parameters and answers
+            ("/sites/(?P<site>[^/]+)/inserviceNumbers", {"GET": self.in_service}, True),
+            ("/sites/(?P<site>[^/]+)/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
         ]
-        return [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
+        routes = [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
+        return [*routes, (re.compile(r"/tns/(?P<tn>[^/]+)/(?i:tnreservation)"), {"GET": self.tn_reservation}, False)]
 
     # -- the request pipeline --------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"",
@@ -228,6 +234,16 @@ class BandwidthApi:
                     node("ReservationExpires", int(seconds)), node("ReservedTn", call.out(number)))
         return xml_reply(200, node("ReservationResponse", body))
 
+    def tn_reservation(self, call: Call) -> Reply:
+        """The reservation on one number, whichever account holds it (the caller checks `Account`)."""
+        number = call.face.number_in(unquote(call.args["tn"]))
+        held = self.world.reservation_on(number) if number else None
+        if held is None:
+            raise status_error("TNReservationResponse", "5043", f"No reservation on {call.args['tn']}", 404)
+        rid, account, seconds = held
+        return xml_reply(200, node("TNReservation", node("ReservationID", rid), node("Account", account),
+                                   node("ReservationExpires", int(seconds)), node("ReservedTN", call.out(number))))
+
     def release(self, call: Call) -> Reply:
         rid = call.args["reservation"]
         if not self.world.release(rid, call.args["account"]):
@@ -244,7 +260,8 @@ class BandwidthApi:
             raise not_found("page and size must be positive whole numbers")
         if q.get("ratecenter") and not q.get("state"):
             raise not_found("ratecenter needs state")
-        numbers = [n for n in self.world.in_service(call.args["account"]) if self._in_filter(n, _filters(call))]
+        numbers = [n for n in self.world.in_service(call.args["account"], call.args.get("site"))
+                   if self._in_filter(n, _filters(call))]
         if not numbers:
             return Reply(204)
         page, size = int(page), int(size)
@@ -268,7 +285,7 @@ class BandwidthApi:
         return all((getattr(found, k) or "").upper() == v for k, v in wanted.items())
 
     def in_service_totals(self, call: Call) -> Reply:
-        count = len(self.world.in_service(call.args["account"]))
+        count = len(self.world.in_service(call.args["account"], call.args.get("site")))
         return xml_reply(200, node("Quantity", node("Count", count)))
 
 

@@ -16,7 +16,7 @@ GROUPS = [
     ("ORDER", "POST", re.compile(r"/accounts/[^/]+/orders$")),
     ("DISCONNECT", "POST", re.compile(r"/accounts/[^/]+/disconnects$")),
     ("SEARCH", "GET", re.compile(r"/accounts/[^/]+/availableNumbers$")),
-    ("INSERVICE_NPANXX", "GET", re.compile(r"/accounts/[^/]+/inserviceNumbers(/.*)?$")),
+    ("INSERVICE_NPANXX", "GET", re.compile(r"/accounts/[^/]+/(sites/[^/]+/)?inserviceNumbers(/.*)?$")),
     ("HISTORY", "GET", re.compile(r"/accounts/[^/]+/(orders|disconnects)(/.*)?$")),
 ]
 

@@ -144,6 +144,15 @@ class World:
             ).fetchone()
             return (row[0], row[1] - time.time()) if row else None
 
+    def reservation_on(self, number: str) -> tuple[str, str, float] | None:
+        """(id, account, seconds left) of the live reservation on `number` (`GET /tns/{tn}/tnreservation`)."""
+        with self._tx(write=False) as db:
+            row = db.execute(
+                "SELECT reservation_id, account, expires_at FROM holds WHERE tn = ? AND state = 'reserved' "
+                "AND expires_at > ?", (number, time.time()),
+            ).fetchone()
+            return (row[0], row[1], row[2] - time.time()) if row else None
+
     def release(self, rid: str, account: str) -> bool:
         with self._tx() as db:
             cur = db.execute(
@@ -305,9 +314,14 @@ class World:
             ).fetchall()
             return [r[0] for r in rows]
 
-    def in_service(self, account: str) -> list[str]:
+    def in_service(self, account: str, site: str | None = None) -> list[str]:
+        """The account's numbers in service; with `site`, those its orders put on that site (Bandwidth
+        lists per site: the `SiteId` of the order that bought a number is the site it lives on)."""
         with self._tx() as db:
             rows = db.execute(
-                "SELECT tn FROM holds WHERE account = ? AND state = 'inservice' ORDER BY tn", (account,)
+                "SELECT h.tn, o.request FROM holds h LEFT JOIN orders o ON o.id = h.order_id "
+                "WHERE h.account = ? AND h.state = 'inservice' ORDER BY h.tn", (account,)
             ).fetchall()
-            return [r[0] for r in rows]
+        if site is None:
+            return [tn for tn, _ in rows]
+        return [tn for tn, request in rows if request and str(json.loads(request).get("site_id")) == site]
