@@ -47,10 +47,11 @@ def printable(text: str, *, lines: bool = False) -> str:
     return (_CONTROL_BUT_NEWLINE if lines else CONTROL).sub("", text)
 
 
-def cut(text: str, given: Iterable[str] = (), limit: int = 60, whole: int = 1000) -> str:
-    """`text` with each long argument of `given` it echoes cut to `limit` characters, and at most
-    `whole` characters in all: an error quoting a 100 KB argument stays one readable line."""
-    values = {v for arg in given for v in (arg, arg.strip(), arg.partition("=")[2]) if len(v) > limit}
+def cut(text: str, given: Iterable[str] = (), limit: int = 60, long: int = 200, whole: int = 1000) -> str:
+    """`text` with each argument of `given` longer than `long` (a path may well be near it) that it
+    echoes cut to its first `limit` characters, and at most `whole` characters in all: an error
+    quoting a 100 KB argument stays one readable line."""
+    values = {v for arg in given for v in (arg, arg.strip(), arg.partition("=")[2]) if len(v) > long}
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, value[:limit] + "…")
         escaped = repr(value)[1:-1]  # as `!r` shows it

@@ -141,7 +141,8 @@ def _sqlite_engine(url: str, wait: float) -> Engine:
 
         # tnorder's home is made here (0700); any other folder, as --db/TNORDER_DB names it, must exist:
         # a mistyped path would start an empty store and report an empty inventory
-        storecheck.create_private(Path(path), make_folder=Path(path).parent == home())
+        folder = Path(path).parent
+        storecheck.create_private(Path(path), make_folder=not folder.is_dir() and folder == home())
         if storecheck.read_only(Path(path)):
             url, writable = f"sqlite:///file:{quote(path)}?mode=ro&immutable=1&uri=true", False
     engine = create_engine(url, connect_args={"timeout": wait})
