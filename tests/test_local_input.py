@@ -37,6 +37,7 @@ SECRET_URLS = [
     pytest.param("postgresql+psycopg://ops:Zq#ss?SECRETpw@127.0.0.1:1/tn", id="hash-and-question"),
     pytest.param("postgresql+psycopg://ops:SECRETpw@127.0.0.1:1/tn", id="plain"),
     pytest.param("postgresql+psycopg://ops:Zq@SECRETpw@nohost.invalid:5432/tn", id="unresolvable"),
+    pytest.param("postgresql+psycopg://ops:Zq%40ss%3ASECRETpw%2F%23@nohost.invalid:5432/tn", id="encoded-unresolvable"),
     pytest.param("postgresql+nodriver://ops:Zq@SECRETpw@127.0.0.1:1/tn", id="unknown-driver"),
     pytest.param("postgresql+psycopg://ops:SECRETpw@127.0.0.1:1/tn?password=SECRETpw", id="in-query"),
 ]
@@ -51,6 +52,15 @@ def test_a_store_password_is_never_printed_whatever_it_holds(run, monkeypatch, u
     for command in (["inventory", "list"], ["orders", "poll"]):
         line = one_line(run(*args, *command), 2, "store")
         assert "SECRET" not in line and "Zq" not in line, line
+
+
+def test_a_driver_text_quoting_part_of_a_password_is_scrubbed():
+    from tnorder import storecheck
+
+    url = "postgresql+psycopg://ops:p@ssSECRET@127.0.0.1/tn?password=QUERYpw"
+    text = storecheck.scrub("failed to resolve host 'ssSECRET@127.0.0.1' (p@ssSECRET, QUERYpw)", url)
+    assert "SECRET" not in text and "QUERYpw" not in text and "127.0.0.1" in text
+    assert "SECRET" not in storecheck.shown(url) and "QUERYpw" not in storecheck.shown(url)
 
 
 # -- 16: formulas neutralised in CSV and tab-separated output; control characters -----------------
