@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     except interrupts.Interrupted as exc:
         _interrupted(exc, given)
     except TnorderError as exc:
+        _after_send(str(exc), given)
         _fail(str(exc), exc.exit_code, given)
     except TyperException as exc:  # usage errors from the parser
         _fail(exc.format_message(), getattr(exc, "exit_code", 2) or 2, given)
@@ -99,10 +100,13 @@ def _unexpected(exc: Exception, given: list[str]) -> None:
     from tnorder import storecheck
 
     if storecheck.is_busy(exc):  # a write that waited past TNORDER_LOCK_TIMEOUT outside `Store.write`
-        _fail(str(storecheck.busy(storecheck.opened or "")), 10, given)
-    if storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
-        _fail(str(storecheck.unusable(storecheck.opened or "", exc)), 2, given)
-    _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1, given)
+        message, code = str(storecheck.busy(storecheck.opened or "")), 10
+    elif storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
+        message, code = str(storecheck.unusable(storecheck.opened or "", exc)), 2
+    else:
+        message, code = f"unexpected {type(exc).__name__}: {exc}", 1
+    _after_send(message, given)
+    _fail(message + (" (set TNORDER_DEBUG=1 for a traceback)" if code == 1 else ""), code, given)
 
 
 def _interrupted(exc: BaseException, given: list[str]) -> None:
@@ -114,6 +118,22 @@ def _interrupted(exc: BaseException, given: list[str]) -> None:
             sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
                              "`tnorder orders poll` will follow it (do not order it again)\n")
     _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130), given)
+
+
+def _after_send(message: str, given: list[str]) -> None:
+    """A failure once this run sent orders (or may have): never exit 2 ("nothing was sent") or 1
+    without naming them. Each is named with the next step, and the exit is 5 (still pending)."""
+    from tnorder import interrupts
+    from tnorder.errors import EXIT_STILL_PENDING
+
+    sent = interrupts.sent()
+    if not sent:
+        return
+    with contextlib.suppress(OSError):
+        for ref, how in sent.items():
+            sys.stderr.write(f"tnorder: order {ref} was {how}; `tnorder orders poll` will settle it "
+                             "(do not order it again)\n")
+    _fail(message, EXIT_STILL_PENDING, given)
 
 
 def _fail(message: str, code: int, given: list[str] | None = None) -> None:

@@ -50,6 +50,11 @@ class CarrierUnreachable(CarrierError):
     """The request may or may not have reached the carrier (timeout, connection lost)."""
 
 
+class CarrierNotReached(CarrierError):
+    """The request certainly never left (connection refused, DNS, a failed TLS handshake, an
+    unreachable token endpoint): a plain carrier error, since nothing can have been acted on."""
+
+
 class Unsupported(BadInput):
     """The carrier does not support a criterion or an operation; caught before any request."""
 

@@ -196,3 +196,9 @@ def m005_reservations_written_ahead(conn: Connection, dialect: str) -> None:
     DROP TABLE reservations;
     ALTER TABLE reservations_new RENAME TO reservations
     """)
+
+
+@migration
+def m006_poll_claim_holder(conn: Connection, dialect: str) -> None:
+    """Which poller holds a claim on an order (host:pid): a claim of a poller that died is void at once."""
+    _run(conn, dialect, "ALTER TABLE orders ADD COLUMN poller VARCHAR(200)")

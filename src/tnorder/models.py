@@ -74,6 +74,7 @@ class Order(SQLModel, table=True):
     lease_until: datetime | None = None  # the sender may still send until then: no conclusion before
     recheck_until: datetime | None = None  # concluded "never reached": asked by key again until then
     poll_lease_until: datetime | None = None  # a poller is asking the carrier about it until then
+    poller: str | None = None  # host:pid of the poller holding that claim (void once that process is gone)
 
 
 class OrderItem(SQLModel, table=True):

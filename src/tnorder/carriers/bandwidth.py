@@ -23,7 +23,7 @@ from tnorder.carriers import bandwidth_xml as bx
 from tnorder.carriers import options
 from tnorder.carriers.bandwidth_auth import BASIC_RETIRES, ClientCredentials, basic_retirement, today
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
-from tnorder.carriers.http import client
+from tnorder.carriers.http import client, in_transit
 from tnorder.criteria import KINDS, Criteria
 from tnorder.errors import (
     CarrierAuthError,
@@ -132,7 +132,7 @@ class BandwidthCarrier(Carrier):
                 if idempotent and attempt < RETRIES:
                     time.sleep(0.5 * attempt)
                     continue
-                raise CarrierUnreachable(self.name, f"{method} {path} did not complete: {type(exc).__name__}") from None
+                raise in_transit(self.name, f"{method} {path}", exc) from None
             if response.status_code in ok:
                 return response
             if response.status_code == 429 and attempt < RETRIES:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from tnorder.errors import CarrierAuthError, CarrierUnreachable
+from tnorder.errors import CarrierAuthError, CarrierNotReached
 
 RENEW_BEFORE = 60  # seconds: renew a token about a minute before it expires, as Bandwidth's tools do
 DEFAULT_LIFETIME = 3600
@@ -70,6 +70,8 @@ class ClientCredentials(httpx.Auth):
             return self._token
 
     def _fetch(self) -> None:
+        """A token before the request it authorises: however fetching it fails, that request was
+        never sent (`CarrierNotReached`, a plain carrier error, never an unknown outcome)."""
         try:
             # the token endpoint answers JSON: the API client's `Accept: application/xml` is replaced
             response = self._http.post(
@@ -77,17 +79,20 @@ class ClientCredentials(httpx.Auth):
                 headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
             )
         except httpx.HTTPError as exc:
-            raise CarrierUnreachable(self.carrier, f"token endpoint unreachable: {type(exc).__name__}") from None
+            raise CarrierNotReached(self.carrier, f"token endpoint unreachable ({type(exc).__name__}); "
+                                    "nothing was sent") from None
         if response.status_code in (400, 401, 403):
             raise CarrierAuthError(self.carrier, "OAuth2 client credentials were refused: check the client id "
                                    "and secret variables of this carrier account", str(response.status_code))
         if response.status_code != 200:
-            raise CarrierUnreachable(self.carrier, f"token endpoint answered HTTP {response.status_code}")
+            raise CarrierNotReached(self.carrier, f"token endpoint answered HTTP {response.status_code}; "
+                                    "nothing was sent")
         try:
             body = response.json()
             self._token = str(body["access_token"])
         except (ValueError, KeyError, TypeError):
-            raise CarrierUnreachable(self.carrier, "token endpoint answered without an access_token") from None
+            raise CarrierNotReached(self.carrier, "token endpoint answered without an access_token; "
+                                    "nothing was sent") from None
         self._expires = time.time() + _lifetime(body.get("expires_in"))
 
 

@@ -35,7 +35,7 @@ import httpx
 from tnorder.carriers import broadvox_soap as soap
 from tnorder.carriers import options
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
-from tnorder.carriers.http import client
+from tnorder.carriers.http import client, in_transit
 from tnorder.criteria import FLAG, Criteria
 from tnorder.errors import (
     BadInput,
@@ -128,7 +128,7 @@ class BroadvoxCarrier(Carrier):
                 if idempotent and attempt < RETRIES:
                     time.sleep(0.5 * attempt)
                     continue
-                raise CarrierUnreachable(self.name, f"{operation} did not complete: {type(exc).__name__}") from None
+                raise in_transit(self.name, operation, exc) from None
             try:
                 return self._result(operation, response)
             except _Transient as transient:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from tnorder import __version__, deadline
+from tnorder.errors import CarrierError, CarrierNotReached, CarrierUnreachable
 
 USER_AGENT = f"tnorder/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -25,6 +26,10 @@ log = logging.getLogger("tnorder.http")
 
 class DeadlinePassed(httpx.TimeoutException):
     """The request's (or the command's) overall time ran out, however slowly bytes kept coming."""
+
+
+class NotStarted(DeadlinePassed):
+    """The time ran out before the request was handed to the connection: nothing was sent."""
 
 
 class AnswerTooLarge(httpx.ReadError):
@@ -56,7 +61,7 @@ class Bounded(httpx.BaseTransport):
         ends = min(time.monotonic() + deadline.request_seconds(), deadline.command_deadline())
         left = ends - time.monotonic()
         if left <= 0:
-            raise DeadlinePassed("the command's time for carrier requests ran out", request=request)
+            raise NotStarted("the command's time for carrier requests ran out", request=request)
         timeouts = request.extensions.get("timeout") or {}
         request.extensions["timeout"] = {k: min(timeouts.get(k) or left, left)
                                          for k in ("connect", "read", "write", "pool")}
@@ -69,6 +74,25 @@ class Bounded(httpx.BaseTransport):
         headers = [(k, v) for k, v in response.headers.raw if k.lower() not in skip]
         return httpx.Response(response.status_code, headers=headers, content=body, request=request,
                               extensions=response.extensions)
+
+
+# failures before a single byte of the request can have left: no connection, a refused or
+# timed-out connect, a name that does not resolve, a failed TLS handshake (httpx raises ConnectError
+# for the last three), no free connection in the pool, a URL httpx cannot send to
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, NotStarted)
+
+
+def never_sent(exc: BaseException) -> bool:
+    """Did this failure certainly happen before the request left? (Anything later may have arrived.)"""
+    return isinstance(exc, NEVER_SENT)
+
+
+def in_transit(carrier: str, what: str, exc: httpx.HTTPError) -> CarrierError:
+    """The error for a request that failed on the wire: certainly unsent, or perhaps received."""
+    if never_sent(exc):
+        why = str(exc) if isinstance(exc, NotStarted) else f"{type(exc).__name__}: no connection could be made"
+        return CarrierNotReached(carrier, f"{what} was not sent ({why}); nothing reached the carrier")
+    return CarrierUnreachable(carrier, f"{what} did not complete: {type(exc).__name__}")
 
 
 def _same_origin_redirect(request: httpx.Request, response: httpx.Response) -> httpx.URL | None:

@@ -234,6 +234,7 @@ def remove_dids(
     from tnorder.errors import BadInput
     from tnorder.numbers import parse_numbers
     from tnorder.services import holding
+    from tnorder.testhooks import pause
 
     c = context(ctx)
     tns = parse_numbers(numbers)
@@ -242,12 +243,13 @@ def remove_dids(
         if reason is not None:
             raise BadInput("--reason goes with numbers kept available; a disconnect order records itself")
         raise typer.Exit(release.run(c, tns, inventory_type=None, select=False, key=key, wait=wait,
-                                     timeout=timeout, yes=yes, as_json=json, force=True))
+                                     timeout=timeout, yes=yes, as_json=json, force=True, customer=account))
     if key is not None or wait:
         raise BadInput("--key and --wait go with --disconnect: taking numbers off a customer sends nothing")
     if not confirm(f"Take {len(tns)} number(s) off customer {account}? They go back to available.", yes):
         render.message("nothing changed")
         return
+    pause("remove-dids-decided")  # unassign checks again, under the lock, that they are still this customer's
     docs = holding.unassign(c, tns, reason=reason, customer=account)
     if json:
         render.emit_json(docs)

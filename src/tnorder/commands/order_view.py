@@ -86,7 +86,7 @@ def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> 
     from tnorder.services import orders
 
     if not render.err.is_terminal:
-        return orders.wait(ctx, refs, timeout)
+        return orders.wait(ctx, refs, timeout, notice=render.message)
     started = time.monotonic()
     with render.err.status("Waiting for the carrier…") as status:
         def tick(progress: orders.PollResult) -> None:
@@ -94,7 +94,7 @@ def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> 
             status.update(f"Waiting for the carrier… {progress.pending} order(s) pending; "
                           f"{_clock(elapsed)} elapsed, {_clock(max(0.0, timeout - elapsed))} left")
 
-        return orders.wait(ctx, refs, timeout, tick)
+        return orders.wait(ctx, refs, timeout, tick, notice=render.message)
 
 
 def _clock(seconds: float) -> str:
@@ -106,10 +106,13 @@ def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json
     """After an order is placed: wait if asked, show it, and return the exit code of its outcome."""
     from tnorder.services import orders
 
-    if wait and placed.status in ("pending", "submitting"):
-        wait_with_progress(ctx, [placed.ref or ""], timeout)
-        placed = orders.find(ctx, placed.ref or "")
-    doc = show(ctx, placed, as_json)
+    try:
+        if wait and placed.status in ("pending", "submitting"):
+            wait_with_progress(ctx, [placed.ref or ""], timeout)
+            placed = orders.find(ctx, placed.ref or "")
+        doc = show(ctx, placed, as_json)
+    except Exception as exc:  # the order is at the carrier: no local failure may hide it
+        return lost_sight(placed.ref or "", placed.status, exc, as_json)
     return exit_code(doc["status"], wait)
 
 
@@ -118,6 +121,38 @@ def unknown(ctx: Context, exc: OutcomeUnknown, as_json: bool) -> int:
     from tnorder import render
     from tnorder.services import orders
 
-    show(ctx, orders.find(ctx, exc.ref), as_json, detail=False)
+    try:
+        show(ctx, orders.find(ctx, exc.ref), as_json, detail=False)
+    except Exception as failure:  # e.g. the store that failed to record the answer cannot be read either
+        render.warning(str(exc))
+        return lost_sight(exc.ref, "submitting", failure, as_json)
     render.warning(str(exc))
     return EXIT_STILL_PENDING
+
+
+def lost_sight(ref: str, status: str, exc: Exception, as_json: bool) -> int:
+    """After the send, a local failure (a full disk, a locked or unreachable store) never loses the
+    reference: it is printed (and, with --json, a document naming it), exit 5 (pending), and
+    `orders poll` settles the order. Exit 2 would say that nothing was sent."""
+    from tnorder import render
+    from tnorder.services.order_reads import KEYS
+
+    reason = _local_failure(exc)
+    if as_json:
+        render.emit_json(dict.fromkeys(KEYS) | {"order_ref": ref, "status": status, "numbers": [], "completed": [],
+                                                "failed": [], "conflicts": [], "error": reason})
+    render.warning(f"order {ref} was sent to the carrier, but it could not be followed here: {reason}; "
+                   "`tnorder orders poll` will settle it (do not order it again)")
+    return EXIT_STILL_PENDING
+
+
+def _local_failure(exc: Exception) -> str:
+    from tnorder import storecheck
+    from tnorder.errors import TnorderError
+
+    if storecheck.is_store_failure(exc):
+        return str(storecheck.unusable(storecheck.opened or "", exc))
+    if isinstance(exc, TnorderError):
+        return str(exc)
+    text = " ".join(str(exc).split()).split(" [SQL:")[0].split(" (Background")[0]
+    return f"{type(exc).__name__}: {text[:200]}"

@@ -114,6 +114,8 @@ def poll(
     for account, refs in result.unconfigured.items():
         render.warning(f"carrier account {account!r} is no longer in the config: order(s) {', '.join(refs[:5])}"
                        f"{' …' if len(refs) > 5 else ''} wait until it is added back (`tnorder config account add`)")
+    for account, (count, error) in sorted(result.unrechecked.items()):  # nothing pending: no exit code
+        render.warning(f"could not recheck {count} concluded order(s) of carrier account {account!r}: {error}")
     for line in result.released.warnings() if result.released is not None else []:
         render.warning(line)
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]

@@ -17,7 +17,8 @@ COLUMNS = [("number", "Number"), ("status", "Status"), ("customer", "Customer"),
 
 
 def run(c: Context, given: list[str], *, inventory_type: str | None, select: bool, key: str | None,
-        wait: bool, timeout: float, yes: bool, as_json: bool, force: bool = False) -> int:
+        wait: bool, timeout: float, yes: bool, as_json: bool, force: bool = False,
+        customer: str | None = None) -> int:
     from tnorder import render
     from tnorder.commands import order_view
     from tnorder.numbers import parse_numbers
@@ -38,7 +39,8 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
         if not numbers:
             render.message("nothing disconnected")
             return 0
-        p = disconnecting.plan(c, inventory_type=inventory_type, numbers=numbers, key=key, force=force)
+        p = disconnecting.plan(c, inventory_type=inventory_type, numbers=numbers, key=key, force=force,
+                               customer=customer)
         if not confirm(f"Disconnect {len(numbers)} number(s) at {p.carrier.name}? They will be given up.", yes):
             render.message("nothing disconnected")
             return 0

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, DateTime, column, func, select, table
 
 from tnorder.clock import iso, utcnow
 from tnorder.errors import BadInput
+from tnorder.statuses import PENDING_ORDER_STATUSES
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -22,6 +23,7 @@ LINES = table("service_lines", column("id"), column("customer_id"), column("line
               column("created_at", DateTime()))
 NUMBERS = table("numbers", column("number"), column("status"), column("inventory_type"), column("customer"),
                 column("line"), column("order_ref"), column("rate_center"), column("state"))
+ORDERS = table("orders", column("ref"), column("customer"), column("line"), column("status"))
 NUMBER_FIELDS = ("number", "status", "inventory_type", "order_ref", "rate_center", "state")
 
 
@@ -67,6 +69,11 @@ def line_row(conn: Connection, account: str, line: str) -> tuple[dict, dict]:
     return customer, dict(row)
 
 
+def line_exists(conn: Connection, account: str | None, line: str | None) -> bool:
+    return conn.execute(select(LINES.c.id).join(CUSTOMERS, CUSTOMERS.c.id == LINES.c.customer_id).where(
+        CUSTOMERS.c.account == account, LINES.c.line == line)).first() is not None
+
+
 def check_line(ctx: Context, account: str, line: str) -> None:
     """Before anything is sent: the customer and its line exist."""
     with ctx.store.engine.connect() as conn:
@@ -104,14 +111,27 @@ def _held_by(conn: Connection, account: str, line: str | None = None) -> int:
     return conn.execute(query).scalar_one()
 
 
+def _order_out(conn: Connection, account: str, line: str | None = None) -> str | None:
+    """An order for the customer (or its line) the carrier may still complete: its numbers land there."""
+    query = select(ORDERS.c.ref).where(ORDERS.c.customer == account, ORDERS.c.status.in_(PENDING_ORDER_STATUSES))
+    if line is not None:
+        query = query.where(ORDERS.c.line == line)
+    return conn.execute(query.order_by(ORDERS.c.ref).limit(1)).scalar()
+
+
 def remove(ctx: Context, account: str) -> dict:
-    """Refused while numbers are on any of its lines (pending orders for it included)."""
+    """Refused while numbers are on any of its lines, or an order for it is still out (checked in the
+    transaction that removes it: an order's write-ahead checks the line under the same lock)."""
     with ctx.store.begin() as conn:
         customer = customer_row(conn, account)
         held = _held_by(conn, account)
         if held:
             raise BadInput(f"customer {account!r} still has {held} number(s) on its lines; "
                            "remove them first with `tnorder customer remove-dids`")
+        out = _order_out(conn, account)
+        if out:
+            raise BadInput(f"customer {account!r} has order {out} still pending for its lines; "
+                           "let `tnorder orders poll` settle it first")
         conn.execute(LINES.delete().where(LINES.c.customer_id == customer["id"]))
         conn.execute(CUSTOMERS.delete().where(CUSTOMERS.c.id == customer["id"]))
     return {"customer": account, "removed": True}
@@ -124,6 +144,10 @@ def remove_line(ctx: Context, account: str, line: str) -> dict:
         if held:
             raise BadInput(f"service line {line!r} of customer {account!r} still has {held} number(s); "
                            "remove them first with `tnorder customer remove-dids`")
+        out = _order_out(conn, account, line)
+        if out:
+            raise BadInput(f"service line {line!r} of customer {account!r} has order {out} still pending for it; "
+                           "let `tnorder orders poll` settle it first")
         conn.execute(LINES.delete().where(LINES.c.id == row["id"]))
     return {"customer": account, "line": line, "removed": True}
 

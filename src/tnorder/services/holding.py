@@ -62,7 +62,7 @@ def assign(ctx: Context, numbers: list[str], account: str, line: str) -> list[di
 
 
 def _assign(conn: Connection, actor: str, numbers: list[str], account: str, line: str) -> None:
-    lifecycle.move(conn, numbers, "assigned", ref=None, actor=actor, event="assigned",
+    lifecycle.move(conn, numbers, "assigned", expect="available", ref=None, actor=actor, event="assigned",
                    note=f"assigned to customer {account} line {line}", customer=account, line=line)
 
 
@@ -98,8 +98,8 @@ def unassign(ctx: Context, numbers: list[str], *, reason: str | None = None,
         for (owner, line), group in groupby(sorted(numbers, key=lambda n: _line_key(rows[n])),
                                             key=lambda n: _line_key(rows[n])):
             note = f"unassigned from customer {owner} line {line}" + (f": {reason}" if reason else "")
-            lifecycle.move(conn, list(group), "available", ref=None, actor=ctx.actor, event="unassigned",
-                           note=note, customer=None, line=None)
+            lifecycle.move(conn, list(group), "available", expect="assigned", ref=None, actor=ctx.actor,
+                           event="unassigned", note=note, customer=None, line=None)
         return _docs(conn, numbers)
 
 
@@ -127,7 +127,7 @@ def move(ctx: Context, numbers: list[str], to_type: str) -> list[dict]:
             group = list(group)
             for status in HELD:  # a move keeps each number's status
                 same = [n for n in group if rows[n]["status"] == status]
-                lifecycle.move(conn, same, status, ref=None, actor=ctx.actor, event="moved",
+                lifecycle.move(conn, same, status, expect=status, ref=None, actor=ctx.actor, event="moved",
                                note=f"moved from {source} to {target.name}", inventory_type=target.name)
         return _docs(conn, numbers)
 

@@ -19,6 +19,7 @@ from tnorder.criteria import Criteria, check_quantity
 from tnorder.errors import BadInput, NothingToOrder, OutcomeUnknown, TnorderError
 from tnorder.models import Number, Order
 from tnorder.services import leases, lifecycle, placing, reservations
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -96,6 +97,31 @@ def _not_held(numbers: list[str]) -> placing.Step:
         if row:
             being = f", ordered by {row[3]}" if row[2] == "pending" and row[3] else ""
             raise BadInput(f"{row[0]} is already in inventory type {row[1]!r} ({row[2]}{being})")
+
+    return guard
+
+
+def _line_still_there(p: Plan) -> placing.Step:
+    """The customer and line the plan checked, again under the lock: a removal waits for this order."""
+    def guard(s: Session, _order: Order | None) -> None:
+        from tnorder.services.customers import line_row
+
+        try:
+            line_row(s.connection(), p.customer or "", p.line or "")
+        except BadInput as exc:
+            raise BadInput(f"{exc} (it changed meanwhile; nothing was sent)") from None
+
+    return guard
+
+
+def _guard(p: Plan, numbers: list[str]) -> placing.Step:
+    not_held = _not_held(numbers)
+    on_line = _line_still_there(p) if p.customer is not None or p.line is not None else None
+
+    def guard(s: Session, order: Order | None) -> None:
+        if on_line is not None:
+            on_line(s, order)
+        not_held(s, order)
 
     return guard
 
@@ -249,10 +275,11 @@ def submit(ctx: Context, p: Plan, method: str, chosen: list[AvailableNumber] | N
            send: Callable[[Carrier], CarrierOrder], guard: placing.Step | None = None) -> Order:
     """A purchase through the shared write-ahead path: chosen numbers wait as `pending`."""
     numbers = [n.number for n in chosen or []]
+    pause("order-decided")
     return placing.submit(ctx, _row(ctx, p, method), numbers,
                           send=lambda: send(p.carrier), prepare=_pending(ctx, p, chosen),
                           undo=lambda s, order: _forget(ctx, s, order, chosen),
-                          guard=_both(_not_held(numbers), guard))
+                          guard=_both(_guard(p, numbers), guard))
 
 
 def _both(first: placing.Step, then: placing.Step | None) -> placing.Step:

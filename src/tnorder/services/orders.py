@@ -21,6 +21,7 @@ from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
 from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, utcnow
 from tnorder.services import lifecycle, screening
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -42,8 +43,10 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
     """
     before = order.status
     if order.status not in PENDING_ORDER_STATUSES:
-        if not (answer.id and order.recheck_until is not None):
+        if order.recheck_until is None:
             return False  # another poll applied it first
+        if not answer.id:  # a conclusion from the numbers themselves: only a disconnect has those
+            return order.kind == "disconnect" and _reopen_disconnect(s, order, answer, actor)
         order.error = f"reopened: the carrier holds it after all (it had been concluded: {order.error})"
         order.recheck_until = None
     order.carrier_order_id = answer.id or order.carrier_order_id
@@ -56,9 +59,13 @@ def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> 
         order.error = answer.note or order.error  # e.g. a carrier status tnorder does not know: shown, never done
     elif order.kind == "disconnect":
         _finish_disconnect(s, order, answer, actor)
+        if not answer.id and order.status in ("failed", "partial"):
+            # concluded from the in-service list, not by a carrier order: the carrier may still be
+            # working on it, so the numbers are asked about again for a while, as orders are by key
+            order.recheck_until = utcnow() + RECHECK
     else:
         _finish_purchase(s, order, answer, actor)
-    order.poll_lease_until = None
+    order.poll_lease_until, order.poller = None, None
     s.add(order)
     return order.status != before
 
@@ -72,15 +79,14 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     items, pending = _items_and_pending(s, order)
     done = [n for n in answer.completed if n.number]
     done, conflicts = screening.screen(s, order, {n for n in items if n}, done)
-    target, event, note = "available", "completed", "carrier completed the order"
-    if order.line:  # ordered from a customer's line: it lands assigned to that line
-        target, event, note = "assigned", "assigned", f"{note}; assigned to {order.customer} line {order.line}"
+    target, event, note, customer, line = _landing(s, order)
     lifecycle.add(s, [n for n in done if n.number not in pending or _has_details(n)],
                   status=target, inventory_type=order.inventory_type, carrier=order.carrier,
-                  account=order.account, ref=ref, actor=actor, customer=order.customer,
-                  line=order.line, event=event, note=note)
+                  account=order.account, ref=ref, actor=actor, customer=customer,
+                  line=line, event=event, note=note)
     lifecycle.move(s, [n.number for n in done if n.number in pending and not _has_details(n)],
-                   target, ref=ref, actor=actor, event=event, note=note)
+                   target, expect="pending", ref=ref, actor=actor, event=event, note=note, customer=customer,
+                   line=line)
     error = _error_text(answer)
     # a number the carrier did not complete is failed, named by the carrier or not
     named = {f.number for f in answer.failed}
@@ -95,6 +101,23 @@ def _finish_purchase(s: Session, order: Order, answer: CarrierOrder, actor: str)
     order.error = _noted(error, answer)
     _shortfall(order, len(done))
     screening.record(s, order, conflicts)
+
+
+def _landing(s: Session, order: Order) -> tuple[str, str, str, str | None, str | None]:
+    """(status, event, note, customer, line) for the numbers the carrier completed.
+
+    Ordered from a customer's line: assigned to it. A line removed while its order was out (a store
+    from before removal was refused for that) no longer takes them: they land available, noted.
+    """
+    from tnorder.services.customers import line_exists
+
+    note = "carrier completed the order"
+    if not order.line:
+        return "available", "completed", note, None, None
+    where = f"{order.customer} line {order.line}"
+    if not line_exists(s.connection(), order.customer, order.line):
+        return "available", "completed", f"{note}; customer {where} no longer exists: left available", None, None
+    return "assigned", "assigned", f"{note}; assigned to {where}", order.customer, order.line
 
 
 def _shortfall(order: Order, completed: int) -> None:
@@ -152,8 +175,7 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     ref = order.ref or ""
     items = _item_ids(s, order)
     gone, conflicts = screening.screen_disconnect(set(items), {n.number for n in answer.completed})
-    lifecycle.move(s, sorted(gone), "disconnected", ref=ref, actor=actor, event="disconnected",
-                   note="carrier disconnected the number", customer=None, line=None)
+    lifecycle.disconnected(s, sorted(gone), ref=ref, actor=actor)
     error = _error_text(answer)
     # a number the carrier did not disconnect stays in use, named by the carrier or not
     unnamed = set(items) - gone - {f.number for f in answer.failed}
@@ -167,6 +189,44 @@ def _finish_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: st
     screening.record(s, order, conflicts)
 
 
+def _reopen_disconnect(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
+    """A disconnect concluded "never took effect" whose numbers the carrier has since taken out of
+    service: those still in use here (put back by that conclusion) become disconnected after all.
+    Decided under the write lock, on the numbers as they are now; returns whether any moved."""
+    gone = _restorable(s, order, {n.number for n in answer.completed})
+    if not gone:
+        return False
+    ref = order.ref or ""
+    gone = lifecycle.move(s, gone, "disconnected", expect=("available", "assigned"), ref=ref, actor=actor,
+                          event="disconnected", customer=None, line=None,
+                          note="carrier disconnected the number after all (the disconnect had been concluded as "
+                               "not taken effect)")
+    s.execute(ITEMS.update().where(ITEMS.c.order_id == order.id, ITEMS.c.number.in_(gone))
+              .values(status="complete", code=None, reason=None))
+    left = s.execute(select(func.count()).select_from(ITEMS).where(
+        ITEMS.c.order_id == order.id, ITEMS.c.status == "failed")).scalar_one()
+    order.status = "partial" if left else "complete"
+    order.error = (f"reopened: the carrier disconnected {len(gone)} number(s) after all "
+                   f"(it had been concluded: {order.error})")[:2000]
+    order.recheck_until = order.recheck_until if left else None
+    order.raw, order.updated_at = answer.raw, utcnow()
+    order.poll_lease_until, order.poller = None, None
+    s.add(order)
+    return True
+
+
+def _restorable(s: Session, order: Order, gone: set[str]) -> list[str]:
+    """Of `gone`, the numbers this disconnect failed that are still in use here (not taken since
+    by another disconnect, or disconnected already)."""
+    if not gone:
+        return []
+    numbers = Number.__table__
+    query = (select(ITEMS.c.number).join(numbers, numbers.c.number == ITEMS.c.number)
+             .where(ITEMS.c.order_id == order.id, ITEMS.c.status == "failed", ITEMS.c.number.in_(sorted(gone)),
+                    numbers.c.status.in_(("available", "assigned"))).order_by(ITEMS.c.number))
+    return list(s.execute(query).scalars())
+
+
 def _error_text(answer: CarrierOrder) -> str | None:
     return "; ".join(f"{code} {text}" if code else text for code, text in answer.errors) or None
 
@@ -174,12 +234,23 @@ def _error_text(answer: CarrierOrder) -> str | None:
 @dataclass
 class PollResult:
     changed: list[tuple[Order, str]] = field(default_factory=list)  # order, previous status
-    errors: list[tuple[Order, TnorderError]] = field(default_factory=list)
+    errors: list[tuple[Order, TnorderError]] = field(default_factory=list)  # about pending orders
     # account -> refs of orders on an account no longer in the config (an older tnorder let it be
     # removed): a warning each poll, not a failure, since no poll can change it
     unconfigured: dict[str, list[str]] = field(default_factory=dict)
     pending: int = 0
     released: Released | None = None  # reservations left behind by earlier runs, released now
+    # rechecks of concluded orders that could not be made, by carrier account: (how many, first error);
+    # warnings only, since nothing is pending on them
+    unrechecked: dict[str, tuple[int, TnorderError]] = field(default_factory=dict)
+    others: dict[str, int] = field(default_factory=dict)  # pending orders other live pollers hold, by holder
+
+    def failed(self, order: Order, error: TnorderError) -> None:
+        if order.status in PENDING_ORDER_STATUSES:
+            self.errors.append((order, error))
+            return
+        count, first = self.unrechecked.get(order.account, (0, error))
+        self.unrechecked[order.account] = (count + 1, first)
 
 
 def pending_orders(ctx: Context, refs: list[str] | None = None) -> list[Order]:
@@ -219,11 +290,19 @@ def _ask(ctx: Context, order: Order) -> CarrierOrder | None:
             return None  # "still in service" may only mean the disconnect is still on its way
     else:
         found = carrier.find_order(order.key)
-    if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only a carrier order reopens it
-        return found if found is not None and found.id else None
+    if order.status not in PENDING_ORDER_STATUSES:  # concluded locally: only the carrier's work reopens it
+        return found if found is not None and (found.id or _gone_since(ctx, order, found)) else None
     if found is None and not _sender_alive(order):
         return never_reached()
     return found
+
+
+def _gone_since(ctx: Context, order: Order, found: CarrierOrder) -> bool:
+    """A concluded disconnect: has the carrier taken numbers it had kept out of service since?"""
+    if order.kind != "disconnect":
+        return False
+    with ctx.store.session() as s:
+        return bool(_restorable(s, order, {n.number for n in found.completed}))
 
 
 def _sender_alive(order: Order) -> bool:
@@ -246,32 +325,55 @@ def _numbers(ctx: Context, order: Order) -> list[str]:
                               .order_by(ITEMS.c.id)).scalars())
 
 
-def claim(ctx: Context, refs: list[str] | None = None) -> list[Order]:
+def claim(ctx: Context, refs: list[str] | None = None) -> tuple[list[Order], dict[str, int]]:
     """The orders this poller asks about: pending ones, and locally concluded ones still rechecked,
-    that no other poller has claimed (on PostgreSQL, rows another poller holds are skipped)."""
-    now = utcnow()
+    that no other live poller holds (on PostgreSQL, rows another poller is claiming are skipped).
+
+    A claim names its holder (host:pid, as a sender's lease does): one held by a process of this
+    host that is gone (a poller killed with kill -9) is void at once, not when it expires.
+    Returns the claimed orders, and how many pending ones other pollers hold, by holder.
+    """
+    from tnorder.services import leases
+
+    now, me = utcnow(), leases.owner()
+    others: dict[str, int] = {}
     with ctx.store.write() as s:
         query = select(Order).where(
-            Order.status.in_(PENDING_ORDER_STATUSES) | ((Order.status == "failed") & (Order.recheck_until > now)),
-            Order.poll_lease_until.is_(None) | (Order.poll_lease_until < now),
+            Order.status.in_(PENDING_ORDER_STATUSES) | (Order.recheck_until > now),
         ).order_by(Order.id).with_for_update(skip_locked=True)
         if refs:
             query = query.where(Order.ref.in_(refs))
-        claimed = list(s.execute(query).scalars())
-        for order in claimed:
-            order.poll_lease_until = now + POLL_LEASE
-        return claimed
+        claimed = []
+        for order in s.execute(query).scalars():
+            if _held_by_other(order, now, me):
+                if order.status in PENDING_ORDER_STATUSES:
+                    holder = order.poller or "another poller"
+                    others[holder] = others.get(holder, 0) + 1
+                continue
+            order.poll_lease_until, order.poller = now + POLL_LEASE, me
+            claimed.append(order)
+        return claimed, others
+
+
+def _held_by_other(order: Order, now: datetime, me: str) -> bool:
+    from tnorder.services import leases
+
+    if order.poll_lease_until is None or order.poller == me:
+        return False
+    return leases.alive(order.poller, _naive(order.poll_lease_until), _naive(now))
 
 
 def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
     """Ask the carriers about pending orders (concurrently, bounded) and apply what finished,
     a batch of orders per write transaction, as the answers arrive. An order whose account cannot
-    be opened (removed, credentials missing) is reported; every other order is still applied."""
-    from tnorder.services import reservations
+    be opened (removed, credentials missing) is reported; every other order is still applied.
+    Rechecks of concluded orders that cannot be made are gathered per account (`unrechecked`)."""
+    from tnorder.services import leases, reservations
 
     result = PollResult()
     result.released = reservations.release_stale(ctx)
-    orders = claim(ctx, refs)
+    orders, result.others = claim(ctx, refs)
+    pause("poll-claimed")
     if not orders:
         result.pending = _count_pending(ctx, refs)
         return result
@@ -283,11 +385,12 @@ def poll(ctx: Context, refs: list[str] | None = None) -> PollResult:
         try:
             ctx.carrier(order.account)
         except TnorderError as exc:
-            result.errors.append((order, exc))
+            result.failed(order, exc)
             continue
         askable.append(order)
     try:
-        _ask_all(ctx, askable, result)
+        with leases.Renewer(lambda: _renew_claims(ctx, orders)):  # a long poll keeps what it claimed
+            _ask_all(ctx, askable, result)
     finally:
         _unclaim(ctx, orders)
     result.changed.sort(key=lambda change: change[0].id or 0)
@@ -310,9 +413,21 @@ def _ask_all(ctx: Context, orders: list[Order], result: PollResult) -> None:
         _apply(ctx, batch, result)
 
 
+def _mine(orders: list[Order]):
+    from tnorder.services import leases
+
+    return ORDERS.update().where(ORDERS.c.id.in_([o.id for o in orders]), ORDERS.c.poller == leases.owner())
+
+
 def _unclaim(ctx: Context, orders: list[Order]) -> None:
+    """Let go of this poller's claims (never of one another poller took after ours lapsed)."""
     with ctx.store.write() as s:
-        s.execute(ORDERS.update().where(ORDERS.c.id.in_([o.id for o in orders])).values(poll_lease_until=None))
+        s.execute(_mine(orders).values(poll_lease_until=None, poller=None))
+
+
+def _renew_claims(ctx: Context, orders: list[Order]) -> None:
+    with ctx.store.write() as s:
+        s.execute(_mine(orders).values(poll_lease_until=utcnow() + POLL_LEASE))
 
 
 def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError | None:
@@ -324,7 +439,9 @@ def _safe(fn: Callable[[], CarrierOrder | None]) -> CarrierOrder | TnorderError 
 
 def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | None]], result: PollResult) -> None:
     answered = [(order, answer) for order, answer in batch if isinstance(answer, CarrierOrder)]
-    result.errors += [(order, answer) for order, answer in batch if isinstance(answer, TnorderError)]
+    for order, answer in batch:
+        if isinstance(answer, TnorderError):
+            result.failed(order, answer)
     if not answered:
         return
     with ctx.store.write() as s:
@@ -338,24 +455,37 @@ def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | 
 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
-         tick: Callable[[PollResult], None] | None = None) -> PollResult:
-    """Poll until nothing (of `refs`) is pending or `timeout` seconds pass."""
+         tick: Callable[[PollResult], None] | None = None,
+         notice: Callable[[str], None] | None = None) -> PollResult:
+    """Poll until nothing (of `refs`) is pending or `timeout` seconds pass; `notice` is told, once
+    per change, that other pollers hold some of the pending orders (so the wait is for them)."""
     deadline = time.monotonic() + timeout
     total = PollResult()
     delay = 0.5
+    told: dict[str, int] = {}
     while True:
         step = poll(ctx, refs)
         total.changed += step.changed
-        total.errors = step.errors
+        total.errors, total.unrechecked, total.others = step.errors, step.unrechecked, step.others
         total.unconfigured = step.unconfigured
         total.pending = step.pending
         total.released = step.released  # the last run's: what is still held now
+        if notice and step.others and set(step.others) != set(told):
+            notice(waiting_for(step.others))
+        told = step.others
         if tick:
             tick(total)
         if not step.pending or time.monotonic() + delay > deadline:
             return total
         time.sleep(delay)
         delay = min(delay * 1.5, 5.0)
+
+
+def waiting_for(others: dict[str, int]) -> str:
+    held = ", ".join(f"{count} by {holder}" for holder, count in sorted(others.items()))
+    return (f"waiting for another poller: pending orders are being asked about by another process ({held}); "
+            f"its claim ends when it finishes, exits, or at most {int(POLL_LEASE.total_seconds())} s after it "
+            "stops renewing it")
 
 
 def find(ctx: Context, ref: str) -> Order:

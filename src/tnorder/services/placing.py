@@ -10,12 +10,16 @@
 - Send and record are shielded from signals. A create that may or may not have reached the
   carrier (connection lost, 5xx, unreadable answer, a store failure after the send) is never
   reported as a refusal: `OutcomeUnknown` names the order, and `orders poll` settles it.
+- A create that certainly never left (connection refused, DNS, a failed TLS handshake, an
+  unreachable token endpoint: `CarrierNotReached`) is a refusal: the row is undone at once, so
+  its numbers and its config are free and its key can be sent again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable
 
 from sqlalchemy import delete, insert, select
@@ -24,7 +28,14 @@ from sqlmodel import Session
 from tnorder import interrupts
 from tnorder.carriers.base import CarrierOrder
 from tnorder.clock import utcnow
-from tnorder.errors import BadInput, CarrierError, CarrierUnreachable, OutcomeUnknown, Superseded
+from tnorder.errors import (
+    BadInput,
+    CarrierError,
+    CarrierNotReached,
+    CarrierUnreachable,
+    OutcomeUnknown,
+    Superseded,
+)
 from tnorder.models import Order, OrderItem
 from tnorder.services import leases
 from tnorder.services.context import Context
@@ -107,11 +118,16 @@ def submit(ctx: Context, order: Order, numbers: list[str], *, send: Callable[[],
             answer = send()
         except (CarrierUnreachable, OutcomeUnknown) as exc:
             raise _unknown(ctx, order, exc.text if isinstance(exc, CarrierError) else exc.reason) from None
-        except (CarrierError, BadInput):
+        except (CarrierError, BadInput):  # refused, or certainly never sent (CarrierNotReached)
             _refused(ctx, order, undo)
             interrupts.forget_sent(ref)
             raise
-        except Exception as exc:  # a plugin's own failure after the request left: it may have arrived
+        except Exception as exc:  # a plugin's own failure: after the request left, it may have arrived
+            if _never_sent(exc):
+                _refused(ctx, order, undo)
+                interrupts.forget_sent(ref)
+                raise CarrierNotReached(order.carrier, f"the request was not sent ({type(exc).__name__}); "
+                                        "nothing reached the carrier") from None
             raise _unknown(ctx, order, f"{type(exc).__name__}: {exc}") from None
         pause("before-record")
         try:
@@ -120,6 +136,15 @@ def submit(ctx: Context, order: Order, numbers: list[str], *, send: Callable[[],
             raise _unknown(ctx, order, f"its answer could not be recorded: {exc}") from None
         interrupts.note_sent(ref, "sent")
         return recorded
+
+
+def _never_sent(exc: Exception) -> bool:
+    """An HTTP failure a plugin let through, from before its request left (httpx is loaded if so)."""
+    if "httpx" not in sys.modules:
+        return False
+    from tnorder.carriers.http import never_sent
+
+    return never_sent(exc)
 
 
 def _claim(ctx: Context, order: Order) -> None:

@@ -220,7 +220,7 @@ def _fix(conn: Connection, c: Comparison, actor: str, force: bool) -> None:
     if force:
         gone += _still(conn, c.tnorder_only, "assigned")
         c.on_customer = []
-    lifecycle.move(conn, gone, "disconnected", ref=None, actor=actor, event="reconciled",
+    lifecycle.move(conn, gone, "disconnected", expect=IN_USE, ref=None, actor=actor, event="reconciled",
                    note="reconciled: the carrier does not hold it", customer=None, line=None)
 
 
