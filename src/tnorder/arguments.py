@@ -58,7 +58,8 @@ def is_whole(text: str) -> bool:
 
 
 def check(argv: list[str]) -> None:
-    """Refuse a value that breaks the digit rule (see the module notes) given to an option that takes digits."""
+    """Refuse a value that breaks the digit rule (see the module notes) given to an option that takes
+    digits, and `--timeout` without `--wait`."""
     for option, value in _option_values(argv):
         if option in COUNT_OPTIONS and _read_otherwise(value, int, WHOLE):
             raise BadInput(f"{option} {_short(value)!r}: write a whole number with ASCII digits 0-9")
@@ -66,6 +67,15 @@ def check(argv: list[str]) -> None:
             raise BadInput(f"{option} {_short(value)!r}: write a number with ASCII digits 0-9 (and a decimal point)")
         if option in DIGIT_OPTIONS and not value.isascii():
             raise BadInput(f"{option} {_short(value)!r}: write it with ASCII digits 0-9")
+    _timeout_needs_wait(argv)
+
+
+def _timeout_needs_wait(argv: list[str]) -> None:
+    """`--timeout` bounds `--wait` only: alone it would be silently ignored, so it is refused (the
+    script that wrote it expects a wait)."""
+    options = argv[:argv.index("--")] if "--" in argv else argv
+    if any(a == "--timeout" or a.startswith("--timeout=") for a in options) and "--wait" not in options:
+        raise BadInput("--timeout applies only with --wait: add --wait, or leave --timeout out")
 
 
 def _read_otherwise(value: str, parse: type, rule: re.Pattern[str]) -> bool:

@@ -64,9 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     from tnorder.errors import TnorderError
 
     interrupts.install()
+    given = sys.argv[1:] if argv is None else argv
     try:
         deadline.start()
-        args = hoist(arguments.normalise(sys.argv[1:] if argv is None else argv))
+        args = hoist(arguments.normalise(given))
         arguments.check(args)
         if os.environ.get(completion.COMPLETE_VAR):
             completion.enable()
@@ -75,12 +76,12 @@ def main(argv: list[str] | None = None) -> None:
             command = typer.main.get_command(prune.for_args(app, args))
         code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except interrupts.Interrupted as exc:
-        _interrupted(exc)
+        _interrupted(exc, given)
     except TnorderError as exc:
-        _after_send(str(exc))
-        _fail(str(exc), exc.exit_code)
+        _after_send(str(exc), given)
+        _fail(str(exc), exc.exit_code, given)
     except TyperException as exc:  # usage errors from the parser
-        _fail(exc.format_message(), getattr(exc, "exit_code", 2) or 2)
+        _fail(exc.format_message(), getattr(exc, "exit_code", 2) or 2, given)
     except typer.Abort:
         _fail("aborted", 130)
     except KeyboardInterrupt:
@@ -88,19 +89,27 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if os.environ.get("TNORDER_DEBUG"):
             raise
-        from tnorder import storecheck
-
-        if storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
-            _after_send(str(storecheck.unusable(storecheck.opened or "", exc)))
-            _fail(str(storecheck.unusable(storecheck.opened or "", exc)), 2)
-        _after_send(f"unexpected {type(exc).__name__}: {exc}")
-        _fail(f"unexpected {type(exc).__name__}: {exc} (set TNORDER_DEBUG=1 for a traceback)", 1)
+        _unexpected(exc, given)
     finally:
         interrupts.restore()
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _interrupted(exc: BaseException) -> None:
+def _unexpected(exc: Exception, given: list[str]) -> None:
+    """A database error the operator can act on has its own line and code; anything else is a bug (1)."""
+    from tnorder import storecheck
+
+    if storecheck.is_busy(exc):  # a write that waited past TNORDER_LOCK_TIMEOUT outside `Store.write`
+        message, code = str(storecheck.busy(storecheck.opened or "")), 10
+    elif storecheck.is_store_failure(exc):  # e.g. a read-only store met by a command that writes
+        message, code = str(storecheck.unusable(storecheck.opened or "", exc)), 2
+    else:
+        message, code = f"unexpected {type(exc).__name__}: {exc}", 1
+    _after_send(message, given)
+    _fail(message + (" (set TNORDER_DEBUG=1 for a traceback)" if code == 1 else ""), code, given)
+
+
+def _interrupted(exc: BaseException, given: list[str]) -> None:
     """Name every order this run sent (or may have sent): a rerun without --key would buy again."""
     from tnorder import interrupts
 
@@ -108,10 +117,10 @@ def _interrupted(exc: BaseException) -> None:
         for ref, how in interrupts.sent().items():
             sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
                              "`tnorder orders poll` will follow it (do not order it again)\n")
-    _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130))
+    _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130), given)
 
 
-def _after_send(message: str) -> None:
+def _after_send(message: str, given: list[str]) -> None:
     """A failure once this run sent orders (or may have): never exit 2 ("nothing was sent") or 1
     without naming them. Each is named with the next step, and the exit is 5 (still pending)."""
     from tnorder import interrupts
@@ -124,12 +133,23 @@ def _after_send(message: str) -> None:
         for ref, how in sent.items():
             sys.stderr.write(f"tnorder: order {ref} was {how}; `tnorder orders poll` will settle it "
                              "(do not order it again)\n")
-    _fail(message, EXIT_STILL_PENDING)
+    _fail(message, EXIT_STILL_PENDING, given)
 
 
-def _fail(message: str, code: int) -> None:
-    first = " ".join(str(message).split())
+def _fail(message: str, code: int, given: list[str] | None = None) -> None:
+    first = _shown(str(message), given or [])
     if first:  # empty when the parser already showed help (a group called with no command)
         with contextlib.suppress(OSError):
             sys.stderr.write(f"tnorder: error: {first}\n")
     sys.exit(code)
+
+
+def _shown(message: str, given: list[str]) -> str:
+    """The one line an error is: no store password (whichever URL it came from), no control
+    character, and the arguments it echoes cut short."""
+    from tnorder import render, storecheck
+
+    named = [given[i + 1] for i, arg in enumerate(given[:-1]) if arg == "--db"]
+    named += [arg.partition("=")[2] for arg in given if arg.startswith("--db=")]
+    text = storecheck.scrub(message, storecheck.opened, os.environ.get("TNORDER_DB"), *named)
+    return render.cut(render.printable(" ".join(text.split())), given)

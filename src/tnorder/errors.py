@@ -69,6 +69,7 @@ EXIT_AUTH = 6
 EXIT_RATE_LIMIT = 7
 EXIT_DISAGREE = 8  # `inventory reconcile`: tnorder and the carrier differ
 EXIT_NOTHING_FOUND = 9  # an order found nothing to order at the carrier (a lookup that finds nothing is 0)
+EXIT_STORE_BUSY = 10  # another process held the store's write lock past TNORDER_LOCK_TIMEOUT
 
 
 class OutcomeUnknown(TnorderError):
@@ -86,3 +87,13 @@ class Superseded(TnorderError):
     """The write-ahead order was concluded by `orders poll` before this process sent it: nothing was sent."""
 
     exit_code = 3
+
+
+class StoreBusy(TnorderError):
+    """Another process held the store's write lock past TNORDER_LOCK_TIMEOUT; this write was not made.
+
+    Its own type (not a BadInput): raised after an order was sent, it must not read as "nothing was
+    sent", so the caller that sent one turns it into that order's outcome (exit 5, the reference).
+    """
+
+    exit_code = 10

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -32,7 +33,40 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(name)
 
 
+# what a terminal obeys instead of showing (C0 and C1 controls, DEL, direction overrides, line
+# separators): never printed, whoever typed or stored it
+_CONTROL = "\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+CONTROL = re.compile(f"[\x00-\x1f{_CONTROL}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f{_CONTROL}]")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` without control characters (`lines`: newlines kept)."""
+    if text.isprintable():
+        return text
+    return (_CONTROL_BUT_NEWLINE if lines else CONTROL).sub("", text)
+
+
+def cut(text: str, given: Iterable[str] = (), limit: int = 60, long: int = 200, whole: int = 1000) -> str:
+    """`text` with each argument of `given` longer than `long` (a path may well be near it) that it
+    echoes cut to its first `limit` characters, and at most `whole` characters in all: an error
+    quoting a 100 KB argument stays one readable line."""
+    values = {v for arg in given for v in (arg, arg.strip(), arg.partition("=")[2]) if len(v) > long}
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, value[:limit] + "…")
+        escaped = repr(value)[1:-1]  # as `!r` shows it
+        if escaped != value:
+            text = text.replace(escaped, escaped[:limit] + "…")
+    return text if len(text) <= whole else text[:whole] + "…"
+
+
+def line(text: str) -> None:
+    """A line of data on stdout (a document's summary, a detail): without control characters."""
+    sys.stdout.write(printable(text, lines=True) + "\n")
+
+
 def message(text: str) -> None:
+    text = printable(text, lines=True)
     if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
         sys.stderr.write(text + "\n")
         return
@@ -40,6 +74,7 @@ def message(text: str) -> None:
 
 
 def warning(text: str) -> None:
+    text = printable(text, lines=True)
     if not sys.stderr.isatty():
         sys.stderr.write(f"warning: {text}\n")
         return
@@ -90,9 +125,32 @@ def stream_csv(rows: Iterable[dict], columns: Sequence[str]) -> int:
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(_neutral_row(row))
         count += 1
     return count
+
+
+# a spreadsheet runs a cell that starts so as a formula (OWASP: CSV injection); a leading `'` makes it
+# text. A number (or a list of them), already E.164, stays as it is: `+1919…` is read as digits.
+FORMULA_START = tuple("=+-@\t\r")
+_NUMBERS = re.compile(r"\+[0-9]{1,15}(?: \+[0-9]{1,15})*")
+
+
+def neutral(value: object) -> object:
+    """A cell as a spreadsheet (or a terminal, `cat`) may show it: never a formula (see FORMULA_START),
+    no control character."""
+    if not isinstance(value, str):
+        return value
+    if not value.isprintable():
+        value = CONTROL.sub("", value)
+    if value.startswith(FORMULA_START) and not _NUMBERS.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _neutral_row(row: dict) -> dict:
+    changed = {key: new for key, value in row.items() if (new := neutral(value)) is not value}
+    return row | changed if changed else row
 
 
 # columns a reader copies or types back: never truncated, never folded
@@ -115,8 +173,8 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
         stream = sys.stdout if console is None else console.file
         stream.write("\t".join(heads) + "\n")
         count = 0
-        for cells in lines:
-            stream.write("\t".join(cells) + "\n")
+        for cells in lines:  # read as TSV by spreadsheets too: formulas neutralised
+            stream.write("\t".join(map(neutral, cells)) + "\n")  # type: ignore[arg-type]
             count += 1
         if not count and empty:
             message(empty)
@@ -173,6 +231,8 @@ def _cell(key: str, value: object) -> str:
 def _cells(rows: Iterable[dict], columns: Sequence[tuple[str, str]], numbered: bool) -> Iterator[list[str]]:
     for i, row in enumerate(rows, 1):
         cells = [_cell(key, row.get(key)) for key, _ in columns]
+        if not "".join(cells).isprintable():  # one check a row: the usual row has nothing to strip
+            cells = [CONTROL.sub("", cell) for cell in cells]
         yield ([str(i)] if numbered else []) + cells
 
 

@@ -59,14 +59,26 @@ def store_url(override: str | None = None) -> str:
     return f"sqlite:///{home() / 'tnorder.db'}"
 
 
+OPERATOR_MAX = 64
+
+
 def operator() -> str:
-    """Who is acting, for number history: `TNORDER_OPERATOR`, else the login name."""
-    name = os.environ.get("TNORDER_OPERATOR") or os.environ.get("USER")
+    """Who is acting, for number history: `TNORDER_OPERATOR`, else the login name.
+
+    Stored in history and printed in tables: a name with control characters (terminal escapes) or
+    of unbounded length is refused, not kept.
+    """
+    given = os.environ.get("TNORDER_OPERATOR")
+    name = given or os.environ.get("USER")
     if not name:
         try:
             name = getpass.getuser()
         except (KeyError, OSError):
             name = "unknown"
+    if not name.isprintable() or len(name) > OPERATOR_MAX:
+        source = "TNORDER_OPERATOR" if given else "the login name ($USER)"
+        raise ConfigError(f"{source} must be a name of at most {OPERATOR_MAX} printable characters "
+                          "(no control characters): set TNORDER_OPERATOR to one")
     return name
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sqlalchemy import Column, Connection, Engine, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError
@@ -34,6 +36,8 @@ class Store:
             self.dialect = self.engine.dialect.name
             migrate(self.engine)
         except (DBAPIError, OSError) as exc:
+            if storecheck.is_busy(exc):  # another process migrating it, or holding a lock, past the timeout
+                raise storecheck.busy(url) from None
             raise storecheck.unusable(url, exc) from None
 
     def session(self) -> Session:
@@ -49,7 +53,9 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-                self._lock(session)  # through the session: its transaction is the one that commits
+                with self._waiting():
+                    session.connection()  # begins now: SQLite's BEGIN IMMEDIATE waits for the lock here
+                    self._lock(session)  # through the session: its transaction is the one that commits
                 yield session
 
     @contextmanager
@@ -57,8 +63,10 @@ class Store:
         """`write()` without the ORM: one Core transaction holding the write lock."""
         with self.engine.connect() as conn:
             conn = conn.execution_options(begin="IMMEDIATE")
-            with conn.begin():
+            with self._waiting():
+                transaction = conn.begin()
                 self._lock(conn)
+            with transaction:
                 yield conn
 
     def _lock(self, conn: Connection | Session) -> None:
@@ -69,6 +77,17 @@ class Store:
         """
         if self.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7355609)"))
+
+    @contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """Waiting for the write lock past TNORDER_LOCK_TIMEOUT is StoreBusy (exit 10), its own error:
+        after an order was sent, the caller must tell it from "nothing was sent"."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if storecheck.is_busy(exc):
+                raise storecheck.busy(self.url) from None
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -99,30 +118,48 @@ def driver_value(conn: Connection | Session, column: Column, value: object) -> o
 
 
 def _engine(url: str) -> Engine:
+    storecheck.check_url(url)
+    wait = storecheck.lock_timeout()
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
-        if path and path != ":memory:" and not path.startswith("file:"):  # `file:` URIs: opened as given
-            storecheck.create_private(Path(path))
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    # times are stored as UTC without a zone: a PostgreSQL session's zone must be UTC too
-    connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+        return _sqlite_engine(url, wait)
+    # times are stored as UTC without a zone: a PostgreSQL session's zone must be UTC too; every lock
+    # wait (the write lock's advisory lock above all) ends after TNORDER_LOCK_TIMEOUT (0 there: no bound)
+    options = f"-c timezone=UTC -c lock_timeout={max(1, round(wait * 1000))}"
+    connect_args = {"options": options} if url.startswith("postgresql") else {}
     try:
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
-    except Exception as exc:  # a bad URL or a missing driver: say which
-        raise ConfigError(f"cannot use store {url.split('@')[-1]!r}: {exc}") from None
+    except Exception as exc:  # a bad URL or a missing driver: say which, never with its password
+        raise ConfigError(f"cannot use store {storecheck.shown(url)}: "
+                          f"{storecheck.scrub(str(exc), url)[:200]}") from None
 
 
-def _sqlite_connect(dbapi_conn, _record) -> None:
+def _sqlite_engine(url: str, wait: float) -> Engine:
+    path = url.split(":///", 1)[-1]
+    writable = True
+    if path and path != ":memory:" and not path.startswith("file:"):  # `file:` URIs: opened as given
+        from tnorder.settings import home
+
+        # tnorder's home is made here (0700); any other folder, as --db/TNORDER_DB names it, must exist:
+        # a mistyped path would start an empty store and report an empty inventory
+        folder = Path(path).parent
+        storecheck.create_private(Path(path), make_folder=not folder.is_dir() and folder == home())
+        if storecheck.read_only(Path(path)):
+            url, writable = f"sqlite:///file:{quote(path)}?mode=ro&immutable=1&uri=true", False
+    engine = create_engine(url, connect_args={"timeout": wait})
+    event.listen(engine, "connect", partial(_sqlite_connect, wait=wait, writable=writable))
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_conn, _record, *, wait: float, writable: bool) -> None:
     # pysqlite's own transaction handling defers BEGIN; we issue BEGIN ourselves (see _sqlite_begin)
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if writable:  # a store opened read-only keeps the journal it has
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={round(wait * 1000)}")
     cursor.close()
 
 

@@ -50,7 +50,7 @@ def _emit(doc: object, as_json: bool, text: str) -> None:
     if as_json:
         render.emit_json(doc)
     else:
-        print(text)
+        render.line(text)
 
 
 @app.command("add")
@@ -87,7 +87,7 @@ def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
     if json:
         render.emit_json(doc)
         return
-    print(f"Customer {doc['customer']}: {doc['name']}")
+    render.line(f"Customer {doc['customer']}: {doc['name']}")
     for line in doc["lines"]:
         about = f" ({line['description']})" if line["description"] else ""
         render.table(line["numbers"], LINE_COLUMNS,

@@ -340,7 +340,7 @@ def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
                 "rate_center", "city", "state", "lata", "zip", "order_ref", *inventory.DATES):
         if doc.get(key):
             value = render.minute(doc[key]) if key.endswith("_at") else doc[key]
-            print(f"{key.replace('_', ' ').capitalize():<15} {value}")
+            render.line(f"{key.replace('_', ' ').capitalize():<15} {value}")
     render.table(doc["history"], [("at", "When"), ("event", "Event"), ("from_status", "From"), ("to_status", "To"),
                                   ("order_ref", "Order"), ("actor", "Who"), ("note", "Note")],
                  title="History")

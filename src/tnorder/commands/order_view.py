@@ -48,7 +48,7 @@ def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
     if as_json:
         render.emit_json(doc)
         return doc
-    print(summary(doc))
+    render.line(summary(doc))
     if detail:
         numbers = doc["completed"] or doc["numbers"]
         for number in numbers:

@@ -20,6 +20,7 @@ from pathlib import Path
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
 from tnorder.sim.pool import Pool, fictional
+from tnorder.storecheck import create_private
 
 RESERVATION_SECONDS = 4 * 3600
 UNAVAILABLE = ("5005", "The telephone number is unavailable for ordering")
@@ -66,7 +67,9 @@ class World:
         self.pool = Pool(seed, path.parent)
         self.complete_after = complete_after
         self._local = threading.local()  # one connection per thread, reused
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # it holds every simulated account's numbers and orders: 0600 in 0700 folders from the start
+        # (its -wal and -shm files take the file's mode), as the store is
+        create_private(path)
         db = sqlite3.connect(path, timeout=30)
         try:
             db.execute("PRAGMA journal_mode=WAL")
