@@ -299,10 +299,11 @@ def _read_regular(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None
         return None, None
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    info = os.fstat(fd)  # before fdopen: Python refuses to wrap a directory (IsADirectoryError)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(f"config {path} is not a regular file: replace it with a TOML file, or remove it")
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"config {path} is not a regular file: replace it with a TOML file, or remove it")
         try:
             data = file.read(CONFIG_MAX + 1)
         except OSError as exc:
