@@ -14,6 +14,7 @@ from sqlalchemy import Connection, column, select, table
 
 from tnorder.errors import BadInput
 from tnorder.services import customers, lifecycle
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from tnorder.services.context import Context
@@ -110,7 +111,9 @@ def _line_key(row: dict) -> tuple[str, str]:
 def move(ctx: Context, numbers: list[str], to_type: str) -> list[dict]:
     """Between inventory types of one carrier account: the carrier holds a number under its account."""
     target = ctx.inventory_type(to_type)
+    pause("move-decided")
     with ctx.store.begin() as conn:
+        ctx.config.still_as_read(inventory_types=target.name)  # a removal decides under this lock too
         rows = _rows(conn, numbers)
         for n in numbers:
             row = rows[n]

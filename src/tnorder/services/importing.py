@@ -19,8 +19,11 @@ from tnorder.criteria import check_state, clean_lata, clean_name, clean_zip
 from tnorder.errors import BadInput
 from tnorder.numbers import to_e164
 from tnorder.services import customers
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from tnorder.services.context import Context
 
 NUMBER_HEADS = ("number", "tn", "did", "telephone_number", "phone_number", "phone")
@@ -140,10 +143,22 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> tuple[list[Row], list[t
 
 
 def _lines(ctx: Context) -> set[tuple[str, str]]:
+    with ctx.store.engine.connect() as conn:
+        return _line_set(conn)
+
+
+def _line_set(conn: Connection) -> set[tuple[str, str]]:
     query = select(customers.CUSTOMERS.c.account, customers.LINES.c.line).join(
         customers.LINES, customers.LINES.c.customer_id == customers.CUSTOMERS.c.id)
-    with ctx.store.engine.connect() as conn:
-        return {(a, ln) for a, ln in conn.execute(query)}
+    return {(a, ln) for a, ln in conn.execute(query)}
+
+
+def _lines_still_there(conn: Connection, rows: list[Row]) -> None:
+    wanted = {(r.customer, r.service_line) for r in rows if r.service_line}
+    if wanted and (gone := sorted(wanted - _line_set(conn))):
+        customer, line = gone[0]
+        raise BadInput(f"line {line!r} of customer {customer!r} was removed while this import ran: "
+                       "nothing was imported")
 
 
 def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip_invalid: bool) -> Report:
@@ -158,7 +173,11 @@ def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip
     from tnorder.services import lifecycle
 
     good.sort(key=lambda r: r.number.number)  # index pages filled in order: a third faster to insert
+    pause("import-decided")
     with ctx.store.begin() as conn:  # held numbers are read under the write lock: none is added twice
+        # the type and the lines as they are now: a removal committed meanwhile refuses the import
+        ctx.config.still_as_read(inventory_types=itype.name, accounts=account.name)
+        _lines_still_there(conn, good)
         for start in range(0, len(good), BATCH):
             batch = good[start:start + BATCH]
             known = dict(conn.execute(select(NUMBERS.c.number, NUMBERS.c.status).where(
