@@ -85,3 +85,17 @@ def test_orders_show_refuses_a_non_ascii_reference(run, fast_sandbox):
     assert run("orders", "show", "3", "--json").json()["order_ref"] == "ORD-000003"
     shown = run("orders", "show", "３")
     assert shown.code == 2 and "no order" in _one_line(shown.err), shown.err
+
+
+@pytest.mark.parametrize("value", ["complete_after=1_0", "complete_after=١", "complete_after=1e1", "seed=+5",
+                                   "seed=1_2", "complete_after=٣.٥"])
+def test_carrier_options_follow_the_one_digit_rule(run, value):
+    """`--option complete_after=1_0` was read as 10 by Python's own float()."""
+    result = run("config", "carrier", "add", "odd", "--kind", "sandbox", "--option", value)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "odd" not in run("config", "carrier", "list").out
+
+
+@pytest.mark.parametrize("value", ["complete_after=0", "complete_after=2.5", "complete_after=.5", "seed=42"])
+def test_carrier_options_in_plain_digits_still_count(run, value):
+    assert run("config", "carrier", "add", "fine", "--kind", "sandbox", "--option", value).code == 0

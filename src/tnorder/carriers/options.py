@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tnorder.arguments import DECIMAL, WHOLE
+
 
 @dataclass(frozen=True)
 class Option:
@@ -47,8 +49,8 @@ class Option:
             number = int(value) if whole else float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError, OverflowError):
             return expected
-        if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "", 1).isascii():
-            return expected
+        if isinstance(value, str) and not (WHOLE if whole else DECIMAL).fullmatch(value.strip()):
+            return expected  # the command line's one digit rule: `1_0`, `+5`, `١`, `1e1` are not numbers here
         if not math.isfinite(number) or not (self.low or 0) <= number <= (self.high or math.inf):
             return expected
         return None

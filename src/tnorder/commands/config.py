@@ -27,16 +27,21 @@ def path() -> None:
 def _option(text: str) -> tuple[str, object]:
     import tomllib
 
+    from tnorder.arguments import DECIMAL, WHOLE
     from tnorder.errors import BadInput
 
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise BadInput(f"--option {text!r} must be KEY=VALUE")
-    try:  # numbers and booleans keep their type in the TOML file
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return key.strip(), value
+    raw = raw.strip()
+    # numbers and booleans keep their type in the TOML file, but only in the one digit rule's form:
+    # TOML would also read `1_0`, `+5` and `1e1` as numbers, which no other tnorder input takes
+    if raw in ("true", "false") or WHOLE.fullmatch(raw) or DECIMAL.fullmatch(raw):
+        try:
+            return key.strip(), tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:  # `.5` is a number to tnorder, not to TOML
+            return key.strip(), float(raw)
+    return key.strip(), raw
 
 
 KIND_HELP = ("Plugin: sandbox, bandwidth, broadvox or a third-party one. The broadvox interface is modeled on "
