@@ -157,3 +157,25 @@ def test_reconcile_sees_a_number_disconnected_in_tnorder_but_in_service(run, hom
         {"number": number, "status": "disconnected", "carrier_status": "in service"}]
     assert run("inventory", "reconcile", "--type", fast_sandbox, "--fix", "--yes").code == 0
     assert run("inventory", "show", number, "--json").json()["status"] == "available"
+
+
+def test_an_import_file_that_is_not_a_regular_file_is_refused_without_hanging(cli, home, tmp_path):
+    """A FIFO made `inventory import` wait for ever for a writer; /dev/zero read without end."""
+    import os
+
+    fifo = tmp_path / "numbers.fifo"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.csv"
+    zero.symlink_to("/dev/zero")
+    for path in (fifo, zero, tmp_path):
+        result = cli("inventory", "import", str(path), timeout=20)
+        assert result.code == 2 and "not a regular file" in result.err and result.err.count("\n") == 1, result.err
+    assert cli("inventory", "list", "--json").json() == []
+
+
+def test_an_import_file_with_stray_bytes_is_one_line(run, home, tmp_path):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("number,city\n+19194390001,Cary\n+19194390002,M\xfcnster\n".encode("latin-1"))
+    result = run("inventory", "import", str(bad))
+    assert result.code == 2 and "utf-8" in result.err.lower() and result.err.count("\n") == 1, result.err
+    assert run("inventory", "list", "--json").json() == []

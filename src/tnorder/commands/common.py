@@ -159,9 +159,16 @@ def open_input(path: str) -> Iterator[TextIO]:
     if path == "-":
         yield sys.stdin
         return
-    try:
-        stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    import os
+    import stat
+
+    try:  # non-blocking: opening a FIFO must not wait for a writer; only a regular file is read
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-    with stream:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO would hang, /dev/zero would read without end
+        os.close(fd)
+        raise BadInput(f"cannot read {path}: not a regular file")
+    os.set_blocking(fd, True)
+    with open(fd, encoding="utf-8-sig", newline="") as stream:
         yield stream
