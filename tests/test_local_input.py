@@ -256,3 +256,21 @@ def test_read_commands_work_on_a_read_only_store(cli, read_only_store: Path, arg
 
 def test_a_write_to_a_read_only_store_is_exit_2_saying_so(cli, read_only_store: Path):
     one_line(cli("--db", str(read_only_store), "customer", "add", "NEW", "--name", "New"), 2, "read-only")
+
+
+def test_table_cells_on_a_terminal_are_text_never_rich_markup():
+    """A customer named `[link=https://evil.example]Acme[/link]` was drawn as a link on a terminal
+    (and `[/]` in a name broke the table): cells are shown as typed."""
+    import io
+
+    from rich.console import Console
+
+    from tnorder import render
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, color_system=None)
+    rows = [{"customer": "[link=https://evil.example]Acme[/link]", "line": "[bold]main[/]"}]
+    render.table(rows, [("customer", "Customer"), ("line", "Line")], console=console)
+    shown = out.getvalue()
+    assert "[link=https://evil.example]Acme[/link]" in shown and "[bold]main[/]" in shown
+    assert "\x1b]8;" not in shown  # no terminal hyperlink escape

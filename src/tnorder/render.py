@@ -186,6 +186,7 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
             message(empty)
         return 0
     from rich.table import Table
+    from rich.text import Text
 
     shown = _fitting(keys, heads, cells, console.width)
     grid = Table(title=title, header_style="bold")
@@ -195,7 +196,7 @@ def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: st
         grid.add_column(heads[i], justify="right" if keys[i] == "#" else "left", no_wrap=whole,
                         width=width, overflow="fold")
     for row in cells:
-        grid.add_row(*(row[i] for i in shown))
+        grid.add_row(*(Text(row[i]) for i in shown))  # a cell is data, never Rich markup ("[link=…]")
     console.print(grid)
     return len(cells)
 
