@@ -23,7 +23,7 @@ from tnorder.carriers import bandwidth_xml as bx
 from tnorder.carriers import options
 from tnorder.carriers.bandwidth_auth import BASIC_RETIRES, ClientCredentials, basic_retirement, today
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
-from tnorder.carriers.http import client, in_transit
+from tnorder.carriers.http import after_retries, client, in_transit
 from tnorder.criteria import KINDS, Criteria
 from tnorder.errors import (
     CarrierAuthError,
@@ -124,15 +124,18 @@ class BandwidthCarrier(Carrier):
               idempotent: bool = True, ok: tuple[int, ...] = (200, 201, 204), scoped: bool = True) -> httpx.Response:
         """One request under the account's path (`scoped=False`: a resource outside it, e.g. `/tns`)."""
         prefix = self.account_path if scoped else ""
+        earlier: CarrierError | None = None  # what a retried attempt met: a retry never sent does not hide it
         for attempt in range(1, RETRIES + 1):
             try:
                 response = self.http.request(method, prefix + path, params=params, content=body,
                                              headers=XML_HEADERS if body is not None else None)
             except httpx.HTTPError as exc:
+                error = after_retries(earlier, in_transit(self.name, f"{method} {path}", exc))
                 if idempotent and attempt < RETRIES:
+                    earlier = error
                     time.sleep(0.5 * attempt)
                     continue
-                raise in_transit(self.name, f"{method} {path}", exc) from None
+                raise error from None
             if response.status_code in ok:
                 return response
             if response.status_code == 429 and attempt < RETRIES:
@@ -140,6 +143,7 @@ class BandwidthCarrier(Carrier):
                 self._wait_for_reset(response)
                 continue
             if response.status_code >= 500 and idempotent and attempt < RETRIES:
+                earlier = self._error(method, path, response, idempotent)
                 time.sleep(0.5 * attempt)
                 continue
             raise self._error(method, path, response, idempotent)

@@ -35,7 +35,7 @@ import httpx
 from tnorder.carriers import broadvox_soap as soap
 from tnorder.carriers import options
 from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
-from tnorder.carriers.http import client, in_transit
+from tnorder.carriers.http import after_retries, client, in_transit
 from tnorder.criteria import FLAG, Criteria
 from tnorder.errors import (
     BadInput,
@@ -120,15 +120,18 @@ class BroadvoxCarrier(Carrier):
         envelope = soap.request(self.namespace, operation, *self._login, children or [])
         endpoint, idempotent = self.endpoint, operation in self.READS
         headers = {"SOAPAction": soap.soap_action(self.namespace, operation)}
+        earlier: CarrierError | None = None  # what a retried attempt met: a retry never sent does not hide it
         for attempt in range(1, RETRIES + 1):
             log.debug("Broadvox %s (attempt %d)", operation, attempt)
             try:
                 response = self.http.post(endpoint, content=envelope, headers=headers)
             except httpx.HTTPError as exc:
+                error = after_retries(earlier, in_transit(self.name, operation, exc))
                 if idempotent and attempt < RETRIES:
+                    earlier = error
                     time.sleep(0.5 * attempt)
                     continue
-                raise in_transit(self.name, operation, exc) from None
+                raise error from None
             try:
                 return self._result(operation, response)
             except _Transient as transient:
@@ -137,6 +140,7 @@ class BroadvoxCarrier(Carrier):
                     raise CarrierUnreachable(self.name, f"{operation}: {transient}; outcome unknown") from None
                 if not idempotent or attempt == RETRIES:
                     raise transient.error from None
+                earlier = transient.error
                 time.sleep(0.5 * attempt)
         raise AssertionError("unreachable")
 

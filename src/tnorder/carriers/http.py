@@ -95,6 +95,12 @@ def in_transit(carrier: str, what: str, exc: httpx.HTTPError) -> CarrierError:
     return CarrierUnreachable(carrier, f"{what} did not complete: {type(exc).__name__}")
 
 
+def after_retries(earlier: CarrierError | None, error: CarrierError) -> CarrierError:
+    """The error to report for an attempt: a retry that was never sent (say the command's time ran
+    out before it) must not report "nothing reached the carrier" when an earlier attempt did."""
+    return earlier if earlier is not None and isinstance(error, CarrierNotReached) else error
+
+
 def _same_origin_redirect(request: httpx.Request, response: httpx.Response) -> httpx.URL | None:
     location = response.headers.get("Location")
     if request.method != "GET" or response.status_code not in REDIRECTS or not location:
