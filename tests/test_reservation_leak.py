@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from test_exactly_once import TYPE, FakeBandwidth
+from test_reservations_ahead import LosingBandwidth
 
 CUT_SHORT = b'<?xml version="1.0" encoding="UTF-8"?><OrderResponse><OrderStatus>COMP'  # the emulator's own
 
@@ -89,3 +90,32 @@ def test_the_store_forgets_a_reservation_only_once_its_release_is_confirmed(run,
     assert polled.code == 0, polled.err
     assert set(cutting.reserved) == {"rid-1"} and recorded(home) == []
     assert cutting.deletes()[-2:] == ["rid-3", "rid-3"]  # cut short, sent again, released
+
+
+class CuttingLookups(LosingBandwidth):
+    """Loses the third reservation's answer; the first look for it again is answered cut short."""
+
+    cut_lookups = 1
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.startswith("/api/tns/") and self.cut_lookups:
+            self.cut_lookups -= 1
+            return httpx.Response(200, content=CUT_SHORT, headers={"Content-Type": "application/xml"})
+        return super().__call__(request)
+
+
+def test_a_lost_grant_looked_for_through_an_answer_cut_short_is_asked_again(httpx_mock, run, monkeypatch, home):
+    """Not a leak (the row stays), but the poll would fail (exit 3) on a transient answer."""
+    bandwidth = CuttingLookups()
+    httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
+    monkeypatch.setenv("BW_USER", "apiuser")
+    monkeypatch.setenv("BW_PASS", "pa55-w0rd")
+    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
+                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
+                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
+                 ("config", "inventory-type", "add", TYPE, "--account", "bw")):
+        assert run(*args).code == 0
+    assert pick_first(run).code == 3  # the third reservation's answer lost: its row waits for the poll
+    polled = run("orders", "poll")
+    assert polled.code == 0, polled.err
+    assert bandwidth.reserved == {} and recorded(home) == []

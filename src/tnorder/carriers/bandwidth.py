@@ -250,9 +250,13 @@ class BandwidthCarrier(Carrier):
         from urllib.parse import quote
 
         path = f"/tns/{quote(self.version.tn(number), safe='')}/tnreservation"
-        response = self._call("GET", path, ok=(200, 404), scoped=False)
-        if response.status_code == 404 or not response.content.strip():
-            return None
+        for attempt in range(1, RETRIES + 1):  # an answer cut short is asked again, as `_read` does
+            response = self._call("GET", path, ok=(200, 404), scoped=False)
+            if response.status_code == 404 or not response.content.strip():
+                return None
+            if attempt == RETRIES or _confirms(response):
+                break
+            time.sleep(0.5 * attempt)
         root = self._xml(response)
         rid, account = bx.text(root, ".//ReservationID"), bx.text(root, ".//Account")
         return Reservation(rid, number) if rid and account == self.account.account_id else None
