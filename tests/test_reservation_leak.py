@@ -10,13 +10,18 @@ again; one never confirmed stays recorded, and `orders poll` releases it later.
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from test_exactly_once import TYPE, FakeBandwidth
+from test_exactly_once import ACCT, TYPE, FakeBandwidth
 from test_reservations_ahead import LosingBandwidth
+from tnorder.clock import utcnow
 
+THIRD = "9195550144"  # the third number the fakes find
 CUT_SHORT = b'<?xml version="1.0" encoding="UTF-8"?><OrderResponse><OrderStatus>COMP'  # the emulator's own
 
 
@@ -119,3 +124,92 @@ def test_a_lost_grant_looked_for_through_an_answer_cut_short_is_asked_again(http
     polled = run("orders", "poll")
     assert polled.code == 0, polled.err
     assert bandwidth.reserved == {} and recorded(home) == []
+
+
+class SlowLosingBandwidth(LosingBandwidth):
+    """The third number's reservation: `meanwhile` runs while its request is in flight (before the
+    carrier grants it), then it is granted and its answer lost."""
+
+    meanwhile: Callable[[], None] = staticmethod(lambda: None)
+    granted = 0
+
+    def _reserve(self, request: httpx.Request) -> httpx.Response:
+        number = request.content.decode().split("<ReservedTn>")[1].split("<")[0]
+        if number == THIRD:
+            self.meanwhile()
+        self.granted += 1
+        rid = f"rid-{self.granted}"
+        self.reserved[rid] = number
+        if number == THIRD:
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(201, headers={"Location": f"https://x{ACCT}/tnreservation/{rid}"})
+
+
+@pytest.fixture
+def slow(httpx_mock, run, monkeypatch) -> SlowLosingBandwidth:
+    bandwidth = SlowLosingBandwidth()
+    httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
+    monkeypatch.setenv("BW_USER", "apiuser")
+    monkeypatch.setenv("BW_PASS", "pa55-w0rd")
+    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
+                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
+                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
+                 ("config", "inventory-type", "add", TYPE, "--account", "bw")):
+        assert run(*args).code == 0
+    return bandwidth
+
+
+def rows(home) -> list[tuple]:
+    with sqlite3.connect(home / "tnorder.db") as db:
+        return db.execute("SELECT number, status, owner IS NOT NULL FROM reservations ORDER BY id").fetchall()
+
+
+def test_a_request_in_flight_keeps_its_lease_while_its_sender_waits(run, slow, home, monkeypatch):
+    """A reserve slower than the lease (a carrier's 429s waited out, a slow answer): the sender is
+    alive and waiting, so its row is renewed, and a poll meanwhile leaves it alone."""
+    from tnorder.services import leases, reservations
+    from tnorder.services.context import Context
+
+    monkeypatch.setattr(leases, "LEASE", timedelta(seconds=0.6))
+
+    class Quick(leases.Renewer):
+        def __init__(self, renew: Callable[[], None]) -> None:
+            super().__init__(renew, every=0.1)
+
+    monkeypatch.setattr(leases, "Renewer", Quick)
+    seen = []
+
+    def poll_meanwhile() -> None:
+        time.sleep(1.5)  # past the lease the row was written with
+        seen.append(reservations.release_stale(Context()).released)
+        seen.append(rows(home))
+
+    slow.meanwhile = poll_meanwhile
+    assert pick_first(run).code == 3  # the third reservation's answer lost
+    assert seen[0] == []  # all three still their sender's: not concluded
+    assert seen[1] == [("+19195550142", "held", True), ("+19195550143", "held", True),
+                       ("+19195550144", "requesting", True)]
+    assert run("orders", "poll").code == 0
+    assert slow.reserved == {} and recorded(home) == []
+
+
+def test_a_lost_answer_after_a_poller_concluded_its_row_is_recorded_again(run, slow, home):
+    """The sender stalled past its lease (here: a poll five minutes on); the poller looked while the
+    request was still on its way and concluded "not held"; the request was granted and its answer
+    lost. The row is written again, waiting for its answer, so the next poll finds the hold."""
+    from tnorder.services import reservations
+    from tnorder.services.context import Context
+
+    seen = []
+
+    def poll_later() -> None:
+        seen.append(reservations.release_stale(Context(), now=utcnow() + timedelta(minutes=5)).released)
+        seen.append(rows(home))
+
+    slow.meanwhile = poll_later
+    assert pick_first(run).code == 3
+    assert seen == [["+19195550142", "+19195550143"], []]  # the third: "not held" while on its way
+    assert rows(home) == [("+19195550144", "requesting", False)]  # written again after the lost answer
+    assert set(slow.reserved) == {"rid-3"}
+    assert run("orders", "poll").code == 0
+    assert slow.reserved == {} and recorded(home) == []
