@@ -5,6 +5,11 @@ is cut short, drawn before the world is touched. Answering `DELETE /tnreservatio
 was taken as "released": the store forgot the row while the carrier still held the number, for
 hours. A 200 whose body does not parse confirms nothing: the DELETE (harmless to repeat) is sent
 again; one never confirmed stays recorded, and `orders poll` releases it later.
+
+Two more ways a hold could go unrecorded, closed with it: a reserve request in flight longer than
+its row's lease (the row, without a reservation id yet, was never renewed, so a poll concluded it
+"not held" while its sender waited), and a lost answer after such a conclusion (the row was gone,
+so nothing recorded that the request may have been granted).
 """
 
 from __future__ import annotations
@@ -41,10 +46,7 @@ class CuttingBandwidth(FakeBandwidth):
         return super().__call__(request)
 
 
-@pytest.fixture
-def cutting(httpx_mock, run, monkeypatch) -> CuttingBandwidth:
-    bandwidth = CuttingBandwidth()
-    httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
+def configure(run, monkeypatch) -> None:
     monkeypatch.setenv("BW_USER", "apiuser")
     monkeypatch.setenv("BW_PASS", "pa55-w0rd")
     for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
@@ -52,6 +54,13 @@ def cutting(httpx_mock, run, monkeypatch) -> CuttingBandwidth:
                   "--username-env", "BW_USER", "--password-env", "BW_PASS"),
                  ("config", "inventory-type", "add", TYPE, "--account", "bw")):
         assert run(*args).code == 0
+
+
+@pytest.fixture
+def cutting(httpx_mock, run, monkeypatch) -> CuttingBandwidth:
+    bandwidth = CuttingBandwidth()
+    httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
+    configure(run, monkeypatch)
     return bandwidth
 
 
@@ -113,13 +122,7 @@ def test_a_lost_grant_looked_for_through_an_answer_cut_short_is_asked_again(http
     """Not a leak (the row stays), but the poll would fail (exit 3) on a transient answer."""
     bandwidth = CuttingLookups()
     httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
-    monkeypatch.setenv("BW_USER", "apiuser")
-    monkeypatch.setenv("BW_PASS", "pa55-w0rd")
-    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
-                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
-                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
-                 ("config", "inventory-type", "add", TYPE, "--account", "bw")):
-        assert run(*args).code == 0
+    configure(run, monkeypatch)
     assert pick_first(run).code == 3  # the third reservation's answer lost: its row waits for the poll
     polled = run("orders", "poll")
     assert polled.code == 0, polled.err
@@ -149,13 +152,7 @@ class SlowLosingBandwidth(LosingBandwidth):
 def slow(httpx_mock, run, monkeypatch) -> SlowLosingBandwidth:
     bandwidth = SlowLosingBandwidth()
     httpx_mock.add_callback(bandwidth, is_reusable=True, is_optional=True)
-    monkeypatch.setenv("BW_USER", "apiuser")
-    monkeypatch.setenv("BW_PASS", "pa55-w0rd")
-    for args in (("config", "carrier", "add", "bw", "--kind", "bandwidth", "--option", "rate_limit_wait=0"),
-                 ("config", "account", "add", "bw", "--carrier", "bw", "--account-id", "9900001", "--site-id", "1",
-                  "--username-env", "BW_USER", "--password-env", "BW_PASS"),
-                 ("config", "inventory-type", "add", TYPE, "--account", "bw")):
-        assert run(*args).code == 0
+    configure(run, monkeypatch)
     return bandwidth
 
 
