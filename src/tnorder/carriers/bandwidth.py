@@ -233,16 +233,34 @@ class BandwidthCarrier(Carrier):
 
     def release(self, reservations: list[Reservation]) -> None:
         for reservation in reservations:
-            self._call("DELETE", f"/tnreservation/{reservation.id}", ok=(200, 204, 404))
+            self._release(reservation.id)
+
+    def _release(self, rid: str) -> None:
+        """`DELETE /tnreservation/{id}`: released (200, 204), or gone already (404). A 200 whose body
+        does not parse (cut short on the way) confirms nothing, so the caller would forget a hold
+        the carrier may keep: the DELETE, harmless to repeat, is sent again; never confirmed, it is
+        a carrier error and the reservation stays recorded for `orders poll`."""
+        path = f"/tnreservation/{rid}"
+        for attempt in range(1, RETRIES + 1):
+            response = self._call("DELETE", path, ok=(200, 204, 404))
+            if response.status_code != 200 or _confirms(response):
+                return
+            if attempt < RETRIES:
+                time.sleep(0.5 * attempt)
+        self._xml(response)  # raises the carrier error naming what came back
 
     def find_reservation(self, number: str) -> Reservation | None:
         """`GET /tns/{tn}/tnreservation`: the reservation on a number, when this account holds it."""
         from urllib.parse import quote
 
         path = f"/tns/{quote(self.version.tn(number), safe='')}/tnreservation"
-        response = self._call("GET", path, ok=(200, 404), scoped=False)
-        if response.status_code == 404 or not response.content.strip():
-            return None
+        for attempt in range(1, RETRIES + 1):  # an answer cut short is asked again, as `_read` does
+            response = self._call("GET", path, ok=(200, 404), scoped=False)
+            if response.status_code == 404 or not response.content.strip():
+                return None
+            if attempt == RETRIES or _confirms(response):
+                break
+            time.sleep(0.5 * attempt)
         root = self._xml(response)
         rid, account = bx.text(root, ".//ReservationID"), bx.text(root, ".//Account")
         return Reservation(rid, number) if rid and account == self.account.account_id else None
@@ -419,6 +437,17 @@ def _retry_after(value: str | None) -> float | None:
         return parsedate_to_datetime(value).timestamp() - time.time()
     except (TypeError, ValueError):
         return None
+
+
+def _confirms(response: httpx.Response) -> bool:
+    """An answer that says something: empty, or well-formed XML (not a body cut short)."""
+    if not response.content.strip():
+        return True
+    try:
+        bx.parse(response.content, response.headers.get("Content-Type"))
+    except bx.BadXml:
+        return False
+    return True
 
 
 def _id_from(response: httpx.Response, carrier: str) -> str:

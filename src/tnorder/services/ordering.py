@@ -176,6 +176,7 @@ class Selection:
         self.reservations: dict[str, Reservation] = {}
         self.ordered: set[str] = set()
         self.not_released: list[tuple[str, str]] = []  # number, why
+        self._asking: int | None = None  # the row of the reservation whose request is in flight
         self._lease = leases.Renewer(self._renew)
 
     def __enter__(self) -> Selection:
@@ -203,21 +204,24 @@ class Selection:
 
     def _reserve_one(self, number: str) -> None:
         p = self.plan
-        row = reservations.ask(self.ctx, p.carrier, p.account, number)
-        testhooks.pause("reserve-before-send")
+        row = self._asking = reservations.ask(self.ctx, p.carrier, p.account, number)
         try:
-            held = p.carrier.reserve([number])
-        except TnorderError as exc:
-            if reservations.refused(self.ctx, row, exc):
-                self.not_released.append((number, "its answer was lost: it may have been granted"))
-            raise
-        testhooks.pause("reserve-before-record")
-        reservations.granted(self.ctx, row, p.carrier, p.account, held)
+            testhooks.pause("reserve-before-send")
+            try:
+                held = p.carrier.reserve([number])
+            except TnorderError as exc:
+                if reservations.refused(self.ctx, row, p.carrier, p.account, number, exc):
+                    self.not_released.append((number, "its answer was lost: it may have been granted"))
+                raise
+            testhooks.pause("reserve-before-record")
+            reservations.granted(self.ctx, row, p.carrier, p.account, held)
+        finally:
+            self._asking = None
         self.reservations.update({r.number: r for r in held})
         testhooks.pause("reserve-after-grant")
 
     def _renew(self) -> None:
-        reservations.renew(self.ctx, self.plan.account, list(self.reservations.values()))
+        reservations.renew(self.ctx, self.plan.account, list(self.reservations.values()), self._asking)
 
     def order(self, chosen: list[AvailableNumber]) -> Order:
         p = self.plan

@@ -116,27 +116,34 @@ def _not_recorded(carrier: Carrier, held: list[Reservation], why: str, busy: boo
                        f"{carrier.name}; nothing was ordered", busy)
 
 
-def refused(ctx: Context, row: int, exc: TnorderError) -> bool:
+def refused(ctx: Context, row: int, carrier: Carrier, account: str, number: str, exc: TnorderError) -> bool:
     """The reserve failed. A refusal held nothing: the row goes. An answer that may have been lost
     (the request may have reached the carrier) leaves the row to `orders poll`, under no process's
     lease, not concluded "not held" before ANSWER_GRACE has passed. Returns whether it may be held.
     A store that cannot note it leaves the row as written ahead: settled once this process is gone."""
     try:
-        return _conclude(ctx, row, exc)
+        return _conclude(ctx, row, carrier, account, number, exc)
     except Exception as failed:
         if _store_failure(failed) is None:
             raise
         return isinstance(exc, CarrierUnreachable)
 
 
-def _conclude(ctx: Context, row: int, exc: TnorderError) -> bool:
+def _conclude(ctx: Context, row: int, carrier: Carrier, account: str, number: str, exc: TnorderError) -> bool:
+    """A row a poller concluded "not held" meanwhile (this process stalled past its lease, the
+    request still on its way) is written again, as a grant is: the request may yet have been granted."""
     with ctx.store.begin() as conn:
         where = RESERVATIONS.c.id == row
         if not isinstance(exc, CarrierUnreachable):
             conn.execute(RESERVATIONS.delete().where(where))
             return False
-        conn.execute(RESERVATIONS.update().where(where).values(
-            owner=None, lease_until=utcnow() + ANSWER_GRACE, error=str(exc)[:500], updated_at=utcnow()))
+        waiting = {"owner": None, "lease_until": utcnow() + ANSWER_GRACE, "error": str(exc)[:500],
+                   "updated_at": utcnow()}
+        if conn.execute(RESERVATIONS.update().where(where).values(**waiting)).rowcount == 0:
+            conn.execute(RESERVATIONS.insert().values(carrier=carrier.name, account=account, number=number,
+                                                      reservation_id=None, status="requesting",
+                                                      hold_until=_hold_until(carrier), created_at=utcnow(),
+                                                      **waiting))
         return True
 
 
@@ -149,8 +156,16 @@ def _change(ctx: Context, account: str, held: list[Reservation], statement) -> N
                                      RESERVATIONS.c.reservation_id.in_([r.id for r in held])))
 
 
-def renew(ctx: Context, account: str, held: list[Reservation]) -> None:
+def renew(ctx: Context, account: str, held: list[Reservation], asking: int | None = None) -> None:
+    """The lease on these reservations, and on the row of the one being asked for (`asking`: its
+    request in flight, no reservation id yet), while this process still holds that row's lease:
+    a poller concludes nothing about a request whose sender is alive and waiting for its answer."""
     _change(ctx, account, held, RESERVATIONS.update().values(lease_until=leases.until()))
+    if asking is not None:
+        with ctx.store.begin() as conn:
+            conn.execute(RESERVATIONS.update().where(RESERVATIONS.c.id == asking,
+                                                     RESERVATIONS.c.owner == leases.owner())
+                         .values(lease_until=leases.until()))
 
 
 def drop(ctx: Context, account: str, held: list[Reservation]) -> None:
