@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from test_concurrency import query as store_rows
 
 ACCOUNT = "9900001"
 TYPES = ("Team A", "Team B")
@@ -157,15 +158,6 @@ def settle() -> None:
             return
         time.sleep(5)
     raise AssertionError(("orders or reservations never settled", out[-1000:], held[-1000:], said[-2:]))
-
-
-def store_rows(url: str, sql: str) -> list[tuple]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
 
 
 def world_rows(emu, sql: str) -> list[tuple]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
-import stat
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tnorder.errors import ConfigError
+from tnorder.regular import NotRegular, open_regular
 
 DEFAULT_CARRIER = "sandbox"
 DEFAULT_ACCOUNT = "sandbox"
@@ -293,16 +293,14 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 def _read_regular(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None]:
     """The file's bytes and stamp, (None, None) when there is none; refused unless a regular file
     of bounded size (a FIFO would block for ever, a link to /dev/zero would read without end)."""
-    try:  # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then says what it is
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        fd, info = open_regular(path)
     except (FileNotFoundError, NotADirectoryError):
         return None, None
+    except NotRegular:
+        raise ConfigError(f"config {path} is not a regular file: replace it with a TOML file, or remove it") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    info = os.fstat(fd)  # before fdopen: Python refuses to wrap a directory (IsADirectoryError)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise ConfigError(f"config {path} is not a regular file: replace it with a TOML file, or remove it")
     with os.fdopen(fd, "rb") as file:
         try:
             data = file.read(CONFIG_MAX + 1)

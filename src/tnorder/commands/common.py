@@ -159,16 +159,13 @@ def open_input(path: str) -> Iterator[TextIO]:
     if path == "-":
         yield sys.stdin
         return
-    import os
-    import stat
+    from tnorder.regular import NotRegular, open_regular
 
-    try:  # non-blocking: opening a FIFO must not wait for a writer; only a regular file is read
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd, _ = open_regular(path)
+    except NotRegular:
+        raise BadInput(f"cannot read {path}: not a regular file") from None
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO would hang, /dev/zero would read without end
-        os.close(fd)
-        raise BadInput(f"cannot read {path}: not a regular file")
-    os.set_blocking(fd, True)
     with open(fd, encoding="utf-8-sig", newline="") as stream:
         yield stream

@@ -31,7 +31,6 @@ import hashlib
 import io
 import json
 import os
-import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -41,6 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tnorder.errors import BadInput, OutcomeUnknown, TnorderError
+from tnorder.regular import NotRegular, open_regular
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -107,13 +107,12 @@ def open_file(path: str) -> TextIO:
     """The batch file's text (standard input for `-`): a regular file read with a bound, as UTF-8."""
     if path == "-":
         return _decoded(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "standard input")
-    try:  # non-blocking: opening a FIFO must not wait for a writer; it is refused below
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd, _ = open_regular(path)
+    except NotRegular:
+        raise BadInput(f"cannot read {path}: not a regular file") from None
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise BadInput(f"cannot read {path}: not a regular file")
     with os.fdopen(fd, "rb") as file:
         try:
             data = file.read(MAX_FILE_BYTES + 1)
