@@ -11,6 +11,8 @@ import os
 import stat
 from pathlib import Path
 
+from tnorder.errors import BadInput
+
 
 class NotRegular(OSError):
     """The path names something other than a regular file."""
@@ -26,3 +28,15 @@ def open_regular(path: str | Path) -> tuple[int, os.stat_result]:
         raise NotRegular(f"{path} is not a regular file")
     os.set_blocking(fd, True)
     return fd, info
+
+
+def named_input(path: str) -> int:
+    """`open_regular` for a file named on the command line (a batch file, an import): any failure
+    is bad input, one line naming the file."""
+    try:
+        fd, _ = open_regular(path)
+    except NotRegular:
+        raise BadInput(f"cannot read {path}: not a regular file") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    return fd

@@ -154,18 +154,12 @@ def confirm(question: str, yes: bool) -> bool:
 @contextmanager
 def open_input(path: str) -> Iterator[TextIO]:
     """A text file named on the command line, or standard input for `-`."""
-    from tnorder.errors import BadInput
 
     if path == "-":
         yield sys.stdin
         return
-    from tnorder.regular import NotRegular, open_regular
+    from tnorder.regular import named_input
 
-    try:
-        fd, _ = open_regular(path)
-    except NotRegular:
-        raise BadInput(f"cannot read {path}: not a regular file") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    fd = named_input(path)
     with open(fd, encoding="utf-8-sig", newline="") as stream:
         yield stream

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tnorder.errors import BadInput, OutcomeUnknown, TnorderError
-from tnorder.regular import NotRegular, open_regular
+from tnorder.regular import named_input
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -107,12 +107,7 @@ def open_file(path: str) -> TextIO:
     """The batch file's text (standard input for `-`): a regular file read with a bound, as UTF-8."""
     if path == "-":
         return _decoded(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "standard input")
-    try:
-        fd, _ = open_regular(path)
-    except NotRegular:
-        raise BadInput(f"cannot read {path}: not a regular file") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    fd = named_input(path)
     with os.fdopen(fd, "rb") as file:
         try:
             data = file.read(MAX_FILE_BYTES + 1)
