@@ -7,27 +7,19 @@ Steps: `before-send` and `before-record` pause the client (`TNORDER_TEST_PAUSE_A
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from crashkit import WorldView, free_port, start, wait_for
+from crashkit import assert_settled as settled
+from crashkit import in_store as listed
 from emulator import Emulator
 
 TYPE = "BW"
 ACCOUNT = "9900001"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -49,52 +41,20 @@ def bandwidth(run, monkeypatch):
     return configure
 
 
-def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tnorder", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ | (env or {}))
-
-
-def wait_for(path: Path, proc: subprocess.Popen | None = None, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"exited before {path.name}: {proc.communicate()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {path}")
-        time.sleep(0.02)
-
-
-def settle(cli) -> None:
-    """Poll until nothing changes: what a cron job does."""
-    for _ in range(4):
-        polled = cli("orders", "poll", "--wait", "--timeout", "30", "--json")
-        assert polled.code in (0, 3, 4), polled.err
-        if not polled.json():
-            return
-
-
 def carrier_orders(world: Path, key: str) -> int:
-    with sqlite3.connect(world / "sandbox" / "world.sqlite") as db:
-        return db.execute("SELECT count(*) FROM orders WHERE customer_order_id = ?", (key,)).fetchone()[0]
+    return WorldView(world, ACCOUNT).orders(key)
 
 
 def at_carrier(world: Path) -> set[str]:
-    with sqlite3.connect(world / "sandbox" / "world.sqlite") as db:
-        return {r[0] for r in db.execute("SELECT tn FROM holds WHERE account = ? AND state = 'inservice'",
-                                         (ACCOUNT,))}
+    return WorldView(world, ACCOUNT).in_service()
 
 
 def in_store(cli) -> set[str]:
-    listed = cli("inventory", "list", "--type", TYPE, "--json").json()
-    assert not [n for n in listed if n["status"] in ("pending", "disconnecting")], listed
-    return {n["number"] for n in listed if n["status"] in ("available", "assigned")}
+    return listed(cli, TYPE)
 
 
 def assert_settled(cli, world: Path, key: str) -> None:
-    settle(cli)
-    assert cli("orders", "pending", "--json").json() == []
-    assert carrier_orders(world, key) <= 1
-    assert in_store(cli) == at_carrier(world)
+    settled(cli, WorldView(world, ACCOUNT), TYPE, key)
 
 
 CLIENT_STEPS = ["before-send", "before-record"]
@@ -198,10 +158,7 @@ def test_two_hundred_orders_through_faults_end_final_and_equal(cli, run, world, 
             if not run("orders", "pending", "--json").json():
                 break
         assert run("orders", "pending", "--json").json() == [], polled.err
-        with sqlite3.connect(world / "sandbox" / "world.sqlite") as db:
-            per_key = db.execute("SELECT customer_order_id, count(*) FROM orders WHERE kind = 'order' "
-                                 "GROUP BY customer_order_id HAVING count(*) > 1").fetchall()
-        assert per_key == []
+        assert WorldView(world, ACCOUNT).twice() == []
         assert in_store(cli) == at_carrier(world)
         assert outcomes.get(5, 0) > 0  # some creates really did end with an unknown outcome
     finally:
