@@ -72,14 +72,19 @@ class WorldView:
             return db.execute(sql, args).fetchall()
 
     def orders(self, key: str) -> int:
-        """How many orders and disconnects the carrier holds under this key."""
-        return self._rows("SELECT count(*) FROM orders WHERE account = ? AND customer_order_id = ?",
-                          self.account, key)[0][0]
+        """How many orders and disconnects the carrier holds under this key (reservations aside)."""
+        return self._rows("SELECT count(*) FROM orders WHERE account = ? AND customer_order_id = ? "
+                          "AND kind IN ('order', 'disconnect')", self.account, key)[0][0]
 
     def twice(self, kind: str = "order") -> list[tuple]:
         """Keys that the carrier holds more than one order under: none, ever."""
         return self._rows("SELECT customer_order_id, count(*) FROM orders WHERE account = ? AND kind = ? "
                           "GROUP BY customer_order_id HAVING count(*) > 1", self.account, kind)
+
+    def held(self) -> dict[str, float]:
+        """The account's live reservations: number -> when the hold lapses (epoch seconds)."""
+        return dict(self._rows("SELECT tn, expires_at FROM holds WHERE account = ? AND state = 'reserved' "
+                               "AND expires_at > ?", self.account, time.time()))
 
     def in_service(self) -> set[str]:
         return {r[0] for r in self._rows("SELECT tn FROM holds WHERE account = ? AND state = 'inservice'",

@@ -1,4 +1,5 @@
-"""A small hostile "Bandwidth" for tests: loopback only, bounded, stops with its fixture.
+"""A small hostile carrier (Bandwidth, Broadvox or Telnyx) for tests: loopback only, bounded, stops with
+its fixture.
 
 Each test says what the server answers, per method and path pattern; a scripted answer is a
 status, headers and a body, or a `Drip` (headers, then one byte at a time). Requests are recorded
@@ -30,6 +31,7 @@ class Drip:
 
     body: bytes
     every: float = 0.5
+    content_type: str = "application/xml"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Huge:
     """A 200 whose body is `size` bytes (written in chunks; the reader may hang up early)."""
 
     size: int
+    content_type: str = "application/xml"
 
 
 Script = Answer | Drip | Huge | Callable[[str, str, bytes], "Answer"]
@@ -114,7 +117,7 @@ def _handler(hostile: Hostile) -> type[BaseHTTPRequestHandler]:
 
         def _drip(self, drip: Drip) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Type", drip.content_type)
             self.send_header("Content-Length", str(len(drip.body)))
             self.end_headers()
             ends = time.monotonic() + MAX_SECONDS
@@ -127,7 +130,7 @@ def _handler(hostile: Hostile) -> type[BaseHTTPRequestHandler]:
 
         def _huge(self, huge: Huge) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Type", huge.content_type)
             self.send_header("Content-Length", str(huge.size))
             self.end_headers()
             chunk = b"<SearchResult>" + b" " * 65522
@@ -136,6 +139,6 @@ def _handler(hostile: Hostile) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(chunk)
                 sent += len(chunk)
 
-        do_GET = do_POST = do_DELETE = do_PUT = _serve
+        do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
     return Handler
