@@ -181,6 +181,9 @@ def test_toll_free_by_code_and_by_vanity_digits(emulator):
     assert len(by_code) == 5 and all(n.startswith("+1888") for n in numbers(by_code))
     assert {r["phone_number_type"] for r in by_code} == {"toll_free"} and all(r["quickship"] for r in by_code)
     assert [r["region_information"] for r in by_code[:1]] == [[{"region_type": "country_code", "region_name": "US"}]]
+    first = by_code[0]["phone_number"]
+    leading = search(emu, f"filter[phone_number][starts_with]={first[2:8]}")  # no type: 888 says toll-free
+    assert first in numbers(leading) and {r["phone_number_type"] for r in leading} == {"toll_free"}
     vanity = search(emu, "filter[phone_number_type]=toll_free&filter[phone_number][contains]=3569377")  # FLOWERS
     assert vanity and all("3569377" in n and n[2:5] in ("800", "833", "844", "855", "866", "877", "888")
                           for n in numbers(vanity))
@@ -312,6 +315,13 @@ def test_pause_points_hold_an_order_at_received(emulator, tmp_path):
     assert [o["id"] for o in ok(tx(emu, "GET", "/number_orders"))["data"]] == [answers[0]["id"]]
 
 
+def test_latency_delays_the_answer(emulator):
+    emu = emulator(latency_ms=150)
+    started = time.monotonic()
+    ok(tx(emu, "GET", "/phone_numbers"))
+    assert time.monotonic() - started >= 0.15
+
+
 def test_an_unexpected_failure_is_a_500_envelope(emulator, monkeypatch):
     emu = emulator()
 
@@ -346,6 +356,16 @@ def test_reservations_hold_30_minutes_each_number_granted_or_refused(emulator):
     refused = reserve(emu, [a], "hold-3")
     assert refused["status"] == "failure" and refused["errors"] == "Number is already on hold"
     assert a not in numbers(search(emu, "filter[national_destination_code]=919&filter[limit]=50"))
+
+
+def test_a_number_no_search_showed_is_not_reserved(emulator):
+    emu = emulator()
+    shown = numbers(search(emu, "filter[national_destination_code]=919&filter[limit]=1"))[0]
+    unseen = next(n for n in (f"+1919555{i:04d}" for i in range(300, 400)) if n != shown)
+    made = reserve(emu, [shown, unseen])
+    assert made["status"] == "partial_success"
+    assert [(e["phone_number"], e["status"]) for e in made["phone_numbers"]] == [(shown, "success"),
+                                                                                 (unseen, "failure")]
 
 
 def test_reservation_get_list_filters_and_paging(emulator):

@@ -160,14 +160,16 @@ class World:
             return (row[0], row[1], row[2] - self.clock()) if row else None
 
     def reserve_numbers(self, numbers: list[str], account: str, reference: str | None, seconds: float,
-                        extra: dict | None = None) -> WorldOrder:
+                        extra: dict | None = None, offered_within: float | None = None) -> WorldOrder:
         """Hold each free number for `seconds` under one id (Telnyx: a reservation of many numbers,
-        each granted or refused), kept beside the orders as a `reservation`, settled when made."""
+        each granted or refused), kept beside the orders as a `reservation`, settled when made.
+        `offered_within`: as for `order`."""
         with self._tx() as db:
             rid, now = str(uuid.uuid4()), self.clock()
             held, granted, refused = self._held(db, numbers), [], []
+            offered = None if offered_within is None else self._offered(db, account, offered_within)
             for number in numbers:
-                if number in held or fictional(number):
+                if number in held or fictional(number) or (offered is not None and number not in offered):
                     refused.append((number, *(ON_HOLD if number in held else UNAVAILABLE)))
                     continue
                 db.execute("INSERT OR REPLACE INTO holds VALUES (?, 'reserved', ?, ?, NULL, ?)",

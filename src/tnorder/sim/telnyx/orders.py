@@ -15,6 +15,7 @@ from collections.abc import Callable
 from tnorder.sim.bandwidth_xml import Reply
 from tnorder.sim.telnyx.wire import (
     ACCOUNT,
+    OFFER_SECONDS,
     Query,
     Request,
     created_between,
@@ -31,7 +32,6 @@ from tnorder.sim.telnyx.wire import (
 )
 from tnorder.sim.world import World, WorldOrder
 
-OFFER_SECONDS = 24 * 3600
 STATUS = {"RECEIVED": "pending", "COMPLETE": "success", "PARTIAL": "partial_success", "FAILED": "failure"}
 ORDER_FIELDS = ("connection_id", "messaging_profile_id", "billing_group_id")
 

@@ -1,7 +1,8 @@
 """`/number_reservations` (telnyx.md §4): holds of 30 minutes, each number granted or refused.
 
 There is no call that cancels a reservation (none is documented): a hold ends when it lapses or
-when the number is ordered. Where the note leaves a choice open: a reservation keeps the status
+when the number is ordered. A number no recent search showed this account is refused, as orders
+refuse it. Where the note leaves a choice open: a reservation keeps the status
 it was made with after its holds lapse, and each number says `expired` once its `expired_at` has
 passed; extending a reservation whose holds have all lapsed is refused (422).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from tnorder.sim.bandwidth_xml import Reply
 from tnorder.sim.telnyx.wire import (
     ACCOUNT,
+    OFFER_SECONDS,
     Query,
     Request,
     created_between,
@@ -34,7 +36,7 @@ def create_reservation(world: World, request: Request) -> Reply:
     body = json_object(request.body)
     numbers = ordered_numbers(body)
     made = world.reserve_numbers(numbers, ACCOUNT, text_field(body, "customer_reference"), HOLD_SECONDS,
-                                 {"face": "telnyx"})
+                                 {"face": "telnyx"}, offered_within=OFFER_SECONDS)
     return document(reservation_record(made, world.clock()))
 
 

@@ -96,8 +96,8 @@ def _wanted(kind: str | None, country: str, texts: dict[str, str | None], patter
     ndc = texts["national_destination_code"]
     if ndc is not None and not re.fullmatch(r"[2-9]\d\d", ndc):
         return None
-    if kind is None:
-        kind = "toll_free" if ndc in TOLL_FREE_NPAS else "local"
+    if kind is None:  # the area code says which, written as the NDC or leading the number
+        kind = "toll_free" if (ndc or patterns.get("starts_with", "")[:3]) in TOLL_FREE_NPAS else "local"
     if kind == "landline":
         kind = "local"
     place = {"state": texts["administrative_area"], "rate_center": texts["rate_center"], "city": texts["locality"]}

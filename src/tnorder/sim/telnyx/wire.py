@@ -21,6 +21,7 @@ ERROR_URL = "https://developers.telnyx.com/docs/overview/errors/{}"
 IDS = uuid.UUID("6f1c2a4e-93b0-4c55-9a57-1d0e5b8c7f21")  # namespace of the ids derived here
 E164 = re.compile(r"\+1[2-9]\d\d[2-9]\d{6}")
 MAX_NUMBERS = 1000
+OFFER_SECONDS = 24 * 3600  # "it must have been returned in a recent search request" (v1 said 24 hours)
 PAGE_SIZE, MAX_PAGE_SIZE = 20, 250
 
 
@@ -44,7 +45,7 @@ def bad_request(detail: str, parameter: str | None = None) -> Problem:
 
 
 def invalid(detail: str, pointer: str = "/", code: str = "10015") -> Problem:
-    title = "Phone number must be in +E.164 format" if code == "10016" else "Invalid parameter"
+    title = "Phone number must be in +E.164 format" if code == "10016" else "Bad Request"
     return Problem(422, code, title, detail, {"pointer": pointer})
 
 
