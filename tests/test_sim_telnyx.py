@@ -636,6 +636,9 @@ def test_bulk_delete_refusals(emulator, given, words):
 def test_the_serve_command_prints_the_telnyx_url_and_checks_the_key(home):
     emu = Emulator(home, "--telnyx-key", KEY, "--complete-after", "0")
     try:
+        deadline = time.monotonic() + 10  # the banner's Telnyx line follows the Bandwidth one the fixture waits for
+        while not any("Telnyx API v2 emulator on" in line for line in emu.lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
         line = next(line for line in emu.lines if "Telnyx API v2 emulator on" in line)
         base = emu.url.removesuffix("/api") + "/telnyx/v2"
         assert base in line and KEY not in emu.log()
