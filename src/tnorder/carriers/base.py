@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +23,8 @@ class Capabilities:
     realtime: bool = False  # orders complete inline
     max_quantity: int = 100
     search_and_order: bool = False  # one request for lookup-and-order
+    releases: bool = True    # False: a hold cannot be released; it lapses at expires_at (Telnyx)
+    extends: bool = False    # holds can be extended while the operator is still choosing
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class AvailableNumber:
 class Reservation:
     id: str
     number: str
+    expires_at: datetime | None = None   # UTC, aware; when the carrier lets the hold lapse, if it says
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,10 @@ class Carrier(ABC):
 
     def release(self, reservations: list[Reservation]) -> None:
         raise self.unsupported("reservations")
+
+    def extend(self, reservations: list[Reservation]) -> list[Reservation]:
+        """The same reservations with their new expiry (Telnyx: POST .../actions/extend)."""
+        raise self.unsupported("extending a reservation")
 
     def find_reservation(self, number: str) -> Reservation | None:
         """The reservation this account holds on `number`, found again after its answer was lost;

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -218,8 +219,7 @@ class CheckedCarrier:
                 return None
             if not isinstance(found, Reservation) or found.number != number:
                 raise _Bad(f"reservation {shown(found)} of a number not asked about")
-            check_order_id(found.id)
-            return found
+            return check_reservation(found, {number})
 
         return self._read("reservation by number", checked)
 
@@ -235,13 +235,20 @@ class CheckedCarrier:
         def checked() -> list[Reservation]:
             held = self.plugin.reserve(numbers)
             asked = set(numbers)
-            for r in held:
-                if not isinstance(r, Reservation) or r.number not in asked:
-                    raise _Bad(f"reservation {shown(r)} of a number not asked for")
-                check_order_id(r.id)
-            return held
+            return [check_reservation(r, asked) for r in _listed(held, "reservation")]
 
         return self._create("reservation", checked)
+
+    def extend(self, reservations: list[Reservation]) -> list[Reservation]:
+        """The very reservations asked about, each once, with its new expiry (or none said)."""
+        def checked() -> list[Reservation]:
+            asked = {r.id: r.number for r in reservations}
+            extended = [_extended(r, asked) for r in _listed(self.plugin.extend(reservations), "extend")]
+            if sorted(r.id for r in extended) != sorted(asked):
+                raise _Bad(f"an extend answered for {len(extended)} reservation(s), not the {len(asked)} asked")
+            return extended
+
+        return self._create("extend", checked)
 
     def order(self, numbers: list[str], key: str, reservations: list[Reservation] | None = None) -> CarrierOrder:
         return self._create("order", lambda: check_order(self.plugin.order(numbers, key, reservations)))
@@ -252,6 +259,30 @@ class CheckedCarrier:
 
     def disconnect(self, numbers: list[str], key: str) -> CarrierOrder:
         return self._create("disconnect", lambda: check_order(self.plugin.disconnect(numbers, key)))
+
+
+def check_reservation(r: object, asked: set) -> Reservation:
+    """A reservation of a number asked for, under a plain id, expiring at an aware moment or unsaid."""
+    if not isinstance(r, Reservation) or not isinstance(r.number, str) or r.number not in asked:
+        raise _Bad(f"reservation {shown(r)} of a number not asked for")
+    check_order_id(r.id)
+    expires = r.expires_at
+    if expires is not None and (not isinstance(expires, datetime) or expires.utcoffset() is None):
+        raise _Bad(f"reservation expiry {shown(expires)} is not a moment with its time zone")
+    return r
+
+
+def _extended(r: object, asked: dict[str, str]) -> Reservation:
+    if not isinstance(r, Reservation):
+        raise _Bad(f"{shown(r)} is not a reservation")
+    check_order_id(r.id)
+    return check_reservation(r, {asked.get(r.id)})
+
+
+def _listed(answer: object, what: str) -> list:
+    if not isinstance(answer, list):
+        raise _Bad(f"a {what} answer that is not a list")
+    return answer
 
 
 def _maybe(answer: object) -> CarrierOrder | None:

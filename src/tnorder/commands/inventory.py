@@ -350,7 +350,8 @@ def show(ctx: typer.Context, number: str, json: JsonOpt = False) -> None:
 def reservations_(
     ctx: typer.Context,
     release: Annotated[bool, typer.Option(
-        "--release", help="Release those no running tnorder is using (what `orders poll` also does).")] = False,
+        "--release", help="Release those no running tnorder is using (what `orders poll` also does); "
+        "a hold its carrier cannot release is dropped once it has lapsed.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Reservations still held at carriers (numbers shown in a selection, or a release that failed)."""
@@ -362,6 +363,8 @@ def reservations_(
         done = reservations.release_stale(c)
         for line in done.warnings():
             render.warning(line)
+        for line in done.notes():
+            render.message(line)
         if done.released:
             render.message(f"released {len(done.released)} reservation(s)")
     rows = reservations.held(c)

@@ -38,8 +38,9 @@ def summary(doc: dict) -> str:
     return line + said
 
 
-def show(ctx: Context, order: Order, as_json: bool, detail: bool = True) -> dict:
-    return show_document(document(ctx, order), as_json, detail)
+def show(ctx: Context, order: Order, as_json: bool, detail: bool = True, extra: dict | None = None) -> dict:
+    """`extra`: keys only this command's document has (a selection's `not_offered`)."""
+    return show_document(document(ctx, order) | (extra or {}), as_json, detail)
 
 
 def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
@@ -102,7 +103,8 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json: bool) -> int:
+def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json: bool,
+             extra: dict | None = None) -> int:
     """After an order is placed: wait if asked, show it, and return the exit code of its outcome."""
     from tnorder.services import orders
 
@@ -110,19 +112,19 @@ def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json
         if wait and placed.status in ("pending", "submitting"):
             wait_with_progress(ctx, [placed.ref or ""], timeout)
             placed = orders.find(ctx, placed.ref or "")
-        doc = show(ctx, placed, as_json)
+        doc = show(ctx, placed, as_json, extra=extra)
     except Exception as exc:  # the order is at the carrier: no local failure may hide it
         return lost_sight(placed.ref or "", placed.status, exc, as_json)
     return exit_code(doc["status"], wait)
 
 
-def unknown(ctx: Context, exc: OutcomeUnknown, as_json: bool) -> int:
+def unknown(ctx: Context, exc: OutcomeUnknown, as_json: bool, extra: dict | None = None) -> int:
     """A create that may have reached the carrier: show the order, say so, exit 5 (pending)."""
     from tnorder import render
     from tnorder.services import orders
 
     try:
-        show(ctx, orders.find(ctx, exc.ref), as_json, detail=False)
+        show(ctx, orders.find(ctx, exc.ref), as_json, detail=False, extra=extra)
     except Exception as failure:  # e.g. the store that failed to record the answer cannot be read either
         render.warning(str(exc))
         return lost_sight(exc.ref, "submitting", failure, as_json)

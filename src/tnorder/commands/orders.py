@@ -118,6 +118,8 @@ def poll(
         render.warning(f"could not recheck {count} concluded order(s) of carrier account {account!r}: {error}")
     for line in result.released.warnings() if result.released is not None else []:
         render.warning(line)
+    for line in result.released.notes() if result.released is not None else []:
+        render.message(line)
     raise typer.Exit(order_view.worst([order_view.exit_code(doc["status"], False) for doc in docs]
                                       + [error.exit_code for _, error in result.errors]
                                       + [result.released.exit_code if result.released is not None else 0]

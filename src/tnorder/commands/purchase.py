@@ -71,22 +71,24 @@ def run(c: Context, mode: str, *, inventory_type: str | None, criteria: Criteria
                       quantity=quantity if criteria else None, numbers=tns, key=key,
                       customer=customer, line=line)
     placed = ordering.existing(c, p, METHOD[mode], p.numbers) if key is not None else None
+    said: dict = {"not_offered": []} if mode in ("select", "pick") else {}  # a selection's own keys
     if placed is not None:
         render.message(f"key {p.key!r} already placed {placed.ref}: nothing new ordered")
     else:
         try:
-            placed = _place(c, p, mode, pick, yes, as_json)
+            placed = _place(c, p, mode, pick, yes, as_json, said)
         except OutcomeUnknown as exc:
-            return order_view.unknown(c, exc, as_json)
+            return order_view.unknown(c, exc, as_json, said)
         except NothingToOrder as exc:  # the carrier found nothing: exit 9, unlike a user's "none" (0)
             render.message(f"{exc.text}")
-            return _nothing_ordered(as_json, EXIT_NOTHING_FOUND)
+            return _nothing_ordered(as_json, EXIT_NOTHING_FOUND, said)
     if placed is None:
-        return _nothing_ordered(as_json, 0)
-    return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json)
+        return _nothing_ordered(as_json, 0, said)
+    return order_view.conclude(c, placed, wait=wait, timeout=timeout, as_json=as_json, extra=said)
 
 
-def _place(c: Context, p: Plan, mode: str, pick: str | None, yes: bool, as_json: bool) -> Order | None:
+def _place(c: Context, p: Plan, mode: str, pick: str | None, yes: bool, as_json: bool,
+           said: dict) -> Order | None:
     from tnorder.services import ordering
 
     if mode == "numbers":
@@ -99,7 +101,7 @@ def _place(c: Context, p: Plan, mode: str, pick: str | None, yes: bool, as_json:
         assert p.criteria is not None
         question = f"Order {p.quantity} number(s) ({p.criteria.describe()}) from {p.carrier.name}?"
         return ordering.lookup_and_order(c, p) if confirm(question, yes) else None
-    return _select(c, p, pick, yes, as_json)
+    return _select(c, p, pick, yes, as_json, said)
 
 
 def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
@@ -117,33 +119,34 @@ def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
     return None
 
 
-def _nothing_ordered(as_json: bool, code: int) -> int:
+def _nothing_ordered(as_json: bool, code: int, said: dict) -> int:
     from tnorder import render
     from tnorder.services.order_reads import KEYS
 
     if as_json:  # an order document's keys, all present, so scripts read it like any other
         render.emit_json(dict.fromkeys(KEYS) | {"status": "nothing-ordered", "numbers": [], "completed": [],
-                                                "failed": [], "conflicts": []})
+                                                "failed": [], "conflicts": []} | said)
     return code
 
 
-def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> Order | None:
-    """Lookup-and-select: reserve what is shown, order what is chosen, release the rest."""
-    from tnorder import render
+def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, said: dict) -> Order | None:
+    """Lookup-and-select: reserve what is shown, order what is chosen, release the rest (or, where
+    the carrier cannot release, say until when each hold lasts). `said` gets the numbers found but
+    not offered, for the JSON document."""
+    from tnorder import deadline, render
     from tnorder.services import ordering
 
-    sel = ordering.Selection(c, p)
+    sel = ordering.Selection(c, p, notify=render.warning)
     try:
         with sel:
-            if not sel.results:
-                raise NothingToOrder(p.carrier.name, f"no numbers found "
-                                     f"({p.criteria.describe() if p.criteria else ''}): nothing ordered")
-            chosen = _choose(sel, pick, as_json)
-            if chosen and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
-                                  f"into {p.inventory_type!r}?", yes):
-                order = sel.order([sel.results[i] for i in chosen])
-            else:
-                order = None
+            said["not_offered"] = list(sel.refused)
+            _not_offered(sel)
+            with deadline.waiting():  # the operator's time is not the carrier's
+                chosen = _choose(sel, pick, as_json)
+                go = bool(chosen) and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
+                                              f"into {p.inventory_type!r}?", yes)
+            order = sel.order([sel.results[i] for i in chosen]) if go else None
+            if order is None:
                 render.message("nothing ordered")
             released = sel.release_rest()
         if released:
@@ -153,14 +156,37 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool) -> 
         _held_still(sel)
 
 
-def _held_still(sel: Selection) -> None:
-    """Release failures never hide the order: they are warnings, retried by `orders poll`."""
+def _not_offered(sel: Selection) -> None:
     from tnorder import render
 
-    if sel.not_released:
-        numbers = ", ".join(number for number, _ in sel.not_released)
+    p = sel.plan
+    if sel.refused:
+        render.message(f"not offered: {len(sel.refused)} number(s) the carrier refused to hold (taken since the "
+                       f"lookup): {', '.join(sel.refused)}")
+    if not sel.results:
+        raise NothingToOrder(p.carrier.name, f"no numbers found ({p.criteria.describe() if p.criteria else ''})"
+                             f"{' that the carrier would hold' if sel.refused else ''}: nothing ordered")
+
+
+def _held_still(sel: Selection) -> None:
+    """Release failures never hide the order: they are warnings, retried by `orders poll`. Holds
+    that lapse instead are said with their expiry, also after an interrupt."""
+    from tnorder import render
+    from tnorder.services.reservations import lapsing_lines
+
+    name = sel.plan.carrier.name
+    for line in lapsing_lines([(number, name, until) for number, until in sel.lapsing], "not ordered: "):
+        render.message(line)
+    if not sel.not_released:
+        return
+    numbers = ", ".join(number for number, _ in sel.not_released)
+    if sel.releases:
         render.warning(f"{len(sel.not_released)} reservation(s) could not be released ({sel.not_released[0][1]}); "
                        f"still held: {numbers}; `tnorder orders poll` will release them")
+    else:
+        render.warning(f"{len(sel.not_released)} reservation(s) may be held at {name} ({sel.not_released[0][1]}): "
+                       f"{numbers}; {name} cannot release a reservation: `tnorder orders poll` follows them "
+                       "until they lapse")
 
 
 def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
@@ -170,12 +196,28 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
     if pick is not None:
         return parse_pick(pick, len(sel.results))
     screen = render.err if as_json else render.out
-    held = " (held for you while you choose)" if sel.reservations else ""
     render.table((n.as_dict() for n in sel.results), LOOKUP_COLUMNS, numbered=True,
-                 title=f"{len(sel.results)} number(s) found{held}", console=screen)
+                 title=f"{len(sel.results)} number(s) found{_held_for_you(sel)}", console=screen)
+    if sel.reservations and not sel.releases:
+        render.message(f"{sel.plan.carrier.name} cannot release a reservation: numbers not ordered are not "
+                       "released, their holds lapse by themselves")
     while True:
         answer = typer.prompt("Order which numbers? (e.g. 1,3-5, all, none)", err=True)
         try:
             return parse_pick(answer, len(sel.results))
         except BadInput as exc:
             render.message(str(exc))
+
+
+def _held_for_you(sel: Selection) -> str:
+    """ (held for you until 14:32 UTC, 28 min left)": when the first hold lapses; nothing where
+    the carrier holds nothing."""
+    from tnorder.clock import utcnow
+
+    until = sel.held_until()
+    if until is None:
+        return ""
+    hours, minutes = divmod(max(0, int((until - utcnow()).total_seconds()) // 60), 60)
+    left = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    extended = "; extended while you choose" if sel.plan.carrier.capabilities.extends else ""
+    return f" (held for you until {until:%H:%M} UTC, {left} left{extended})"

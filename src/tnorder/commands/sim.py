@@ -39,6 +39,11 @@ def serve(
         typer.Option("--client-secret", envvar="TNORDER_SIM_CLIENT_SECRET", help="OAuth2 client secret.",
                      rich_help_panel=_AUTH),
     ] = None,
+    telnyx_key: Annotated[
+        str | None,
+        typer.Option("--telnyx-key", envvar="TNORDER_SIM_TELNYX_KEY",
+                     help="The Bearer key the Telnyx face (/telnyx/v2) requires.", rich_help_panel=_AUTH),
+    ] = None,
     no_default_peer: Annotated[
         bool, typer.Option("--no-default-peer", help="Orders without PeerId fail with 5020.")
     ] = False,
@@ -56,9 +61,9 @@ def serve(
         "--pause-file's marker (PATH.<step>) exists.")] = None,
     pause_file: Annotated[str | None, typer.Option("--pause-file", help="Marker path for --pause-at.")] = None,
 ) -> None:
-    """Serve Bandwidth's Dashboard API (v1 under /api, v2 under /api/v2) and the modeled Broadvox SOAP
-    interface at /broadvox over the sandbox's simulated world, until Ctrl-C. --username/--password also
-    guard the Broadvox face."""
+    """Serve Bandwidth's Dashboard API (v1 under /api, v2 under /api/v2), the modeled Broadvox SOAP
+    interface at /broadvox and Telnyx's API v2 at /telnyx/v2 over the sandbox's simulated world, until
+    Ctrl-C. --username/--password also guard the Broadvox face; --telnyx-key guards the Telnyx face."""
     import signal
 
     from tnorder.errors import BadInput, TnorderError
@@ -80,7 +85,7 @@ def serve(
     chaos = Chaos(drop_rate, pause_at, Path(pause_file) if pause_file else None, seed)
     api = make_api(chaos=chaos, complete_after=complete_after, seed=seed, credentials=credentials,
                    latency_ms=latency_ms, fail_rate=fail_rate, default_peer=not no_default_peer, rate_limit=rate_limit,
-                   short_fill=short_fill, weird_status=weird_status)
+                   short_fill=short_fill, weird_status=weird_status, telnyx_key=telnyx_key)
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write(f"warning: {host} is not loopback; the emulator has no TLS and is for rehearsal only\n")
 
@@ -89,6 +94,8 @@ def serve(
                          f"world {api.world.path}; Ctrl-C stops)\n")
         checked = f"AuthHeader user {username}" if username is not None else "AuthHeader: any user"
         sys.stderr.write(f"Broadvox SOAP emulator on {url.removesuffix('/api')}/broadvox ({checked})\n")
+        keyed = "Bearer key checked" if telnyx_key is not None else "any Bearer key"
+        sys.stderr.write(f"Telnyx API v2 emulator on {url.removesuffix('/api')}/telnyx/v2 ({keyed})\n")
         sys.stderr.flush()
 
     from tnorder import interrupts

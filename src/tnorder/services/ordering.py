@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from tnorder import interrupts, testhooks
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, Reservation
+from tnorder.clock import utcnow
 from tnorder.criteria import Criteria, check_quantity
 from tnorder.errors import BadInput, NothingToOrder, OutcomeUnknown, TnorderError
 from tnorder.models import Number, Order
@@ -30,6 +33,17 @@ if TYPE_CHECKING:
     from tnorder.services.context import Context
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,39}")
+EXTEND_EVERY = 30.0  # seconds between looks at the holds' expiries while the operator chooses
+EXTEND_MARGIN = timedelta(minutes=5)
+
+
+def extend_margin(life: timedelta) -> timedelta:
+    """How close to its expiry a hold is extended. Late, so that the holds of a selection the
+    operator walked away from lapse soon after (an extend adds a whole hold: Telnyx, 30 minutes),
+    yet minutes ahead, so a failed or slow extend is tried again at the next ticks before the hold
+    lapses. A third of the hold's life when that is shorter: a short hold is not extended on every
+    tick from the moment it is granted."""
+    return min(EXTEND_MARGIN, life / 3)
 
 
 def check_key(key: str | None) -> str | None:
@@ -167,17 +181,39 @@ class Selection:
     leaves and updated when the carrier grants it, under this process's lease (renewed while the
     operator chooses). On exit every reservation not ordered is released, also when the operator
     aborts (a signal) or the order is refused; one the carrier will not release stays recorded, and
-    `orders poll` retries it.
+    `orders poll` retries it. A carrier that cannot release a hold (`capabilities.releases` False)
+    is never asked to: each hold not ordered is kept as lapsing, and said with its expiry
+    (`lapsing`). Where holds can be extended, one about to lapse is extended while the operator is
+    still choosing (`extend_due`, every EXTEND_EVERY seconds in a thread, as the lease is renewed).
+    Found numbers the carrier refused to hold are not offered, and said (`refused`).
+
+    The plugin's calls are made one at a time (`_calls`): a plugin (its httpx client, its token,
+    its rate-limit state) is not promised to be safe to call from two threads at once.
     """
 
-    def __init__(self, ctx: Context, p: Plan) -> None:
+    def __init__(self, ctx: Context, p: Plan, notify: Callable[[str], None] | None = None) -> None:
         self.ctx, self.plan = ctx, p
+        self.notify = notify or (lambda _text: None)  # what the operator should hear while choosing
         self.results: list[AvailableNumber] = []
-        self.reservations: dict[str, Reservation] = {}
+        self.reservations: dict[str, Reservation] = {}  # number -> its hold, `expires_at` always set
         self.ordered: set[str] = set()
         self.not_released: list[tuple[str, str]] = []  # number, why
+        self.refused: list[str] = []  # found, but the carrier would not hold it (taken since the lookup)
+        self.lapsing: list[tuple[str, datetime]] = []  # not ordered, held until then: it cannot be released
         self._asking: int | None = None  # the row of the reservation whose request is in flight
         self._lease = leases.Renewer(self._renew)
+        self._calls = threading.Lock()
+        self._since: dict[str, datetime] = {}  # number -> when its hold was granted or last extended
+        self._extender: leases.Renewer | None = None
+        self._extend_said: set[str] = set()  # numbers whose failed extend was said (once each)
+
+    @property
+    def releases(self) -> bool:
+        return self.plan.carrier.capabilities.releases
+
+    def held_until(self) -> datetime | None:
+        """When the first of the holds lapses (None: nothing is held)."""
+        return min((r.expires_at for r in self.reservations.values() if r.expires_at), default=None)
 
     def __enter__(self) -> Selection:
         p = self.plan
@@ -187,11 +223,14 @@ class Selection:
         try:
             if p.carrier.capabilities.reserve and found:
                 self._reserve(found)
+                self.refused = [n.number for n in found if n.number not in self.reservations]
                 found = [n for n in found if n.number in self.reservations]
         except BaseException:
             self.__exit__()
             raise
         self.results = found
+        if p.carrier.capabilities.extends and self.reservations:
+            self._extender = leases.Renewer(self._extend_tick, EXTEND_EVERY).__enter__()
         return self
 
     def _reserve(self, found: list[AvailableNumber]) -> None:
@@ -214,22 +253,82 @@ class Selection:
                     self.not_released.append((number, "its answer was lost: it may have been granted"))
                 raise
             testhooks.pause("reserve-before-record")
+            held = [replace(r, expires_at=reservations.expiry(p.carrier, r)) for r in held]
             reservations.granted(self.ctx, row, p.carrier, p.account, held)
         finally:
             self._asking = None
         self.reservations.update({r.number: r for r in held})
+        self._since.update(dict.fromkeys((r.number for r in held), utcnow()))
         testhooks.pause("reserve-after-grant")
 
     def _renew(self) -> None:
         reservations.renew(self.ctx, self.plan.account, list(self.reservations.values()), self._asking)
 
+    def _extend_tick(self) -> None:
+        with self._calls:
+            self.extend_due()
+
+    def extend_due(self, now: datetime | None = None) -> list[str]:
+        """Extend each hold not ordered that would lapse within its margin (`extend_margin`); returns
+        the numbers extended. Each new expiry is recorded in the store; an extend that fails is said
+        once (the hold keeps its expiry, and is tried again at the next tick while it lasts)."""
+        now = now or utcnow()
+        due = [r for number, r in list(self.reservations.items()) if number not in self.ordered
+               and self._due(number, r, now)]
+        done: list[Reservation] = []
+        failed: list[tuple[Reservation, str]] = []
+        for reservation in due:
+            try:
+                [new] = self.plan.carrier.extend([reservation])
+            except TnorderError as exc:
+                failed.append((reservation, str(exc)))
+                continue
+            done.append(replace(new, expires_at=reservations.expiry(self.plan.carrier, new)))
+        self._extended(done, now)
+        self._say_failed(failed)
+        return [r.number for r in done]
+
+    def _due(self, number: str, reservation: Reservation, now: datetime) -> bool:
+        expires = reservation.expires_at
+        assert expires is not None
+        left = expires - now
+        return timedelta(0) < left <= extend_margin(expires - self._since.get(number, now))
+
+    def _extended(self, done: list[Reservation], now: datetime) -> None:
+        if not done:
+            return
+        _noted(reservations.extended, self.ctx, self.plan.account, done)  # not recorded: the old expiry stays
+        for r in done:
+            self.reservations[r.number], self._since[r.number] = r, now
+        until = min(r.expires_at for r in done if r.expires_at)
+        self.notify(f"extended the hold on {len(done)} number(s) at {self.plan.carrier.name} until "
+                    f"{until:%H:%M} UTC")
+
+    def _say_failed(self, failed: list[tuple[Reservation, str]]) -> None:
+        unsaid = [(r, why) for r, why in failed if r.number not in self._extend_said]
+        if not unsaid:
+            return
+        self._extend_said.update(r.number for r, _ in unsaid)
+        until = min(r.expires_at for r, _ in unsaid if r.expires_at)
+        self.notify(f"could not extend the hold on {', '.join(r.number for r, _ in unsaid)} ({unsaid[0][1]}); "
+                    f"it lapses at {until:%H:%M} UTC unless ordered before")
+
+    def _stop_extending(self) -> None:
+        """Choosing is over: no hold is extended after this."""
+        if self._extender is not None:
+            self._extender.__exit__()
+            self._extender = None
+
     def order(self, chosen: list[AvailableNumber]) -> Order:
         p = self.plan
+        self._stop_extending()
         numbers = [n.number for n in chosen]
         check_not_held(self.ctx, numbers)
         held = [self.reservations[n] for n in numbers if n in self.reservations]
         try:
-            order = submit(self.ctx, p, "lookup-and-select", chosen, lambda c: c.order(numbers, p.key, held or None))
+            with self._calls:
+                order = submit(self.ctx, p, "lookup-and-select", chosen,
+                               lambda c: c.order(numbers, p.key, held or None))
         except OutcomeUnknown:
             self.ordered.update(numbers)  # the order may be using them: `orders poll` releases them later
             reservations.expire(self.ctx, p.account, held, "its order's outcome is not known yet")
@@ -239,26 +338,43 @@ class Selection:
         return order
 
     def release_rest(self) -> list[str]:
-        """Release every reservation not ordered, each tried even when another fails."""
-        p = self.plan
+        """Release every reservation not ordered, each tried even when another fails; one its carrier
+        cannot release is kept to lapse (`lapsing`), and the carrier is not asked."""
         released = []
         for number, reservation in list(self.reservations.items()):
             if number in self.ordered:
                 continue
-            with interrupts.shield():
-                try:
-                    p.carrier.release([reservation])
-                except TnorderError as exc:
-                    self.not_released.append((number, str(exc)))
-                    _noted(reservations.expire, self.ctx, p.account, [reservation], str(exc))
-                else:
-                    _noted(reservations.drop, self.ctx, p.account, [reservation])
+            with interrupts.shield(), self._calls:
+                if not self.releases:
+                    self._lapse(reservation)
+                elif self._release(reservation):
                     released.append(number)
                 del self.reservations[number]
         return released
 
+    def _release(self, reservation: Reservation) -> bool:
+        p = self.plan
+        try:
+            p.carrier.release([reservation])
+        except TnorderError as exc:
+            self.not_released.append((reservation.number, str(exc)))
+            _noted(reservations.expire, self.ctx, p.account, [reservation], str(exc))
+            return False
+        _noted(reservations.drop, self.ctx, p.account, [reservation])
+        return True
+
+    def _lapse(self, reservation: Reservation) -> None:
+        """Kept in the store until its expiry, and said; one already lapsed is simply forgotten."""
+        expires = reservation.expires_at
+        if expires is None or expires <= utcnow():
+            _noted(reservations.drop, self.ctx, self.plan.account, [reservation])
+            return
+        _noted(reservations.lapse, self.ctx, self.plan.account, [reservation])
+        self.lapsing.append((reservation.number, expires))
+
     def __exit__(self, *exc: object) -> None:
         try:
+            self._stop_extending()
             self.release_rest()
         finally:
             self._lease.__exit__()

@@ -8,12 +8,16 @@ grant leaves the row, and the next `orders poll` (or `tnorder inventory reservat
 settles it once no live process holds its lease: a held one is released by id; a requesting one
 is looked for at the carrier by its number (where the carrier can) and released, or, where the
 carrier cannot say, shown as "may be held until HH:MM" and dropped once that time has passed.
+
+A carrier that cannot release a hold (`capabilities.releases` False: Telnyx) lets it lapse at its
+expiry instead: a hold not ordered is kept as `lapsing` (no owner, `hold_until` its expiry), shown
+until then and dropped after; nothing ever asks such a carrier to release it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, column, select, table
@@ -24,6 +28,8 @@ from tnorder.errors import EXIT_CARRIER, CarrierUnreachable, TnorderError, Unsup
 from tnorder.services import leases
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from tnorder.carriers.base import Carrier
     from tnorder.services.context import Context
 
@@ -35,6 +41,7 @@ NUMBERS = table("numbers", column("number"), column("status"))
 # a reserve whose answer was lost may still be granted a little later: not concluded "not held" before
 ANSWER_GRACE = timedelta(minutes=2)
 EXIT_BUSY = 10  # DESIGN.md: the store is busy (its write lock held by another process)
+LAPSING = "lapsing"  # kept only to be shown until its expiry: the carrier lets it go by itself
 
 
 class NotRecorded(TnorderError):
@@ -47,6 +54,13 @@ class NotRecorded(TnorderError):
 
 def _hold_until(carrier: Carrier) -> datetime:
     return utcnow() + timedelta(seconds=carrier.reservation_hold_seconds)
+
+
+def expiry(carrier: Carrier, reservation: Reservation) -> datetime:
+    """When the hold ends by itself: the carrier's word when it gives one, else its documented hold."""
+    if reservation.expires_at is None:
+        return _hold_until(carrier)
+    return reservation.expires_at.astimezone(UTC)
 
 
 def ask(ctx: Context, carrier: Carrier, account: str, number: str) -> int:
@@ -83,7 +97,7 @@ def _record_grant(ctx: Context, row: int, carrier: Carrier, account: str, held: 
         if not held:
             conn.execute(RESERVATIONS.delete().where(where))
             return
-        grant = {"status": "held", "reservation_id": held[0].id, "hold_until": _hold_until(carrier),
+        grant = {"status": "held", "reservation_id": held[0].id, "hold_until": expiry(carrier, held[0]),
                  "owner": leases.owner(), "lease_until": leases.until(), "updated_at": utcnow()}
         if conn.execute(RESERVATIONS.update().where(where).values(**grant)).rowcount == 0:
             conn.execute(RESERVATIONS.insert().values(carrier=carrier.name, account=account,
@@ -104,8 +118,13 @@ def _store_failure(exc: Exception) -> tuple[str, bool] | None:
 
 
 def _not_recorded(carrier: Carrier, held: list[Reservation], why: str, busy: bool) -> NotRecorded:
-    """Released at once by the id still in hand, so the hold is not left unknown."""
+    """Released at once by the id still in hand, so the hold is not left unknown (where it cannot be
+    released, it lapses by itself: said with its expiry)."""
     numbers = ", ".join(r.number for r in held)
+    if not carrier.capabilities.releases:
+        return NotRecorded(f"the store could not record the reservation of {numbers} ({why}); {carrier.name} "
+                           f"cannot release a reservation: it lapses at {expiry(carrier, held[0]):%H:%M} UTC; "
+                           "nothing was ordered", busy)
     try:
         carrier.release(held)
     except TnorderError as release_failed:
@@ -178,6 +197,28 @@ def expire(ctx: Context, account: str, held: list[Reservation], error: str | Non
     _change(ctx, account, held, RESERVATIONS.update().values(lease_until=utcnow(), error=error, updated_at=utcnow()))
 
 
+def lapse(ctx: Context, account: str, held: list[Reservation]) -> None:
+    """Not ordered, and its carrier cannot release it: kept under no process's lease, until its
+    expiry (`expires_at`, when given), only to be shown; `orders poll` drops it after."""
+    _each(ctx, account, held, lambda r: {"status": LAPSING, "owner": None, "lease_until": None}
+          | ({"hold_until": r.expires_at} if r.expires_at else {}))
+
+
+def extended(ctx: Context, account: str, held: list[Reservation]) -> None:
+    """The new expiries the carrier gave, recorded under the write lock (one transaction)."""
+    _each(ctx, account, [r for r in held if r.expires_at], lambda r: {"hold_until": r.expires_at})
+
+
+def _each(ctx: Context, account: str, held: list[Reservation], values: Callable[[Reservation], dict]) -> None:
+    if not held:
+        return
+    r = RESERVATIONS.c
+    with ctx.store.begin() as conn:
+        for reservation in held:
+            conn.execute(RESERVATIONS.update().where(r.account == account, r.reservation_id == reservation.id)
+                         .values(updated_at=utcnow(), **values(reservation)))
+
+
 def _in_use(row, now: datetime) -> bool:
     """A live process holds it (an answer waited for under no process is not "in use")."""
     return bool(row["owner"]) and leases.alive(row["owner"], row["lease_until"], now)
@@ -204,6 +245,8 @@ class Released:
     skipped: list[str] = field(default_factory=list)  # an order for the number is still in flight
     # number, carrier, until when: asked for, answer lost, and the carrier cannot be asked about it
     maybe_held: list[tuple[str, str, datetime]] = field(default_factory=list)
+    # number, carrier, until when: held by a carrier that cannot release it (not a failure)
+    lapsing: list[tuple[str, str, datetime]] = field(default_factory=list)
 
     def warnings(self) -> list[str]:
         """One line each: what is still held, or may be, and until when."""
@@ -212,10 +255,14 @@ class Released:
         return lines + [f"reservation of {number} may be held at {carrier} until {until:%H:%M} UTC (its answer was "
                         "lost; the carrier lets it go then)" for number, carrier, until in self.maybe_held]
 
+    def notes(self) -> list[str]:
+        """What lapses by itself: nothing to do, and nothing wrong."""
+        return lapsing_lines(self.lapsing)
+
     @property
     def exit_code(self) -> int:
         """A reservation the carrier would not release is a carrier failure (exit 3); one that may be
-        held until its expiry is only a warning (nothing can be done but wait)."""
+        held until its expiry, or lapses then, is only said (nothing can be done but wait)."""
         return EXIT_CARRIER if self.failed else 0
 
 
@@ -244,12 +291,18 @@ def release_stale(ctx: Context, now: datetime | None = None) -> Released:
 
 
 def _settle(ctx: Context, row, now: datetime, out: Released) -> None:
+    if row["status"] == LAPSING:  # nothing to ask the carrier: it lets the hold go by itself
+        _lapses(ctx, row, None, now, out)
+        return
     carrier = ctx.carrier(row["account"])
     reservation = Reservation(row["reservation_id"], row["number"]) if row["reservation_id"] else None
     if reservation is None:
         reservation = _find(ctx, carrier, row, now, out)
         if reservation is None:
             return
+    if not carrier.capabilities.releases:
+        _lapses(ctx, row, reservation, now, out)
+        return
     carrier.release([reservation])
     _forget(ctx, row["id"])
     out.released.append(row["number"])
@@ -289,6 +342,42 @@ def _only_asker(ctx: Context, row, found: Reservation, out: Released) -> bool:
     if others:
         out.maybe_held.append((row["number"], row["carrier"], row["hold_until"]))
     return not others
+
+
+def _lapses(ctx: Context, row, found: Reservation | None, now: datetime, out: Released) -> None:
+    """A hold its carrier cannot release: dropped once its expiry has passed, else kept as lapsing
+    (under the id found again, with the expiry found, if any) and shown. Written only while the row
+    is as it was read, under the write lock: a stalled sender may have recorded its grant since."""
+    until = row["hold_until"]
+    if found is not None and found.expires_at is not None:
+        until = found.expires_at.astimezone(UTC).replace(tzinfo=None)
+    r = RESERVATIONS.c
+    where = (r.id == row["id"]) & (r.status == row["status"])
+    with ctx.store.begin() as conn:
+        if until is None or until <= now:
+            conn.execute(RESERVATIONS.delete().where(where))
+            return
+        if row["status"] != LAPSING:
+            conn.execute(RESERVATIONS.update().where(where).values(
+                status=LAPSING, reservation_id=found.id if found else row["reservation_id"], owner=None,
+                lease_until=None, hold_until=until, updated_at=utcnow()))
+    out.lapsing.append((row["number"], row["carrier"], until))
+
+
+def lapsing_lines(holds: Iterable[tuple[str, str, datetime]], lead: str = "") -> list[str]:
+    """One line per carrier and expiry: which numbers stay held, until when, and why none is released."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for number, carrier, until in holds:
+        groups.setdefault((carrier, _at(until)), []).append(number)
+    return [f"{lead}{len(numbers)} number(s) stay held at {carrier} until {at} UTC ({', '.join(numbers)}); "
+            f"{carrier} cannot release a reservation: the hold lapses by itself then"
+            for (carrier, at), numbers in groups.items()]
+
+
+def _at(moment: datetime) -> str:
+    """HH:MM, with the date when it is not today's (a carrier may hold for days)."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"{moment:%H:%M}" if moment.date() == utcnow().date() else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _forget(ctx: Context, row: int, requesting: bool = False) -> None:

@@ -15,7 +15,7 @@ import random
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from tnorder.sim.bandwidth_xml import DECLARATION, XML, Reply, node, xml_reply
@@ -31,9 +31,11 @@ class Credentials:
     password: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
+    telnyx_key: str | None = field(default=None, repr=False)  # the Telnyx face's Bearer key, apart
 
     @property
     def checked(self) -> bool:
+        """Whether Basic and OAuth callers are checked (the Telnyx key guards its own face only)."""
         return any(v is not None for v in (self.username, self.password, self.client_id, self.client_secret))
 
     def describe(self) -> str:

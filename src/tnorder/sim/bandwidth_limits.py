@@ -36,10 +36,14 @@ class RateLimits:
             return None
         account = path.split("/")[2] if path.startswith("/accounts/") else ""
         window = int(time.time())
+        if self.hit(account, group, window) <= self.per_second:
+            return None
+        return Reply(429, b"", {"X-RateLimit-Reset": str(window + 1)})
+
+    def hit(self, account: str, group: str, window: int) -> int:
+        """Count one request of `group` in this one-second window; the count so far."""
         with self._lock:
             self._counts = {k: v for k, v in self._counts.items() if k[2] >= window}
             key = (account, group, window)
             self._counts[key] = self._counts.get(key, 0) + 1
-            if self._counts[key] <= self.per_second:
-                return None
-        return Reply(429, b"", {"X-RateLimit-Reset": str(window + 1)})
+            return self._counts[key]

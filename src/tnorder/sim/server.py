@@ -6,7 +6,9 @@ thread for tests and returns a handle with the URL and `stop()`:
     with start(make_api(tmp_path / "world.sqlite", complete_after=0)) as emulator:
         httpx.get(f"{emulator.url}/accounts/1/availableNumbers?areaCode=919", auth=("u", "p"))
 
-One line per request goes to stderr (`HH:MM:SS METHOD PATH STATUS`), never a header.
+The Telnyx face answers under `/telnyx/v2` (`RunningServer.telnyx_url`), the Broadvox one at
+`/broadvox`, Bandwidth's everywhere else. One line per request goes to stderr
+(`HH:MM:SS METHOD PATH STATUS`), never a header.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from tnorder.sim.bandwidth_auth import Credentials
 from tnorder.sim.bandwidth_xml import internal_error
 from tnorder.sim.broadvox_api import BroadvoxApi, fault_reply
 from tnorder.sim.chaos import DROP, Chaos
+from tnorder.sim.telnyx import TelnyxApi
+from tnorder.sim.telnyx import internal_error as telnyx_error
 
 DEFAULT_PORT = 8735
 NO_BODY = (204, 304)
@@ -37,9 +41,16 @@ MAX_BODY = 16 * 1024 * 1024
 def make_api(world_path: Path | None = None, *, complete_after: float = 3.0, seed: int = 0,
              credentials: Credentials | None = None, latency_ms: int = 0, fail_rate: float = 0.0,
              default_peer: bool = True, rate_limit: int = 0, short_fill: bool = False,
-             weird_status: str | None = None, chaos: Chaos | None = None) -> BandwidthApi:
-    """The Bandwidth face over a world file (default: the sandbox's, shared with the sandbox carrier)."""
+             weird_status: str | None = None, chaos: Chaos | None = None,
+             telnyx_key: str | None = None) -> BandwidthApi:
+    """The Bandwidth face over a world file (default: the sandbox's, shared with the sandbox carrier);
+    the other faces take its world, credentials (`telnyx_key`: the Telnyx face's Bearer key) and faults."""
+    from dataclasses import replace
+
     from tnorder.sim.world import World
+
+    if telnyx_key is not None:
+        credentials = replace(credentials or Credentials(), telnyx_key=telnyx_key)
 
     if world_path is None:
         from tnorder.settings import home
@@ -63,6 +74,9 @@ class EmulatorServer(ThreadingHTTPServer):
         # the Broadvox face at /broadvox: same world, credentials, latency and fault injection
         self.broadvox = BroadvoxApi(api.world, credentials=api.auth.credentials, latency_ms=api.latency_ms,
                                     faults=api.faults)
+        # the Telnyx face at /telnyx/v2: the same world, faults, chaos and rate limits, its own key
+        self.telnyx = TelnyxApi(api.world, key=api.auth.credentials.telnyx_key, latency_ms=api.latency_ms,
+                                faults=api.faults, chaos=api.chaos, limits=api.limits, weird_status=api.weird_status)
         self.log, self.quiet = log, quiet
         self._log_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -116,13 +130,14 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        broadvox = BroadvoxApi.serves(self.path)
-        face = self.server.broadvox if broadvox else self.server.api
+        telnyx, broadvox = TelnyxApi.serves(self.path), BroadvoxApi.serves(self.path)
+        face = self.server.telnyx if telnyx else self.server.broadvox if broadvox else self.server.api
         try:
             reply = face.handle(self.command, self.path, self.headers, body, host)
         except Exception:
             self.server.note(f"{self.command} {self.path} failed:\n{traceback.format_exc().rstrip()}")
-            reply = fault_reply("soap:Server", "Internal server error") if broadvox else internal_error()
+            reply = (telnyx_error() if telnyx else fault_reply("soap:Server", "Internal server error") if broadvox
+                     else internal_error())
         if reply is DROP:  # injected: the connection goes without an answer
             self.server.note(f"{self.command} {self.path} dropped")
             self.close_connection = True
@@ -175,6 +190,15 @@ class RunningServer:
     def broadvox_url(self) -> str:
         """The Broadvox SOAP endpoint, as a Broadvox carrier's `url` setting takes it."""
         return f"{self.base}/broadvox"
+
+    @property
+    def telnyx_url(self) -> str:
+        """The Telnyx API v2 base URL, as a Telnyx carrier's `url` (or the SDK's `base_url`) takes it."""
+        return f"{self.base}/telnyx/v2"
+
+    @property
+    def telnyx(self) -> TelnyxApi:
+        return self.server.telnyx
 
     @property
     def api(self) -> BandwidthApi:

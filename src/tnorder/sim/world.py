@@ -7,6 +7,7 @@ their completion time settles them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -27,6 +28,8 @@ UNAVAILABLE = ("5005", "The telephone number is unavailable for ordering")
 NONE_FOUND = ("5018", "The entire quantity requested is unavailable")
 NOT_OURS = ("5006", "Telephone number could not be disconnected since it is not associated with your account")
 NOT_PARTIAL = ("5003", "The order failed: PartialAllowed is false and not every number could be ordered")
+ON_HOLD = ("5041", "Number is already on hold")
+LAPSED = ("5043", "The reservation has expired: nothing left to extend")
 ORDER_COLUMNS = "id, kind, customer_order_id, status, created_at, request, completed, failed, complete_at"
 
 SCHEMA = """
@@ -38,6 +41,8 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at REAL NOT NULL, complete_at REAL NOT NULL, status TEXT NOT NULL,
     request TEXT NOT NULL, completed TEXT NOT NULL DEFAULT '[]', failed TEXT NOT NULL DEFAULT '[]');
 CREATE INDEX IF NOT EXISTS ix_orders_coid ON orders (account, customer_order_id);
+CREATE TABLE IF NOT EXISTS offers (
+    account TEXT NOT NULL, tn TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (account, tn));
 """
 
 
@@ -51,7 +56,7 @@ class WorldError(Exception):
 @dataclass
 class WorldOrder:
     id: str
-    kind: str  # order | disconnect
+    kind: str  # order | disconnect | reservation (many numbers held at once, settled when made)
     customer_order_id: str | None
     status: str  # RECEIVED | COMPLETE | PARTIAL | FAILED
     created_at: float
@@ -66,6 +71,7 @@ class World:
         self.path = path
         self.pool = Pool(seed, path.parent)
         self.complete_after = complete_after
+        self.clock: Callable[[], float] = time.time  # tests move it to let holds lapse
         self._local = threading.local()  # one connection per thread, reused
         # it holds every simulated account's numbers and orders: 0600 in 0700 folders from the start
         # (its -wal and -shm files take the file's mode), as the store is
@@ -94,7 +100,7 @@ class World:
 
     # -- numbers ---------------------------------------------------------------------------
     def _held(self, db: sqlite3.Connection, numbers: list[str] | None = None) -> dict[str, tuple]:
-        now = time.time()
+        now = self.clock()
         rows = db.execute(
             "SELECT tn, state, account, reservation_id FROM holds "
             "WHERE state != 'reserved' OR expires_at > ?", (now,)
@@ -132,7 +138,7 @@ class World:
             rid = str(uuid.uuid4())
             db.execute(
                 "INSERT OR REPLACE INTO holds VALUES (?, 'reserved', ?, ?, NULL, ?)",
-                (number, account, rid, time.time() + RESERVATION_SECONDS),
+                (number, account, rid, self.clock() + RESERVATION_SECONDS),
             )
             return rid
 
@@ -140,18 +146,75 @@ class World:
         with self._tx() as db:
             row = db.execute(
                 "SELECT tn, expires_at FROM holds WHERE reservation_id = ? AND account = ? "
-                "AND state = 'reserved' AND expires_at > ?", (rid, account, time.time()),
+                "AND state = 'reserved' AND expires_at > ?", (rid, account, self.clock()),
             ).fetchone()
-            return (row[0], row[1] - time.time()) if row else None
+            return (row[0], row[1] - self.clock()) if row else None
 
     def reservation_on(self, number: str) -> tuple[str, str, float] | None:
         """(id, account, seconds left) of the live reservation on `number` (`GET /tns/{tn}/tnreservation`)."""
         with self._tx(write=False) as db:
             row = db.execute(
                 "SELECT reservation_id, account, expires_at FROM holds WHERE tn = ? AND state = 'reserved' "
-                "AND expires_at > ?", (number, time.time()),
+                "AND expires_at > ?", (number, self.clock()),
             ).fetchone()
-            return (row[0], row[1], row[2] - time.time()) if row else None
+            return (row[0], row[1], row[2] - self.clock()) if row else None
+
+    def reserve_numbers(self, numbers: list[str], account: str, reference: str | None, seconds: float,
+                        extra: dict | None = None, offered_within: float | None = None) -> WorldOrder:
+        """Hold each free number for `seconds` under one id (Telnyx: a reservation of many numbers,
+        each granted or refused), kept beside the orders as a `reservation`, settled when made.
+        `offered_within`: as for `order`."""
+        with self._tx() as db:
+            rid, now = str(uuid.uuid4()), self.clock()
+            held, granted, refused = self._held(db, numbers), [], []
+            offered = None if offered_within is None else self._offered(db, account, offered_within)
+            for number in numbers:
+                if number in held or fictional(number) or (offered is not None and number not in offered):
+                    refused.append((number, *(ON_HOLD if number in held else UNAVAILABLE)))
+                    continue
+                db.execute("INSERT OR REPLACE INTO holds VALUES (?, 'reserved', ?, ?, NULL, ?)",
+                           (number, account, rid, now + seconds))
+                granted.append(number)
+            request = {"numbers": numbers, "expires": dict.fromkeys(granted, now + seconds)} | (extra or {})
+            status = "COMPLETE" if not refused else ("PARTIAL" if granted else "FAILED")
+            db.execute(
+                "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, status, "
+                "request, completed, failed) VALUES (?, ?, 'reservation', ?, ?, ?, ?, ?, ?, ?)",
+                (rid, account, reference, now, now, status, json.dumps(request), json.dumps(granted),
+                 json.dumps(refused)),
+            )
+            return self.get_settled(db, rid)
+
+    def extend(self, rid: str, account: str, seconds: float) -> WorldOrder | None:
+        """Each live hold of a `reserve_numbers` reservation lasts `seconds` longer; None: no such one."""
+        with self._tx() as db:
+            row = db.execute("SELECT request FROM orders WHERE id = ? AND account = ? AND kind = 'reservation'",
+                             (rid, account)).fetchone()
+            if row is None:
+                return None
+            live = db.execute(
+                "SELECT tn, expires_at FROM holds WHERE reservation_id = ? AND account = ? "
+                "AND state = 'reserved' AND expires_at > ?", (rid, account, self.clock()),
+            ).fetchall()
+            if not live:
+                raise WorldError(*LAPSED)
+            request = json.loads(row[0])
+            for tn, expires in live:
+                db.execute("UPDATE holds SET expires_at = ? WHERE tn = ?", (expires + seconds, tn))
+                request["expires"][tn] = expires + seconds
+            request["updated_at"] = self.clock()
+            db.execute("UPDATE orders SET request = ? WHERE id = ?", (json.dumps(request), rid))
+            return self.get_settled(db, rid)
+
+    def offer(self, numbers: list[str], account: str) -> None:
+        """Remember that a search showed `account` these numbers (Telnyx sells only what it showed)."""
+        now = self.clock()
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO offers VALUES (?, ?, ?)", [(account, n, now) for n in numbers])
+
+    def _offered(self, db: sqlite3.Connection, account: str, within: float) -> set[str]:
+        rows = db.execute("SELECT tn FROM offers WHERE account = ? AND at >= ?", (account, self.clock() - within))
+        return {row[0] for row in rows}
 
     def release(self, rid: str, account: str) -> bool:
         with self._tx() as db:
@@ -163,9 +226,14 @@ class World:
 
     # -- orders ----------------------------------------------------------------------------
     def order(self, numbers: list[str], account: str, customer_order_id: str | None,
-              reservation_ids: list[str] = (), extra: dict | None = None) -> WorldOrder:
+              reservation_ids: list[str] = (), extra: dict | None = None, *, own_holds: bool = False,
+              offered_within: float | None = None) -> WorldOrder:
+        """`own_holds`: any live reservation of the account counts as its own (Telnyx names none);
+        `offered_within`: a number no search showed the account that recently is refused."""
         with self._tx() as db:
-            return self._place(db, numbers, account, customer_order_id, list(reservation_ids), extra or {})
+            offered = None if offered_within is None else self._offered(db, account, offered_within)
+            return self._place(db, numbers, account, customer_order_id, list(reservation_ids), extra or {},
+                               own_holds, offered)
 
     def search_and_order(self, criteria: Criteria, quantity: int, account: str,
                          customer_order_id: str | None, extra: dict | None = None,
@@ -176,15 +244,17 @@ class World:
             request = {"criteria": criteria.as_dict(), "quantity": quantity} | (extra or {})
             return self._place(db, found, account, customer_order_id, [], request)
 
-    def _place(self, db: sqlite3.Connection, numbers: list[str], account: str,
-               coid: str | None, rids: list[str], request: dict) -> WorldOrder:
+    def _place(self, db: sqlite3.Connection, numbers: list[str], account: str, coid: str | None,
+               rids: list[str], request: dict, own_holds: bool = False,
+               offered: set[str] | None = None) -> WorldOrder:
         oid = str(uuid.uuid4())
         held = self._held(db, numbers)
         taken = []
         for number in numbers:
             hold = held.get(number)
-            ours = hold and hold[1] == "reserved" and hold[2] == account and hold[3] in rids
-            if (hold and not ours) or fictional(number):  # 555-01xx exists only in films
+            ours = hold and hold[1] == "reserved" and hold[2] == account and (own_holds or hold[3] in rids)
+            unseen = offered is not None and not ours and number not in offered
+            if (hold and not ours) or fictional(number) or unseen:  # 555-01xx exists only in films
                 taken.append(number)
                 continue
             db.execute(
@@ -192,7 +262,7 @@ class World:
                 (number, account, oid),
             )
         request = {"numbers": numbers, "taken": taken} | request
-        now = time.time()
+        now = self.clock()
         db.execute(
             "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, "
             "status, request) VALUES (?, ?, 'order', ?, ?, ?, 'RECEIVED', ?)",
@@ -201,25 +271,29 @@ class World:
         return WorldOrder(oid, "order", coid, "RECEIVED", now, request, complete_at=now + self.complete_after)
 
     def disconnect(self, numbers: list[str], account: str, customer_order_id: str | None,
-                   extra: dict | None = None) -> WorldOrder:
+                   extra: dict | None = None, *, at_once: bool = False) -> WorldOrder:
+        """`at_once`: settled before the answer (Telnyx deletes one number in real time)."""
         with self._tx() as db:
             oid = str(uuid.uuid4())
-            now = time.time()
+            now = self.clock()
+            due = now if at_once else now + self.complete_after
             request = {"numbers": numbers} | (extra or {})
             db.execute(
                 "INSERT INTO orders (id, account, kind, customer_order_id, created_at, complete_at, "
                 "status, request) VALUES (?, ?, 'disconnect', ?, ?, ?, 'RECEIVED', ?)",
-                (oid, account, customer_order_id, now, now + self.complete_after, json.dumps(request)),
+                (oid, account, customer_order_id, now, due, json.dumps(request)),
             )
-            return WorldOrder(oid, "disconnect", customer_order_id, "RECEIVED", now, request,
-                              complete_at=now + self.complete_after)
+            if at_once:
+                self._settle(db, oid, account, "disconnect", request)
+                return self.get_settled(db, oid)
+            return WorldOrder(oid, "disconnect", customer_order_id, "RECEIVED", now, request, complete_at=due)
 
     def get(self, oid: str, account: str, kind: str = "order") -> WorldOrder | None:
         query = (f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ? AND account = ? AND kind = ?",
                  (oid, account, kind))
         with self._tx(write=False) as db:
             row = db.execute(*query).fetchone()
-        if row is None or not (row[3] == "RECEIVED" and time.time() >= row[8]):
+        if row is None or not (row[3] == "RECEIVED" and self.clock() >= row[8]):
             return None if row is None else self._row(row)
         with self._tx() as db:  # due: settle under the write lock, unless another reader just did
             row = db.execute(*query).fetchone()
@@ -296,7 +370,7 @@ class World:
         """Settle an account's orders whose time has come, read or not (the HTTP emulator's clock)."""
         due_sql = ("SELECT id, kind, request FROM orders WHERE account = ? AND status = 'RECEIVED' "
                    "AND complete_at <= ? ORDER BY complete_at, created_at")
-        now = time.time()
+        now = self.clock()
         with self._tx(write=False) as db:
             if db.execute(due_sql + " LIMIT 1", (account, now)).fetchone() is None:
                 return 0  # the common case: no write lock taken
@@ -305,6 +379,15 @@ class World:
             for oid, kind, request in due:
                 self._settle(db, oid, account, kind, json.loads(request))
             return len(due)
+
+    def set_reference(self, oid: str, account: str, reference: str | None, kind: str = "order") -> WorldOrder | None:
+        """A new customer reference on an order (Telnyx's PATCH); None: no such order."""
+        with self._tx() as db:
+            changed = db.execute(
+                "UPDATE orders SET customer_order_id = ?, request = json_set(request, '$.updated_at', ?) "
+                "WHERE id = ? AND account = ? AND kind = ?", (reference, self.clock(), oid, account, kind),
+            ).rowcount
+        return self.get(oid, account, kind) if changed else None
 
     def find(self, customer_order_id: str, account: str, kind: str = "order") -> list[str]:
         with self._tx() as db:
@@ -325,3 +408,36 @@ class World:
         if site is None:
             return [tn for tn, _ in rows]
         return [tn for tn, request in rows if request and str(json.loads(request).get("site_id")) == site]
+
+    def lines(self, account: str, states: tuple[str, ...] = ("inservice",)) -> list[Line]:
+        """The account's numbers in `states` (`ordered`: being bought; `inservice`), each with the
+        order that bought it."""
+        marks = ", ".join("?" * len(states))
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT h.tn, h.state, h.order_id, o.created_at, o.complete_at, o.request FROM holds h "
+                f"LEFT JOIN orders o ON o.id = h.order_id WHERE h.account = ? AND h.state IN ({marks}) "
+                "ORDER BY h.tn", (account, *states),
+            ).fetchall()
+        requests = {row[2]: row[5] for row in rows}  # an order's request is read once, not per number
+        requests = {oid: json.loads(text or "{}") for oid, text in requests.items()}
+        return [Line(tn, state, oid, created or 0.0, due or 0.0, requests[oid])
+                for tn, state, oid, created, due, _ in rows]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A number an account owns, and the order that bought it."""
+
+    number: str
+    state: str  # ordered | inservice
+    order_id: str
+    ordered_at: float
+    settled_at: float  # when the order completed (or will)
+    request: dict = field(repr=False, hash=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        """A 19-digit id, the same while this purchase lasts (Telnyx's phone-number ids are numeric)."""
+        digest = hashlib.sha256(f"{self.number}:{self.order_id}".encode()).digest()
+        return str(10**18 + int.from_bytes(digest[:8], "big") % (9 * 10**18))
