@@ -190,8 +190,8 @@ def test_kill_9_the_client_at_each_step_of_a_disconnect(cli, world_home, world, 
         number = bought(cli, emu, marker, step)
         env = paused_at(step, marker) if step in CLIENT_STEPS else None
         proc = start("inventory", "disconnect", number, "--yes", "--key", "gone-1", env=env)
-        seen = len(emu.lines)
         kill_at(proc, Path(f"{marker}.{step}"))
+        seen = len(emu.lines)
         assert_settled(cli, world, TYPE, "gone-1")
         sent = step in REACHED
         shown = cli("inventory", "show", number, "--json").json()
@@ -199,8 +199,37 @@ def test_kill_9_the_client_at_each_step_of_a_disconnect(cli, world_home, world, 
         assert (number in world.in_service()) is not sent
         assert len(RELEASE.findall(emu.log())) == int(sent), emu.log()  # released once, never again
         if sent:  # its answer lost: recovered from the in-service list
-            assert any(" GET /telnyx/v2/phone_numbers?" in line for line in emu.lines[seen:]), emu.log()
+            assert listed_in_service(emu, seen), emu.log()
         assert_no_undocumented_call(emu)
+    finally:
+        emu.stop()
+
+
+def listed_in_service(emu: Emulator, since: int) -> bool:
+    return any(" GET /telnyx/v2/phone_numbers?" in line and "filter%5Bstatus%5D=active" in line
+               for line in emu.lines[since:])
+
+
+def test_a_disconnect_killed_between_its_numbers_ends_partial_as_the_in_service_list_says(cli, world_home, world,
+                                                                                         telnyx, tmp_path):
+    """Telnyx releases one number at a time: killed while the first one's answer is on its way, the
+    first is gone and the second still in service. `orders poll` says so from the in-service list."""
+    marker = tmp_path / "pause"
+    emu = emulator(world_home, "--pause-at", "answered", "--pause-file", str(marker))
+    try:
+        telnyx(emu)
+        bought(cli, emu, marker, "answered")
+        first, second = sorted(in_store(cli, TYPE))
+        kill_at(start("inventory", "disconnect", first, second, "--yes", "--key", "gone-2"),
+                Path(f"{marker}.answered"))
+        seen = len(emu.lines)
+        assert_settled(cli, world, TYPE, "gone-2")
+        assert listed_in_service(emu, seen), emu.log()
+        assert len(RELEASE.findall(emu.log())) == 1  # the second was never asked for, before or after
+        assert cli("inventory", "show", first, "--json").json()["status"] == "disconnected"
+        assert cli("inventory", "show", second, "--json").json()["status"] == "available"
+        shown = {o["order_ref"]: (o["kind"], o["status"]) for o in cli("orders", "list", "--json").json()}
+        assert shown == {"ORD-000001": ("purchase", "complete"), "ORD-000002": ("disconnect", "partial")}
     finally:
         emu.stop()
 
