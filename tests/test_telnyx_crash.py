@@ -153,15 +153,44 @@ def test_kill_9_while_reserving_a_selection_orders_nothing_and_asks_no_release(c
         assert creates(emu) == 0 and world.orders("pick-1") == 0
         assert in_store(cli, TYPE) == set() == world.in_service()
         assert_no_undocumented_call(emu)
-        lapses = world.held()
-        assert len(lapses) == (0 if step == "reserve-before-send" else 1)
-        shown = cli("inventory", "reservations", "--json")
-        assert shown.code == 0, shown.err
-        listed = {r["number"]: r for r in shown.json()}
-        assert set(listed) == set(lapses)  # every live hold is shown, none invented
-        for number, row in listed.items():  # with the expiry Telnyx gave it
-            until = datetime.fromisoformat(row["hold_until"].replace("Z", "+00:00")).timestamp()
-            assert abs(until - lapses[number]) < 5, (row, lapses)
+        assert len(world.held()) == (0 if step == "reserve-before-send" else 1)
+        assert_holds_shown(cli, world)
+    finally:
+        emu.stop()
+
+
+def assert_holds_shown(cli, world: WorldView) -> None:
+    """`inventory reservations` lists exactly the holds Telnyx still has, each with its expiry."""
+    lapses = world.held()
+    shown = cli("inventory", "reservations", "--json")
+    assert shown.code == 0, shown.err
+    listed = {r["number"]: r for r in shown.json()}
+    assert set(listed) == set(lapses), (listed, lapses)  # every live hold is shown, none invented
+    for number, row in listed.items():  # with the expiry Telnyx gave it
+        until = datetime.fromisoformat(row["hold_until"].replace("Z", "+00:00")).timestamp()
+        assert abs(until - lapses[number]) < 5, (row, lapses)
+
+
+@pytest.mark.parametrize("step", ["before-send", "before-record", "answered"])
+def test_kill_9_while_ordering_a_selection_keeps_only_the_holds_not_ordered(cli, world_home, world, telnyx,
+                                                                           tmp_path, step):
+    """Three numbers held, two picked, killed while their order goes out: the order is found again
+    (or never was), and the holds left are exactly those Telnyx still has, shown until they lapse."""
+    marker = tmp_path / "pause"
+    emu = emulator(world_home, *pause_flags(step, marker))
+    try:
+        telnyx(emu)
+        env = paused_at(step, marker) if step in CLIENT_STEPS else None
+        proc = start("inventory", "order", "--type", TYPE, "--area-code", "415", "--quantity", "3", "--pick", "1,3",
+                     "--yes", "--key", "pick-2", env=env)
+        kill_at(proc, Path(f"{marker}.{step}"))
+        assert_settled(cli, world, TYPE, "pick-2")
+        expected = 1 if step in REACHED else 0
+        assert world.orders("pick-2") == expected and creates(emu) == expected
+        assert len(in_store(cli, TYPE)) == 2 * expected
+        assert len(world.held()) == (1 if expected else 3)
+        assert_holds_shown(cli, world)
+        assert_no_undocumented_call(emu)
     finally:
         emu.stop()
 

@@ -37,7 +37,7 @@ RESERVATIONS = table("reservations", column("id"), column("carrier"), column("ac
                      column("number"), column("owner"), column("lease_until", DateTime()), column("error"),
                      column("status"), column("hold_until", DateTime()),
                      column("created_at", DateTime()), column("updated_at", DateTime()))
-NUMBERS = table("numbers", column("number"), column("status"))
+NUMBERS = table("numbers", column("number"), column("status"), column("account"))
 # a reserve whose answer was lost may still be granted a little later: not concluded "not held" before
 ANSWER_GRACE = timedelta(minutes=2)
 EXIT_BUSY = 10  # DESIGN.md: the store is busy (its write lock held by another process)
@@ -345,16 +345,18 @@ def _only_asker(ctx: Context, row, found: Reservation, out: Released) -> bool:
 
 
 def _lapses(ctx: Context, row, found: Reservation | None, now: datetime, out: Released) -> None:
-    """A hold its carrier cannot release: dropped once its expiry has passed, else kept as lapsing
-    (under the id found again, with the expiry found, if any) and shown. Written only while the row
-    is as it was read, under the write lock: a stalled sender may have recorded its grant since."""
+    """A hold its carrier cannot release: dropped once its expiry has passed, or once its number is
+    the account's (an order consumed the hold: its sender was killed before it could say so), else
+    kept as lapsing (under the id found again, with the expiry found, if any) and shown. Written only
+    while the row is as it was read, under the write lock: a stalled sender may have recorded its
+    grant since."""
     until = row["hold_until"]
     if found is not None and found.expires_at is not None:
         until = found.expires_at.astimezone(UTC).replace(tzinfo=None)
     r = RESERVATIONS.c
     where = (r.id == row["id"]) & (r.status == row["status"])
     with ctx.store.begin() as conn:
-        if until is None or until <= now:
+        if until is None or until <= now or _bought(conn, row):
             conn.execute(RESERVATIONS.delete().where(where))
             return
         if row["status"] != LAPSING:
@@ -362,6 +364,13 @@ def _lapses(ctx: Context, row, found: Reservation | None, now: datetime, out: Re
                 status=LAPSING, reservation_id=found.id if found else row["reservation_id"], owner=None,
                 lease_until=None, hold_until=until, updated_at=utcnow()))
     out.lapsing.append((row["number"], row["carrier"], until))
+
+
+def _bought(conn, row) -> bool:
+    """Is the held number now in the account's inventory (its order applied, pending no more)?"""
+    n = NUMBERS.c
+    return conn.execute(select(n.number).where(n.number == row["number"], n.account == row["account"],
+                                               n.status != "pending")).first() is not None
 
 
 def lapsing_lines(holds: Iterable[tuple[str, str, datetime]], lead: str = "") -> list[str]:
