@@ -155,3 +155,17 @@ def test_config_test_of_every_account_reports_each(run, telnyx, httpx_mock):
     result = run("config", "test")
     assert result.code == 6
     assert "sandbox: ok" in result.out and "tx-main: failed" in result.err
+
+
+def test_the_example_config_holds_a_telnyx_setup_tnorder_accepts(run, home):
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "config.toml"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_bytes(example.read_bytes())
+    listed = run("config", "account", "list", "--json")
+    assert listed.code == 0, listed.err
+    mine = next(a for a in listed.json() if a["carrier"] == "telnyx")
+    assert mine["api_key_env"] == "TELNYX_API_KEY" and mine["options"] == {"connection_id": "1234567890"}
+    carrier = next(c for c in run("config", "carrier", "list", "--json").json() if c["kind"] == "telnyx")
+    assert carrier["url"] == URL

@@ -584,6 +584,14 @@ def test_a_release_with_an_unknown_outcome_stops_and_is_unknown(httpx_mock, home
     assert [r.method for r in httpx_mock.get_requests()] == ["GET", "DELETE"]  # one DELETE, N2 untouched
 
 
+def test_a_lookup_that_never_completes_before_any_release_changed_nothing(httpx_mock, home, key, slept):
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"), is_reusable=True)
+    with pytest.raises(CarrierError, match="could not be looked up") as caught:
+        carrier(home).disconnect([N1, N2], "dis-7")
+    assert not isinstance(caught.value, CarrierUnreachable)  # a refusal: the order row is undone, exit 3
+    assert {r.method for r in httpx_mock.get_requests()} == {"GET"}
+
+
 def test_recover_disconnect_reads_the_in_service_list(httpx_mock, home, key):
     httpx_mock.add_response(url=in_service_url(1), json=listed([phone(N2, "2")]))
     answer = carrier(home).recover_disconnect("dis-6", [N1, N2])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote, urlsplit
@@ -61,6 +61,8 @@ class TelnyxCarrier(Carrier):
         # at the first request, so a poll of other accounts still runs without it
         self.check_url(carrier.url)
         auth.variable(account)
+        wait = float(carrier.options.get("rate_limit_wait", 60))
+        self.api = Api(self.name, account, (carrier.url or DEFAULT_URL).rstrip("/"), wait)
 
     # -- settings --------------------------------------------------------------------------
     @classmethod
@@ -79,14 +81,8 @@ class TelnyxCarrier(Carrier):
                               f"VAR, the variable holding it ({auth.PORTAL}); Telnyx takes no other credentials")
         return []
 
-    @cached_property
-    def api(self) -> Api:
-        wait = float(self.carrier.options.get("rate_limit_wait", 60))
-        return Api(self.name, self.account, (self.carrier.url or DEFAULT_URL).rstrip("/"), wait)
-
     def close(self) -> None:
-        if "api" in self.__dict__:
-            self.api.close()
+        self.api.close()
 
     # -- lookups ---------------------------------------------------------------------------
     def search(self, criteria: Criteria, quantity: int) -> list[AvailableNumber]:
@@ -188,9 +184,13 @@ class TelnyxCarrier(Carrier):
         return _disconnected(key, done, failed)
 
     def _release(self, number: str) -> FailedNumber | None:
-        """Its id, then its DELETE; None when released (or found released already)."""
-        ids, gone = self.api.read("GET", "/phone_numbers", partial(_ids_of, number),
-                                  params={"filter[phone_number]": number[1:]})
+        """Its id, then its DELETE; None when released (or found released already). A lookup that
+        fails changed nothing: a plain carrier error, never an unknown outcome."""
+        try:
+            ids, gone = self.api.read("GET", "/phone_numbers", partial(_ids_of, number),
+                                      params={"filter[phone_number]": number[1:]})
+        except CarrierUnreachable as exc:
+            raise CarrierError(self.name, f"the id of {number} could not be looked up: {exc.text}", exc.code) from None
         if not ids:
             return None if gone else FailedNumber(number, "not-found", "not a number of this Telnyx account")
         try:

@@ -207,7 +207,7 @@ def _record_type(record: dict, expected: str) -> None:
 def _available(record: dict) -> AvailableNumber:
     regions = _regions(record.get("region_information"))
     location = regions.get("location")
-    city = location.split(" (", 1)[0].strip() or None if location else None  # "RALEIGH (RALEIGH)"
+    city = (location.split(" (", 1)[0].strip() or None) if location else None  # "RALEIGH (RALEIGH)"
     state = regions.get("state")
     return AvailableNumber(text(record, "phone_number", required=True) or "", regions.get("rate_center"), city,
                            (state_code(state) or state) if state else None)
