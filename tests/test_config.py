@@ -14,7 +14,7 @@ def test_no_config_file_means_the_builtin_sandbox(run, home):
     assert run("config", "carrier", "list", "--json").json() == [
         {"name": "sandbox", "kind": "sandbox", "url": None, "options": None}]
     unset = dict.fromkeys(("account_id", "site_id", "peer_id", "username_env", "password_env", "client_id_env",
-                           "client_secret_env"))
+                           "client_secret_env", "api_key_env", "options"))
     assert run("config", "account", "list", "--json").json() == [{"name": "sandbox", "carrier": "sandbox"} | unset]
     assert run("config", "inventory-type", "list", "--json").json() == [
         {"name": "Sandbox DIDs", "account": "sandbox"}]
@@ -61,7 +61,7 @@ def test_accounts_name_environment_variables_and_never_show_secrets(run, home, m
     assert "s3cret" not in listed.out + listed.err
     assert {"name": "main", "carrier": "sb2", "account_id": "9900001", "site_id": None, "peer_id": None,
             "username_env": "BW_USER", "password_env": "BW_PASS", "client_id_env": None,
-            "client_secret_env": None} in listed.json()
+            "client_secret_env": None, "api_key_env": None, "options": None} in listed.json()
 
 
 def test_bad_config_changes_exit_2_and_change_nothing(run, home):

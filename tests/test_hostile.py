@@ -336,3 +336,161 @@ def test_broadvox_answers_are_checked_too(run, broadvox, answer, word):
     assert result.code == 3, result.err
     assert result.out == ""
     assert word in one_line(result)
+
+
+# -- Telnyx: the same rules for a JSON carrier -----------------------------------------------------
+TX = "TX DIDs"
+TX_KEY = "KEYhostile-secret_77"
+TX_SEARCH = r"/telnyx/v2/available_phone_numbers"
+TX_ORDERS = r"/telnyx/v2/number_orders$"
+TX_STATUS = r"/telnyx/v2/number_orders/o-1$"
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def telnyx(run, hostile, monkeypatch):
+    """Carrier `tx` (kind telnyx) at the hostile server, account `txa`, inventory type `TX DIDs`."""
+    monkeypatch.setenv("TX_KEY", TX_KEY)
+    monkeypatch.setenv("TNORDER_REQUEST_TIMEOUT", "2")
+    monkeypatch.setenv("TNORDER_COMMAND_TIMEOUT", "4")
+    for args in (("config", "carrier", "add", "tx", "--kind", "telnyx", "--url", f"{hostile.url}/telnyx/v2",
+                  "--option", "rate_limit_wait=3"),
+                 ("config", "account", "add", "txa", "--carrier", "tx", "--api-key-env", "TX_KEY"),
+                 ("config", "inventory-type", "add", TX, "--account", "txa")):
+        result = run(*args)
+        assert result.code == 0, result.err
+    return hostile
+
+
+def tx_json(document: object, status: int = 200) -> Answer:
+    return Answer(status, json.dumps(document), JSON_TYPE)
+
+
+def tx_found(*numbers: str, **fields: object) -> Answer:
+    regions = [{"region_type": "state", "region_name": "NC"}, {"region_type": "rate_center", "region_name": "DURHAM"}]
+    return tx_json({"data": [{"phone_number": n, "record_type": "available_phone_number", "best_effort": False,
+                              "region_information": regions} | fields for n in numbers],
+                    "meta": {"total_results": len(numbers), "best_effort_results": 0}})
+
+
+def tx_order(status: str, lines: list[tuple[str, str]]) -> Answer:
+    return tx_json({"data": {"id": "o-1", "record_type": "number_order", "status": status, "customer_reference": "k",
+                             "phone_numbers": [{"phone_number": n, "status": s} for n, s in lines]}})
+
+
+def statuses(run) -> dict[str, str]:
+    return {n["number"]: n["status"] for n in run("inventory", "list", "--type", TX, "--json").json()}
+
+
+def tx_lookup() -> tuple[str, ...]:
+    return ("inventory", "lookup", "--type", TX, "--area-code", "919", "--quantity", "5", "--json")
+
+
+def tx_order_all(quantity: int = 1) -> tuple[str, ...]:
+    return ("inventory", "order", "--type", TX, "--area-code", "919", "--quantity", str(quantity), "--all", "--yes")
+
+
+@pytest.mark.parametrize(("answer", "word"), [
+    pytest.param(tx_found("numbers;--"), "number", id="tx-garbage-number"),
+    pytest.param(tx_found("+442079460000"), "North American", id="tx-foreign-number"),
+    pytest.param(tx_found("+19999999999"), "not a valid", id="tx-invalid-nanp"),
+    pytest.param(tx_found(*(f"+191955501{i:02d}" for i in range(6))), "6 numbers", id="tx-more-than-asked"),
+    pytest.param(tx_found("+19195550100", "+19195550100"), "twice", id="tx-same-number-twice"),
+    pytest.param(tx_found("+19195550100", region_information=[{"region_type": "rate_center",
+                                                              "region_name": "X" * 5000}]),
+                 "rate_center", id="tx-5000-char-rate-center"),
+    pytest.param(Answer(200, HTML, {"Content-Type": "text/html"}), "web page", id="tx-html-200"),
+    pytest.param(Answer(200, '{"data": [{"phone_number": "+1919', JSON_TYPE), "not JSON", id="tx-json-cut-short"),
+    pytest.param(Answer(200, "[" * 200_000, JSON_TYPE), "not JSON", id="tx-json-nested-too-deep"),
+    pytest.param(tx_json({"data": {"phone_number": "+19195550100"}}), "not a list", id="tx-data-not-a-list"),
+    pytest.param(tx_json({"errors": [{"code": "10007"}]}), "error envelope", id="tx-errors-in-a-200"),
+])
+def test_a_telnyx_read_answering_garbage_is_an_error_never_a_result(run, telnyx, answer, word):
+    telnyx.on("GET", TX_SEARCH, answer)
+    result = run(*tx_lookup())
+    assert result.code == 3, result.err
+    assert result.out == ""
+    line = one_line(result)
+    assert "unexpected" in line and word.lower() in line.lower(), line
+    assert TX_KEY not in result.err
+
+
+def test_a_telnyx_answer_over_the_cap_is_cut_there(run, telnyx):
+    telnyx.on("GET", TX_SEARCH, Huge(40 * 1024 * 1024))
+    result = run(*tx_lookup())
+    assert result.code == 3, result.err
+    assert "AnswerTooLarge" in one_line(result)
+
+
+TX_DRIP = Drip(tx_found("+19195550100").body.encode(), every=0.3)
+
+
+@pytest.mark.parametrize("command", ["lookup", "order", "poll"])
+def test_a_dripping_telnyx_cannot_keep_a_command_past_its_deadline(run, telnyx, command):
+    telnyx.on("GET", TX_SEARCH, tx_found("+19195550100"))
+    if command == "poll":
+        telnyx.on("POST", TX_ORDERS, tx_order("pending", [("+19195550100", "pending")]))
+        assert run(*tx_order_all()).code == 0
+        telnyx.on("GET", TX_STATUS, TX_DRIP)
+        args: tuple[str, ...] = ("orders", "poll")
+    elif command == "order":
+        telnyx.on("POST", TX_ORDERS, TX_DRIP)
+        args = tx_order_all()
+    else:
+        telnyx.on("GET", TX_SEARCH, TX_DRIP)
+        args = tx_lookup()
+    started = time.monotonic()
+    result = run(*args)
+    assert result.code == (5 if command == "order" else 3), result.err
+    assert time.monotonic() - started < 9
+    assert "did not complete" in result.err
+    if command == "order":
+        assert [r.method for r in telnyx.requests].count("POST") == 1  # a create is never sent twice
+
+
+def test_a_504_on_a_telnyx_order_is_sent_once_and_settled_by_key(run, telnyx, home):
+    telnyx.on("GET", TX_SEARCH, tx_found("+19195550100"))
+    telnyx.on("POST", TX_ORDERS, Answer(504, "<html>Gateway Timeout</html>", {"Content-Type": "text/html"}))
+    result = run(*tx_order_all())
+    assert result.code == 5 and "outcome unknown" in one_line(result)
+    assert [r.method for r in telnyx.requests if "number_orders" in r.path] == ["POST"]
+    assert [o["status"] for o in run("orders", "list", "--json").json()] == ["submitting"]
+    assert statuses(run) == {"+19195550100": "pending"}  # nothing moved without an explicit success
+
+
+@pytest.mark.parametrize(("status", "line"), [
+    pytest.param("on_hold", "on_hold", id="tx-unknown-statuses"),
+    pytest.param("x" * 5000, "pending", id="tx-5000-char-order-status"),
+    pytest.param("\x1b[31mred\x1b[0m", "pending", id="tx-escape-in-order-status"),
+])
+def test_an_unknown_telnyx_status_is_kept_pending_and_said(run, telnyx, status, line):
+    telnyx.on("GET", TX_SEARCH, tx_found("+19195550100"))
+    telnyx.on("POST", TX_ORDERS, tx_order(status, [("+19195550100", line)]))
+    placed = run(*tx_order_all())
+    assert placed.code == 0, placed.err
+    telnyx.on("GET", TX_STATUS, tx_order(status, [("+19195550100", line)]))
+    polled = run("orders", "poll", "--json")
+    assert polled.code == 0, polled.err
+    assert "is unknown to tnorder; kept pending" in polled.err and "\x1b" not in polled.err
+    assert max(len(text) for text in polled.err.splitlines()) < 400
+    assert [o["status"] for o in run("orders", "list", "--json").json()] == ["pending"]
+    assert statuses(run) == {"+19195550100": "pending"}  # nothing moved without an explicit success
+
+
+def test_a_telnyx_status_with_garbage_numbers_is_refused_and_the_order_stays_pending(run, telnyx, home):
+    telnyx.on("GET", TX_SEARCH, tx_found("+19195550100"))
+    telnyx.on("POST", TX_ORDERS, tx_order("pending", [("+19195550100", "pending")]))
+    assert run(*tx_order_all()).code == 0
+    telnyx.on("GET", TX_STATUS, tx_order("success", [("+1numbers;--", "success"), ("12345", "success")]))
+    result = run("orders", "poll")
+    assert result.code == 3, result.err
+    assert "unexpected" in result.err
+    assert [o["status"] for o in run("orders", "list", "--json").json()] == ["pending"]
+    assert order_items(home) == [("+19195550100", "requested", None)]
+
+
+def test_a_nan_telnyx_rate_limit_reset_is_not_a_crash(run, telnyx):
+    telnyx.on("GET", TX_SEARCH, Answer(429, "", {"x-ratelimit-reset": "nan"}), tx_found("+19195550190"))
+    result = run(*tx_lookup())
+    assert result.code == 0, result.err
+    assert [n["number"] for n in result.json()] == ["+19195550190"]

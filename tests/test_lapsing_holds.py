@@ -87,6 +87,8 @@ def test_select_then_order_2_of_5_keeps_3_lapsing_holds_with_their_expiry(run, l
     assert [r["hold_until"] for r in shown] == [iso(LapsingSandbox.expiries[n]) for n in kept]
     table = run("inventory", "reservations")
     assert table.code == 0 and table.out.count("lapsing") == 3 and iso(until)[11:16] in table.out
+    # read to the minute like every other time a person reads (`Since`), not as the document's ISO text
+    assert f"{iso(until)[:10]} {iso(until)[11:16]}" in table.out and iso(until) not in table.out
 
 
 def test_poll_keeps_a_lapsing_hold_until_it_lapses_and_never_releases_it(run, lapsing, home):

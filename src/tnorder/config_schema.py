@@ -15,7 +15,7 @@ from tnorder.errors import ConfigError
 
 NAME_MAX = 64
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-ENV_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env")
+ENV_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env", "api_key_env")
 ID_FIELDS = ("account_id", "site_id", "peer_id")
 ACCOUNT_KEYS = frozenset({"carrier", *ID_FIELDS, *ENV_FIELDS})
 TYPE_KEYS = frozenset({"account"})
@@ -108,21 +108,35 @@ def carrier_problems(entry: dict[str, Any]) -> list[tuple[str, str, object]]:
     return found
 
 
-def account_problems(entry: dict[str, Any]) -> list[tuple[str, str, object]]:
+def account_problems(entry: dict[str, Any], kind: object = None) -> list[tuple[str, str, object]]:
+    """Bad values of one carrier account; any other key must be an account option of its carrier's
+    `kind` (carriers/options.py: Telnyx's connection_id …), checked against that kind's schema."""
+    from tnorder.carriers.options import ACCOUNT_BUILT_IN
+
+    schema = ACCOUNT_BUILT_IN.get(kind, {}) if isinstance(kind, str) else {}
     found: list[tuple[str, str, object]] = []
     if name_problem(entry.get("carrier")):
         found.append(("carrier", "expected the name of a carrier", entry.get("carrier")))
     for key, value in entry.items():
-        if key in NOTES:
-            if _note_problem(value):
-                found.append((key, _note_problem(value) or "", value))
-        elif key not in ACCOUNT_KEYS:
-            found.append((key, f"no such setting (known: {', '.join(sorted(ACCOUNT_KEYS))})", value))
-        elif key in ID_FIELDS and _id_problem(value):
-            found.append((key, _id_problem(value) or "", value))
-        elif key in ENV_FIELDS and _env_problem(value):
-            found.append((key, _env_problem(value) or "", value))
+        problem = _account_value_problem(key, value, schema, kind)
+        if problem:
+            found.append((key, problem, value))
     return found
+
+
+def _account_value_problem(key: str, value: object, schema: dict, kind: object) -> str | None:
+    if key in NOTES:
+        return _note_problem(value)
+    if key in ID_FIELDS:
+        return _id_problem(value)
+    if key in ENV_FIELDS:
+        return _env_problem(value)
+    if key in schema:
+        return schema[key].problem(value)
+    if key in ACCOUNT_KEYS:
+        return None
+    options = f"; options of kind {kind}: {', '.join(sorted(schema))}" if schema else ""
+    return f"no such setting (known: {', '.join(sorted(ACCOUNT_KEYS))}{options})"
 
 
 def type_problems(entry: dict[str, Any]) -> list[tuple[str, str, object]]:
@@ -137,13 +151,23 @@ def type_problems(entry: dict[str, Any]) -> list[tuple[str, str, object]]:
 CHECKS = {"carriers": carrier_problems, "accounts": account_problems, "inventory_types": type_problems}
 
 
-def section_problems(section: str, name: object, entry: object) -> list[tuple[str, str, object]]:
-    """Problems of one entry, keys relative to the entry."""
+def section_problems(section: str, name: object, entry: object,
+                     data: dict[str, Any] | None = None) -> list[tuple[str, str, object]]:
+    """Problems of one entry, keys relative to the entry (`data`: the whole config, whose carriers
+    say which kind an account's options belong to)."""
     if name_problem(name):
         return [("", name_problem(name) or "", name)]
     if not isinstance(entry, dict):
         return [("", "expected a table of settings", entry)]
+    if section == "accounts":
+        return account_problems(entry, _kind_of(data or {}, entry.get("carrier")))
     return CHECKS[section](entry)
+
+
+def _kind_of(data: dict[str, Any], carrier: object) -> object:
+    carriers = data.get("carriers")
+    entry = carriers.get(carrier) if isinstance(carriers, dict) and isinstance(carrier, str) else None
+    return entry.get("kind") if isinstance(entry, dict) else None
 
 
 def check_config(data: dict[str, Any], path: Path) -> None:
@@ -153,13 +177,14 @@ def check_config(data: dict[str, Any], path: Path) -> None:
         if not isinstance(entries, dict):
             _fail(path, section, "expected a table", entries)
         for name, entry in entries.items():
-            for key, expected, value in section_problems(section, name, entry):
+            for key, expected, value in section_problems(section, name, entry, data):
                 _fail(path, _dotted(section, name, key), expected, value)
 
 
-def check_entry(section: str, name: str, entry: dict[str, Any], what: str) -> None:
+def check_entry(section: str, name: str, entry: dict[str, Any], what: str,
+                data: dict[str, Any] | None = None) -> None:
     """The same checks for a value given on the command line (`config … add`)."""
-    for key, expected, value in section_problems(section, name, entry):
+    for key, expected, value in section_problems(section, name, entry, data):
         where = f"{what} {shown(name)}" + (f": {key}" if key else "")
         raise ConfigError(f"{where}: {expected}, not {shown(value)}")
 

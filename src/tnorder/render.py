@@ -226,7 +226,7 @@ def minute(text: str) -> str:
 def _cell(key: str, value: object) -> str:
     if value is None:
         return ""
-    return minute(str(value)) if key == "at" or key.endswith("_at") else str(value)
+    return minute(str(value)) if key == "at" or key.endswith(("_at", "_until")) else str(value)
 
 
 def _cells(rows: Iterable[dict], columns: Sequence[tuple[str, str]], numbered: bool) -> Iterator[list[str]]:

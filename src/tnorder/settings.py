@@ -21,7 +21,8 @@ DEFAULT_CARRIER = "sandbox"
 DEFAULT_ACCOUNT = "sandbox"
 DEFAULT_INVENTORY_TYPE = "Sandbox DIDs"
 SECTIONS = ("carriers", "accounts", "inventory_types")
-SECRET_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env")
+SECRET_FIELDS = ("username_env", "password_env", "client_id_env", "client_secret_env", "api_key_env")
+ACCOUNT_FIELDS = ("carrier", "account_id", "site_id", "peer_id", *SECRET_FIELDS)  # the rest: the kind's options
 CONFIG_MAX = 1 << 20  # bytes: a config is a few KB; anything larger is not one (or is /dev/zero)
 WHAT = {"carriers": "carrier", "accounts": "carrier account", "inventory_types": "inventory type"}
 
@@ -106,6 +107,7 @@ class AccountConfig:
     site_id: str | None = None
     peer_id: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # the carrier kind's account options (Telnyx: connection_id)
 
     def secret(self, env_field: str) -> str | None:
         """The value of the environment variable this account names for `env_field`."""
@@ -202,10 +204,13 @@ class Config:
         carrier = raw.get("carrier")
         if not carrier:
             raise ConfigError(f"carrier account {name!r} names no carrier in {self.path}")
+        from tnorder.config_schema import NOTES
+
         env = {k: v for k, v in raw.items() if k in SECRET_FIELDS and v}
+        options = {k: v for k, v in raw.items() if k not in ACCOUNT_FIELDS and k not in NOTES}
         return AccountConfig(
             name, carrier, _str(raw.get("account_id")), _str(raw.get("site_id")),
-            _str(raw.get("peer_id")), env,
+            _str(raw.get("peer_id")), env, options,
         )
 
     def inventory_type(self, name: str | None) -> InventoryTypeConfig:

@@ -11,7 +11,6 @@ id/secret (OAuth2) or username/password (legacy API user, v1 only) environment v
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +21,9 @@ from tnorder.carriers import bandwidth_versions as versions
 from tnorder.carriers import bandwidth_xml as bx
 from tnorder.carriers import options
 from tnorder.carriers.bandwidth_auth import BASIC_RETIRES, ClientCredentials, basic_retirement, today
-from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, FailedNumber, Reservation
-from tnorder.carriers.http import after_retries, client, in_transit
+from tnorder.carriers.base import AvailableNumber, Capabilities, Carrier, CarrierOrder, Reservation
+from tnorder.carriers.http import after_retries, client, in_transit, wait_out
+from tnorder.carriers.recovery import from_in_service
 from tnorder.criteria import KINDS, Criteria
 from tnorder.errors import (
     CarrierAuthError,
@@ -152,18 +152,7 @@ class BandwidthCarrier(Carrier):
     def _wait_for_reset(self, response: httpx.Response) -> None:
         """Sleep as `Retry-After` (v2 resources) or `X-RateLimit-Reset` (epoch seconds, v1) says, within
         this carrier's `rate_limit_wait`."""
-        limit = float(self.carrier.options.get("rate_limit_wait", 60))
-        wait = _retry_after(response.headers.get("Retry-After"))
-        if wait is None:
-            try:
-                wait = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
-            except ValueError:
-                wait = 1.0
-        if not math.isfinite(wait):  # `nan` or `inf` from a server: not a time to sleep until
-            wait = 1.0
-        if wait > limit:
-            raise CarrierRateLimited(self.name, f"rate limited for {wait:.0f} s more", "429")
-        time.sleep(min(max(wait, 0.1), limit))
+        wait_out(self.name, response, float(self.carrier.options.get("rate_limit_wait", 60)), reset_is_epoch=True)
 
     def _error(self, method: str, path: str, response: httpx.Response, idempotent: bool) -> CarrierError:
         status = response.status_code
@@ -354,15 +343,8 @@ class BandwidthCarrier(Carrier):
         found = self.find_disconnect(key)
         if found is not None or not numbers:
             return found
-        still = set(self._listed("/inserviceNumbers")) & set(numbers)  # on any site of the account
-        gone = [n for n in numbers if n not in still]
-        kept = [FailedNumber(n, None, "still in service at the carrier") for n in numbers if n in still]
-        status = "failed" if not gone else ("partial" if kept else "complete")
-        note = (f"no disconnect order found under key {key}; asked the carrier's in-service list instead: "
-                f"{len(gone)} of {len(numbers)} number(s) no longer in service"
-                + (" (the disconnect never took effect)" if not gone else " (disconnected)"))
-        return CarrierOrder(id="", status=status, completed=[AvailableNumber(n) for n in gone], failed=kept,
-                            key=key, note=note)
+        return from_in_service(key, numbers, self._listed("/inserviceNumbers"),  # on any site of the account
+                               f"no disconnect order found under key {key}")
 
     def in_service(self) -> Iterator[str]:
         """The site's numbers when the account names one: Bandwidth lists per site, and two tnorder
@@ -423,20 +405,6 @@ def _reservation(wire_number: str):
     root = Element("Reservation")
     SubElement(root, "ReservedTn").text = wire_number
     return root
-
-
-def _retry_after(value: str | None) -> float | None:
-    """`Retry-After` in seconds or as an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError):
-        return None
 
 
 def _confirms(response: httpx.Response) -> bool:

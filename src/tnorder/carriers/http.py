@@ -7,19 +7,22 @@ Every answer is bounded (see `Bounded`): an overall deadline per request and per
 from __future__ import annotations
 
 import logging
+import math
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from tnorder import __version__, deadline
-from tnorder.errors import CarrierError, CarrierNotReached, CarrierUnreachable
+from tnorder.errors import CarrierError, CarrierNotReached, CarrierRateLimited, CarrierUnreachable
 
 USER_AGENT = f"tnorder/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_BODY = 8 * 1024 * 1024  # numbers APIs answer in pages of kilobytes; a bigger answer is hostile or broken
 MAX_REDIRECTS = 5
+RETRIES = 3  # attempts of one request: transient failures of reads, and 429s of anything
 REDIRECTS = (301, 302, 303, 307, 308)
 log = logging.getLogger("tnorder.http")
 
@@ -99,6 +102,65 @@ def after_retries(earlier: CarrierError | None, error: CarrierError) -> CarrierE
     """The error to report for an attempt: a retry that was never sent (say the command's time ran
     out before it) must not report "nothing reached the carrier" when an earlier attempt did."""
     return earlier if earlier is not None and isinstance(error, CarrierNotReached) else error
+
+
+def send(http: httpx.Client, carrier: str, method: str, url: str, *, idempotent: bool,
+         on_429: Callable[[httpx.Response], None], **kwargs: Any) -> httpx.Response:
+    """One request under the house's retry rules; returns the last answer, whatever its status.
+
+    A failure on the wire or a 5xx is sent again only when `idempotent`: a create that may have
+    arrived is never re-sent (its outcome is for `orders poll` to settle). A 429 was not acted on,
+    so any request is sent again once `on_429` has waited (it raises when the wait is too long)."""
+    earlier: CarrierError | None = None  # what a retried attempt met: a retry never sent does not hide it
+    for attempt in range(1, RETRIES + 1):
+        last = attempt == RETRIES
+        try:
+            response = http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            error = after_retries(earlier, in_transit(carrier, f"{method} {url}", exc))
+            if not idempotent or last:
+                raise error from None
+            earlier = error
+        else:
+            status = response.status_code
+            if status == 429 and not last:
+                on_429(response)
+                continue
+            if status < 500 or not idempotent or last:
+                return response
+            earlier = CarrierError(carrier, f"{method} {url} answered HTTP {status}", str(status))
+        time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+def retry_after(value: str | None) -> float | None:
+    """`Retry-After` in seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
+
+
+def wait_out(carrier: str, response: httpx.Response, limit: float, *, reset_is_epoch: bool) -> None:
+    """Sleep as a 429 says: `Retry-After`, else `X-RateLimit-Reset` (epoch seconds for Bandwidth v1,
+    seconds left for Telnyx); a wait longer than `limit` is not slept but reported (exit 7)."""
+    wait = retry_after(response.headers.get("Retry-After"))
+    if wait is None:
+        try:
+            wait = float(response.headers.get("X-RateLimit-Reset", "")) - (time.time() if reset_is_epoch else 0)
+        except ValueError:
+            wait = 1.0
+    if not math.isfinite(wait):  # `nan` or `inf` from a server: not a time to sleep until
+        wait = 1.0
+    if wait > limit:
+        raise CarrierRateLimited(carrier, f"rate limited for {wait:.0f} s more", "429")
+    time.sleep(min(max(wait, 0.1), limit))
 
 
 def _same_origin_redirect(request: httpx.Request, response: httpx.Response) -> httpx.URL | None:

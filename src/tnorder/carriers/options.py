@@ -16,7 +16,7 @@ from tnorder.arguments import DECIMAL, WHOLE
 
 @dataclass(frozen=True)
 class Option:
-    """One carrier option: its type (`bool`, `number`, `int`, `url`, `text`) and bounds."""
+    """One carrier option: its type (`bool`, `number`, `int`, `url`, `choice`, `text`, `id`) and bounds."""
 
     type: str
     low: float | None = None
@@ -36,6 +36,8 @@ class Option:
             return url_problem(value)
         if self.type == "choice":
             return None if value in self.choices else f"expected one of {', '.join(self.choices)}"
+        if self.type == "id" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return None  # `connection_id = 123` as TOML reads it: an id is text, or digits typed bare
         ok = isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable() and not any(
             c.isspace() for c in value)
         return None if ok else "expected a non-empty text without spaces (at most 200 characters)"
@@ -61,4 +63,11 @@ BANDWIDTH = {"token_url": Option("url"), "partial_allowed": Option("bool"),
              "rate_limit_wait": Option("number", 0, 3600), "api": Option("choice", choices=("v1", "v2")),
              "environment": Option("choice", choices=("prod", "test"))}
 BROADVOX = {"namespace": Option("text")}
-BUILT_IN = {"sandbox": SANDBOX, "bandwidth": BANDWIDTH, "broadvox": BROADVOX}
+TELNYX = {"rate_limit_wait": Option("number", 0, 3600)}
+BUILT_IN = {"sandbox": SANDBOX, "bandwidth": BANDWIDTH, "broadvox": BROADVOX, "telnyx": TELNYX}
+
+# options of a carrier *account* (`config account add --option KEY=VALUE`), by carrier kind: the
+# account-level ids a kind sends with its orders (Telnyx: where the numbers it buys are attached)
+TELNYX_ACCOUNT = {"connection_id": Option("id"), "messaging_profile_id": Option("id"),
+                  "billing_group_id": Option("id")}
+ACCOUNT_BUILT_IN = {"telnyx": TELNYX_ACCOUNT}

@@ -44,10 +44,11 @@ def _option(text: str) -> tuple[str, object]:
     return key.strip(), raw
 
 
-KIND_HELP = ("Plugin: sandbox, bandwidth, broadvox or a third-party one. The broadvox interface is modeled on "
-             "Broadvox's known SOAP operation names (no public specification exists) and verified only against "
+KIND_HELP = ("Plugin: sandbox, bandwidth, broadvox, telnyx or a third-party one. The broadvox interface is modeled "
+             "on Broadvox's known SOAP operation names (no public specification exists) and verified only against "
              "tnorder's emulator.")
-URL_HELP = "API base URL (broadvox: the SOAP endpoint URL, required)."
+URL_HELP = ("API base URL (broadvox: the SOAP endpoint URL, required; telnyx: the API v2 base ending in /v2, "
+            "default https://api.telnyx.com/v2).")
 
 
 @carrier_app.command("add")
@@ -117,6 +118,12 @@ SiteIdOpt = Annotated[str | None, typer.Option("--site-id")]
 PeerIdOpt = Annotated[str | None, typer.Option("--peer-id")]
 
 
+ApiKeyOpt = Annotated[str | None, typer.Option(help="Name of the environment variable holding the API key (Telnyx).")]
+AccountOptionOpt = Annotated[list[str] | None, typer.Option(
+    "--option", help="KEY=VALUE, repeatable: the carrier kind's account options (Telnyx: connection_id, "
+    "messaging_profile_id, billing_group_id).")]
+
+
 @account_app.command("add")
 def account_add(
     ctx: typer.Context,
@@ -129,23 +136,16 @@ def account_add(
     password_env: EnvOpt = None,
     client_id_env: EnvOpt = None,
     client_secret_env: EnvOpt = None,
+    api_key_env: ApiKeyOpt = None,
+    option: AccountOptionOpt = None,
 ) -> None:
     """Add a carrier account. Secrets are named by environment variable, never stored."""
     from tnorder import render
-    from tnorder.errors import BadInput
     from tnorder.services import config_admin
 
-    basic = (username_env, password_env)
-    oauth = (client_id_env, client_secret_env)
-    if any(basic) and any(oauth):
-        raise BadInput("use either --username-env/--password-env or --client-id-env/--client-secret-env")
-    for pair, flags in ((basic, "--username-env and --password-env"),
-                        (oauth, "--client-id-env and --client-secret-env")):
-        if any(pair) and not all(pair):
-            raise BadInput(f"give both {flags}")
     values = {"carrier": carrier, "account_id": account_id, "site_id": site_id, "peer_id": peer_id,
-              "username_env": username_env, "password_env": password_env,
-              "client_id_env": client_id_env, "client_secret_env": client_secret_env}
+              "username_env": username_env, "password_env": password_env, "client_id_env": client_id_env,
+              "client_secret_env": client_secret_env, "api_key_env": api_key_env} | _account_options(option)
     warnings = config_admin.check_account(context(ctx), values)
     config_admin.add(context(ctx), "accounts", name, values)
     for warning in warnings:
@@ -165,6 +165,8 @@ def account_set(
     password_env: EnvOpt = None,
     client_id_env: EnvOpt = None,
     client_secret_env: EnvOpt = None,
+    api_key_env: ApiKeyOpt = None,
+    option: AccountOptionOpt = None,
 ) -> None:
     """Change a carrier account in place (refused while pending orders use it).
 
@@ -173,11 +175,24 @@ def account_set(
     from tnorder.services import config_admin
 
     values = {"carrier": carrier, "account_id": account_id, "site_id": site_id, "peer_id": peer_id,
-              "username_env": username_env, "password_env": password_env,
-              "client_id_env": client_id_env, "client_secret_env": client_secret_env}
+              "username_env": username_env, "password_env": password_env, "client_id_env": client_id_env,
+              "client_secret_env": client_secret_env, "api_key_env": api_key_env} | _account_options(option)
     for warning in config_admin.set_account(context(ctx), name, values):
         render.warning(warning)
     print(f"carrier account {name} changed")
+
+
+def _account_options(given: list[str] | None) -> dict[str, object]:
+    """Account options stay text (`connection_id=0123` keeps its zero): they are ids, not numbers."""
+    from tnorder.errors import BadInput
+
+    options = {}
+    for text in given or []:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--option {text!r} must be KEY=VALUE")
+        options[key.strip()] = value.strip()
+    return options
 
 
 @account_app.command("list")
@@ -187,7 +202,8 @@ def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
 
     cfg = context(ctx).config
     keys = ("carrier", "account_id", "site_id", "peer_id", *SECRET_FIELDS)
-    rows = [{"name": n} | {k: cfg.data["accounts"][n].get(k) for k in keys} for n in cfg.names("accounts")]
+    rows = [{"name": n} | {k: cfg.data["accounts"][n].get(k) for k in keys}
+            | {"options": cfg.account(n).options or None} for n in cfg.names("accounts")]
     _show(rows, [("name", "Name"), ("carrier", "Carrier"), ("account_id", "Account id"),
                  ("site_id", "Site id"), ("peer_id", "Peer id")], json)
 

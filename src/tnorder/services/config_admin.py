@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 PARENT = {"accounts": ("carriers", "carrier"), "inventory_types": ("accounts", "account")}
 ORDER_COLUMN = {"carriers": "carrier", "accounts": "account", "inventory_types": "inventory_type"}
-CREDENTIALS = (("username_env", "password_env"), ("client_id_env", "client_secret_env"))
+# the kinds of credentials an account names variables for (one kind per account)
+CREDENTIALS = (("username_env", "password_env"), ("client_id_env", "client_secret_env"), ("api_key_env",))
 
 
 def add(ctx: Context, section: str, name: str, values: dict[str, Any], replace: bool = False) -> None:
@@ -34,18 +35,35 @@ def add(ctx: Context, section: str, name: str, values: dict[str, Any], replace: 
     from tnorder.config_schema import check_entry
 
     entry = {k: v for k, v in values.items() if v is not None}
-    check_entry(section, name, entry, WHAT[section])
+    check_entry(section, name, entry, WHAT[section], ctx.config.data)
     with editing(ctx.config.path) as config:
         if name in config.names(section) and not replace:
             raise BadInput(f"{WHAT[section]} {name!r} exists already in {config.path}")
         _need_parent(config, section, entry)
+        check_entry(section, name, entry, WHAT[section], config.data)  # its carrier as the file says now
         config.put(section, name, entry)
     ctx.config = config
 
 
 def check_account(ctx: Context, values: dict[str, Any]) -> list[str]:
     """The carrier plugin's say on a new account (e.g. Bandwidth v2 refuses Basic): warnings to show."""
+    check_credentials(values)
     return _plugin_says(ctx.config, values)
+
+
+def check_credentials(values: dict[str, Any]) -> None:
+    """One kind of credentials, each kind whole: refused before anything is written."""
+    given = [pair for pair in CREDENTIALS if any(values.get(k) is not None for k in pair)]
+    if len(given) > 1:
+        raise BadInput("use either " + ", ".join("/".join(_flag(k) for k in pair) for pair in CREDENTIALS[:-1])
+                       + f" or {_flag(CREDENTIALS[-1][0])}: one kind of credentials")
+    for pair in given:
+        if not all(values.get(k) is not None for k in pair):
+            raise BadInput(f"give both {' and '.join(_flag(k) for k in pair)}")
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
 
 
 def _plugin_says(config: Config, values: dict[str, Any]) -> list[str]:
@@ -158,10 +176,10 @@ def _check_carrier(name: str, entry: dict[str, Any]) -> None:
 
 
 def _with_credentials(entry: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """`entry` with the given values; giving one kind of credentials drops the other kind."""
+    """`entry` with the given values; giving one kind of credentials drops the other kinds."""
     kinds = [pair for pair in CREDENTIALS if any(k in given for k in pair)]
     if len(kinds) > 1:
-        raise BadInput("use either --username-env/--password-env or --client-id-env/--client-secret-env")
+        check_credentials(given)
     for pair in CREDENTIALS:
         if kinds and pair not in kinds:
             for key in pair:
@@ -174,8 +192,8 @@ def _check_account(config: Config, name: str, entry: dict[str, Any]) -> None:
 
     for pair in CREDENTIALS:
         if any(entry.get(k) for k in pair) and not all(entry.get(k) for k in pair):
-            raise BadInput(f"give both --{pair[0].replace('_', '-')} and --{pair[1].replace('_', '-')}")
-    check_entry("accounts", name, entry, WHAT["accounts"])
+            raise BadInput(f"give both {' and '.join(_flag(k) for k in pair)}")
+    check_entry("accounts", name, entry, WHAT["accounts"], config.data)
     _need_parent(config, "accounts", entry)
 
 
