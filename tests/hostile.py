@@ -31,7 +31,6 @@ class Drip:
 
     body: bytes
     every: float = 0.5
-    content_type: str = "application/xml"
 
 
 @dataclass
@@ -117,7 +116,7 @@ def _handler(hostile: Hostile) -> type[BaseHTTPRequestHandler]:
 
         def _drip(self, drip: Drip) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", drip.content_type)
+            self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(drip.body)))
             self.end_headers()
             ends = time.monotonic() + MAX_SECONDS
