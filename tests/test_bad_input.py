@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tnorder.carriers.base import AvailableNumber
 from tnorder.carriers.sandbox import SandboxCarrier
 
 FAST = "Fast DIDs"
@@ -401,13 +402,40 @@ def placed(run, fast_sandbox, home: Path, pool_cache: Path) -> dict[str, object]
 @pytest.fixture
 def carrier_calls(placed, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Once the setup order is placed, reaching the carrier is recorded and fails."""
+    return recording_calls(monkeypatch, (SandboxCarrier,))
+
+
+def recording_calls(monkeypatch: pytest.MonkeyPatch, classes: tuple[type, ...],
+                    methods: tuple[str, ...] = CARRIER_METHODS) -> list[str]:
+    """Calling any of `methods` on these carrier classes is recorded and fails (the other carriers'
+    tables share it)."""
     calls: list[str] = []
-    for name in CARRIER_METHODS:
-        def recorder(self, *args, _name=name, **kwargs):
-            calls.append(_name)
-            raise AssertionError(f"carrier called: {_name}")
-        monkeypatch.setattr(SandboxCarrier, name, recorder)
+    for cls in classes:
+        for name in methods:
+            def recorder(self, *args, _name=name, **kwargs):
+                calls.append(_name)
+                raise AssertionError(f"carrier called: {_name}")
+            monkeypatch.setattr(cls, name, recorder)
     return calls
+
+
+def configured(run, home: Path, setup: list[tuple[str, ...]], held: AvailableNumber, type_name: str,
+               carrier: str) -> dict[str, object]:
+    """Another carrier's set-up commands run, one number of its type in the store; the snapshot."""
+    from tnorder.services import lifecycle
+    from tnorder.services.context import Context
+
+    for args in setup:
+        result = run(*args)
+        assert result.code == 0, (args, result.err)
+    ctx = Context()
+    try:
+        with ctx.store.write() as s:
+            lifecycle.add(s, [held], status="available", inventory_type=type_name, carrier=carrier, account=carrier,
+                          ref=None, actor="tester", event="imported", note="imported for the test")
+    finally:
+        ctx.close()
+    return snapshot(home)
 
 
 @pytest.fixture

@@ -15,11 +15,14 @@ import pytest
 from test_bad_input import (  # noqa: F401 - fixtures shared with the main bad-input table
     CARRIER_METHODS,
     case,
+    configured,
     no_terminal,
     placed,
     pool_cache,
+    recording_calls,
     snapshot,
 )
+from tnorder.carriers.base import AvailableNumber
 from tnorder.carriers.broadvox import BroadvoxCarrier
 from tnorder.carriers.sandbox import SandboxCarrier
 
@@ -73,10 +76,6 @@ CASES = [
 @pytest.fixture
 def broadvox_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:  # noqa: F811
     """Broadvox accounts beside the sandbox order, and one number in the Broadvox type; its snapshot."""
-    from tnorder.carriers.base import AvailableNumber
-    from tnorder.services import lifecycle
-    from tnorder.services.context import Context
-
     monkeypatch.setenv("BVX_USER", "bvx-user")
     monkeypatch.setenv("BVX_PASS", "bvx-secret")
     setup = [
@@ -88,31 +87,13 @@ def broadvox_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> d
         ("config", "inventory-type", "add", BVX, "--account", "bvx"),
         ("config", "inventory-type", "add", "BVX OAuth", "--account", "bvx-oauth"),
     ]
-    for args in setup:
-        result = run(*args)
-        assert result.code == 0, (args, result.err)
-    ctx = Context()
-    try:
-        with ctx.store.write() as s:
-            lifecycle.add(s, [AvailableNumber(HELD, "CLEVELAND", None, "OH")], status="available",
-                          inventory_type=BVX, carrier="bvx", account="bvx", ref=None, actor="tester",
-                          event="imported", note="imported for the test")
-    finally:
-        ctx.close()
-    return snapshot(home)
+    return configured(run, home, setup, AvailableNumber(HELD, "CLEVELAND", None, "OH"), BVX, "bvx")
 
 
 @pytest.fixture
 def carrier_calls(broadvox_home, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """After the setup, reaching the Broadvox or sandbox carrier is recorded and fails."""
-    calls: list[str] = []
-    for cls in (BroadvoxCarrier, SandboxCarrier):
-        for name in CARRIER_METHODS:
-            def recorder(self, *args, _name=name, **kwargs):
-                calls.append(_name)
-                raise AssertionError(f"carrier called: {_name}")
-            monkeypatch.setattr(cls, name, recorder)
-    return calls
+    return recording_calls(monkeypatch, (BroadvoxCarrier, SandboxCarrier), CARRIER_METHODS)
 
 
 @pytest.mark.parametrize(("args", "keywords"), CASES)

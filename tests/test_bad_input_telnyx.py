@@ -14,11 +14,14 @@ import pytest
 from test_bad_input import (  # noqa: F401 - fixtures shared with the main bad-input table
     CARRIER_METHODS,
     case,
+    configured,
     no_terminal,
     placed,
     pool_cache,
+    recording_calls,
     snapshot,
 )
+from tnorder.carriers.base import AvailableNumber
 from tnorder.carriers.sandbox import SandboxCarrier
 from tnorder.carriers.telnyx import TelnyxCarrier
 
@@ -82,10 +85,6 @@ CASES = [
 @pytest.fixture
 def telnyx_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:  # noqa: F811
     """A Telnyx account beside the sandbox order, and one number in the Telnyx type; its snapshot."""
-    from tnorder.carriers.base import AvailableNumber
-    from tnorder.services import lifecycle
-    from tnorder.services.context import Context
-
     monkeypatch.setenv("TELNYX_API_KEY", KEY)
     setup = [
         ("config", "carrier", "add", "tx", "--kind", "telnyx", "--url", "http://127.0.0.1:9/telnyx/v2"),
@@ -93,31 +92,13 @@ def telnyx_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dic
          "--option", "connection_id=123"),
         ("config", "inventory-type", "add", TX, "--account", "tx"),
     ]
-    for args in setup:
-        result = run(*args)
-        assert result.code == 0, (args, result.err)
-    ctx = Context()
-    try:
-        with ctx.store.write() as s:
-            lifecycle.add(s, [AvailableNumber(HELD, "RALEIGH", None, "NC")], status="available",
-                          inventory_type=TX, carrier="tx", account="tx", ref=None, actor="tester",
-                          event="imported", note="imported for the test")
-    finally:
-        ctx.close()
-    return snapshot(home)
+    return configured(run, home, setup, AvailableNumber(HELD, "RALEIGH", None, "NC"), TX, "tx")
 
 
 @pytest.fixture
 def carrier_calls(telnyx_home, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """After the setup, reaching the Telnyx or sandbox carrier is recorded and fails."""
-    calls: list[str] = []
-    for cls in (TelnyxCarrier, SandboxCarrier):
-        for name in METHODS:
-            def recorder(self, *args, _name=name, **kwargs):
-                calls.append(_name)
-                raise AssertionError(f"carrier called: {_name}")
-            monkeypatch.setattr(cls, name, recorder)
-    return calls
+    return recording_calls(monkeypatch, (TelnyxCarrier, SandboxCarrier), METHODS)
 
 
 @pytest.mark.parametrize(("args", "keywords"), CASES)
