@@ -123,3 +123,13 @@ def emulator(tmp_path: Path):
     yield launch
     for emu in started:
         emu.stop()
+
+
+@pytest.fixture
+def hostile():
+    """A server answering whatever a test tells it to (tests/hostile.py); stopped after the test."""
+    from hostile import Hostile
+
+    server = Hostile()
+    yield server
+    server.stop()

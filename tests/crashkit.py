@@ -51,6 +51,20 @@ def kill_at(proc: subprocess.Popen, marker: Path) -> None:
     time.sleep(0.3)
 
 
+def order_as_the_emulator_dies(emulator: subprocess.Popen, marker: Path, inventory_type: str) -> None:
+    """An order (key `emu-1`, two 312 numbers) whose emulator, paused at `marker`, is killed there: the
+    client ends with the outcome unknown (exit 5), its reference printed; the marker is taken away."""
+    proc = start("inventory", "order", "--type", inventory_type, "--area-code", "312", "--quantity", "2", "--all",
+                 "--yes", "--key", "emu-1", "--json")
+    wait_for(marker, proc)
+    emulator.kill()
+    emulator.wait(10)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 5, err  # outcome unknown: the reference is printed
+    assert "ORD-000001" in out and "outcome unknown" in err
+    marker.unlink()
+
+
 def settle(cli) -> None:
     """Poll until nothing changes: what a cron job does."""
     for _ in range(4):

@@ -349,7 +349,7 @@ CASES = [
 ]
 
 
-def _tables(path: Path) -> dict[str, list[tuple]]:
+def tables(path: Path) -> dict[str, list[tuple]]:
     """Every table's rows (sorted, so the comparison does not depend on scan order)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -361,8 +361,8 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
 
 def snapshot(home: Path) -> dict[str, object]:
     return {
-        "store": _tables(home / "tnorder.db"),
-        "world": _tables(home / "sandbox" / "world.sqlite"),
+        "store": tables(home / "tnorder.db"),
+        "world": tables(home / "sandbox" / "world.sqlite"),
         "config": (home / "config.toml").read_bytes(),
     }
 
@@ -444,6 +444,19 @@ def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
 
 
+def assert_refused(result, keywords: list[str], secret: str | None = None) -> None:
+    """Exit 2, one line on stderr naming the problem (each keyword in it, no secret), nothing on stdout."""
+    lines = result.err.strip().splitlines()
+    assert result.code == 2, result.err
+    assert len(lines) == 1, result.err
+    assert lines[0].strip()
+    assert "Traceback" not in result.err and "unexpected" not in result.err
+    assert result.out == ""
+    for word in keywords:
+        assert word.lower() in lines[0].lower(), (word, lines[0])
+    assert secret is None or secret not in result.err
+
+
 @pytest.mark.parametrize(("args", "keywords"), CASES)
 def test_bad_input_exits_2_calls_no_carrier_changes_nothing(
     args, keywords, run, home: Path, placed, carrier_calls, no_terminal
@@ -455,14 +468,7 @@ def test_bad_input_exits_2_calls_no_carrier_changes_nothing(
     result = run(*args)
 
     # 1. exit 2, one line on stderr naming the problem, nothing on stdout
-    lines = result.err.strip().splitlines()
-    assert result.code == 2, result.err
-    assert len(lines) == 1, result.err
-    assert lines[0].strip()
-    assert "Traceback" not in result.err and "unexpected" not in result.err
-    assert result.out == ""
-    for word in (given.get(k, k) for k in keywords):
-        assert word.lower() in lines[0].lower(), (word, lines[0])
+    assert_refused(result, [given.get(k, k) for k in keywords])
     # 2. no carrier call
     assert carrier_calls == []
     # 3. the store, the config and the sandbox world are as they were

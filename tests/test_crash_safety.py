@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crashkit import WorldView, free_port, start, wait_for
+from crashkit import WorldView, free_port, order_as_the_emulator_dies, start, wait_for
 from crashkit import assert_settled as settled
 from crashkit import in_store as listed
 from emulator import Emulator
@@ -123,15 +123,7 @@ def test_a_killed_emulator_mid_order(cli, world, bandwidth, tmp_path, step):
     emu = Emulator(world, "--port", str(port), "--complete-after", "0", "--pause-at", step,
                    "--pause-file", str(marker))
     bandwidth(emu.url)
-    proc = start("inventory", "order", "--type", TYPE, "--area-code", "312", "--quantity", "2", "--all", "--yes",
-                 "--key", "emu-1", "--json")
-    wait_for(Path(f"{marker}.{step}"), proc)
-    emu.proc.kill()
-    emu.proc.wait(10)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 5, err  # outcome unknown: the reference is printed
-    assert "ORD-000001" in out and "outcome unknown" in err
-    Path(f"{marker}.{step}").unlink()
+    order_as_the_emulator_dies(emu.proc, Path(f"{marker}.{step}"), TYPE)
     emu = Emulator(world, "--port", str(port), "--complete-after", "0")
     try:
         assert_settled(cli, world, "emu-1")

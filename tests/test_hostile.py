@@ -51,13 +51,6 @@ XXE = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">
 
 
 @pytest.fixture
-def hostile():
-    server = Hostile()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def bandwidth(run, hostile, monkeypatch):
     """Carrier `bw` (kind bandwidth) at the hostile server, account `bwa`, inventory type `BW DIDs`."""
     monkeypatch.setenv("HU", "user")

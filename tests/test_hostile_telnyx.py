@@ -73,13 +73,6 @@ def problem(status: int, code: str, title: str, headers: dict[str, str] | None =
 
 
 @pytest.fixture
-def hostile():
-    server = Hostile()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def telnyx(run, hostile, monkeypatch):
     """Carrier `tx` at the hostile server, account `txa`, inventory type `TX DIDs`."""
     monkeypatch.setenv("TELNYX_API_KEY", SECRET)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from emulator import Emulator
-from test_bad_input import case
+from test_bad_input import case, tables
 
 TYPE = "TX DIDs"
 KEY = "KEYbadInputE2e-0001"
@@ -46,15 +45,6 @@ class Served:
 
     def world(self) -> dict[str, list[tuple]]:
         return tables(self.emulator.home / "sandbox" / "world.sqlite")
-
-
-def tables(path: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,18 @@ from pathlib import Path
 
 import pytest
 
-from crashkit import WorldView, assert_settled, free_port, in_store, kill_at, paused_at, settle, start, wait_for
+from crashkit import (
+    WorldView,
+    assert_settled,
+    free_port,
+    in_store,
+    kill_at,
+    order_as_the_emulator_dies,
+    paused_at,
+    settle,
+    start,
+    wait_for,
+)
 from emulator import Emulator
 
 TYPE = "TX"
@@ -284,15 +295,7 @@ def test_a_killed_emulator_mid_order(run, world_home, world, telnyx, tmp_path, s
     port = free_port()
     emu = emulator(world_home, "--port", str(port), "--pause-at", step, "--pause-file", str(marker))
     telnyx(emu)
-    proc = start("inventory", "order", "--type", TYPE, "--area-code", "312", "--quantity", "2", "--all", "--yes",
-                 "--key", "emu-1", "--json")
-    wait_for(Path(f"{marker}.{step}"), proc)
-    emu.proc.kill()
-    emu.proc.wait(10)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 5, err  # outcome unknown: the reference is printed
-    assert "ORD-000001" in out and "outcome unknown" in err
-    Path(f"{marker}.{step}").unlink()
+    order_as_the_emulator_dies(emu.proc, Path(f"{marker}.{step}"), TYPE)
     emu = emulator(world_home, "--port", str(port))
     try:
         assert_settled(run, world, TYPE, "emu-1")
