@@ -369,6 +369,37 @@ def test_existing_carriers_keep_releasing_and_do_not_extend(home):
         assert kind.capabilities.releases and not kind.capabilities.extends
 
 
+def test_a_hold_whose_number_was_bought_while_poll_decided_is_dropped_not_kept(run, lapsing, home, tmp_path,
+                                                                             store_url):
+    """`orders poll` listed a lapsing hold; its number was bought (an order applied) before the poll
+    decided, and the write lock was held from another process at that point: whether the number is
+    the account's is read again in the transaction that drops or keeps the row."""
+    from lockstep import holding_write_lock, paused
+    from tnorder.carriers.base import AvailableNumber
+    from tnorder.services import lifecycle
+    from tnorder.services.context import Context
+
+    assert run("inventory", "order", *LOOKUP, "--pick", "1", "--yes").code == 0
+    kept = [r["number"] for r in run("inventory", "reservations", "--json").json()]
+    assert len(kept) == 4
+    path = os.pathsep.join([str(lapsing_carrier.plugin_dir(tmp_path / "plugin")), str(Path(__file__).parent)])
+    with paused("reservations-listed", "orders", "poll", env={"PYTHONPATH": path}) as poller:
+        ctx = Context()
+        try:
+            with ctx.store.write() as s:  # bought meanwhile: in the account's inventory, pending no more
+                lifecycle.add(s, [AvailableNumber(kept[0])], status="available", inventory_type=TYPE, carrier="lp",
+                              account="lp", ref=None, actor="tester", event="imported", note="bought meanwhile")
+        finally:
+            ctx.close()
+        with holding_write_lock(store_url, 1.0):
+            poller.release()
+            code, _, err = poller.result()
+    assert code == 0, err
+    shown = run("inventory", "reservations", "--json").json()
+    assert [r["number"] for r in shown] == kept[1:] and {r["status"] for r in shown} == {"lapsing"}
+    assert called("release") == []
+
+
 # -- Ctrl-C and SIGTERM at a real prompt, the plugin registered through entry points ---------------------
 
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:

@@ -26,6 +26,7 @@ from tnorder.carriers.base import Reservation
 from tnorder.clock import iso, utcnow
 from tnorder.errors import EXIT_CARRIER, CarrierUnreachable, TnorderError, Unsupported
 from tnorder.services import leases
+from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -278,6 +279,7 @@ def release_stale(ctx: Context, now: datetime | None = None) -> Released:
         numbers = [row["number"] for row in rows]
         in_flight = set(conn.execute(select(NUMBERS.c.number).where(
             NUMBERS.c.number.in_(numbers), NUMBERS.c.status == "pending")).scalars()) if rows else set()
+    pause("reservations-listed")  # what is decided about each row is decided again under the write lock
     for row in rows:
         if row["number"] in in_flight:  # an order whose outcome is not known yet may be using it
             out.skipped.append(row["number"])
