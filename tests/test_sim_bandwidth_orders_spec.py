@@ -135,7 +135,7 @@ def test_combined_orders_take_numbers_matching_every_criterion(emu, bw, name):
     to_xml, to_query = COMBINATIONS[name]
     where = sample(emu, bw)
     expected = search(bw, **to_query(where), quantity=2, LCA="false")
-    assert where.number in expected  # the criteria find the sample, so they are not vacuous
+    assert expected  # the sample matches the criteria, so something does
     made = bw.post("/orders", content=combined(to_xml(where)))
     assert made.status_code == 201, made.text
     echo = xml(made).find("Order/CombinedSearchAndOrderType")

@@ -15,8 +15,8 @@ Where that document leaves a choice open, the emulator answers:
   sample shows); 404 with a zero `TotalCount` while the account has none;
 - `LCA` defaults to true (documented) for rate-center and NPA-NXX searches and widens them to
   the LATA of the rate center or exchange;
-- `Combined…` search-and-order and local vanity without `areaCode` or `state` are refused with
-  a text that names the emulator;
+- orders, `Combined…` search-and-order, order updates, sub-resources and notes: the lists in
+  `bandwidth_orders.py`, `bandwidth_combined.py` and `bandwidth_order_parts.py`;
 - `…/sites/{siteId}/inserviceNumbers` lists the numbers whose order named that `SiteId` (the world
   keeps no other record of sites; any site id is accepted);
 - `--short-fill`: a search-and-order fills about 3/5 of its quantity and still says COMPLETE;
