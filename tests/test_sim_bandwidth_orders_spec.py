@@ -408,7 +408,8 @@ def test_history_is_empty_until_the_order_completes_then_says_what_happened(star
         oid = ordered(bw, numbers)
         empty = bw.get(f"/orders/{oid}/history")
         assert empty.status_code == 200 and xml(empty).tag == "OrderHistoryWrapper" and list(xml(empty)) == []
-        emu.api.world.clock = lambda: emu.api.world.get(oid, ACCOUNT).created_at + 3601
+        created = emu.api.world.get(oid, ACCOUNT).created_at
+        emu.api.world.clock = lambda: created + 3601
         root = xml(bw.get(f"/orders/{oid}/history"))
         assert [c.tag for c in root] == ["OrderHistory"]
         entry = root.find("OrderHistory")

@@ -82,7 +82,8 @@ def request_root(body: bytes, tag: str, response: str) -> Element:
 def check_customer_order_id(value: str | None, response: str, echo: Element) -> str | None:
     if value and not CUSTOMER_ORDER_ID.fullmatch(value):
         raise list_error(response, "5052",
-                         f"CustomerOrderId '{value}' is invalid: use at most 40 letters, digits, dashes and spaces",
+                         "Customer order ID is invalid. Only alphanumeric values, dashes and spaces are allowed. "
+                         "Max length is 40 characters.",
                          echo)
     return value or None
 
