@@ -259,8 +259,12 @@ def _order_update(run: Run) -> None:
     read = run.ok("order_get_after_update")
     assert read["customer_order_id"] == f"{run.tag}-updated"
     assert read["status"] == "COMPLETE" and sorted(read["completed"]) == sorted(run.found()[:2])
+
+
+def _order_list_after_update(run: Run) -> None:
     listed = run.ok("order_list_after_update")
     assert [o["order_id"] for o in listed] == [run.ok("order_create_existing")["id"]]
+    assert listed[0]["customer_order_id"] == f"{run.tag}-updated"
 
 
 def _order_without_site(run: Run) -> None:
@@ -457,6 +461,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "order_note_put": lambda run: (run.ok("order_note_put"), _notes_get(
         run, "order_notes_get_after_put", "order_note_post", "edited note from the SDK")),
     "order_update": _order_update,
+    "order_list_after_update": _order_list_after_update,
     "tn_get": _tn_get,
     "tn_get_foreign": _tn_get_foreign,
     "tn_details": _tn_details,

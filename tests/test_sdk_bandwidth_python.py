@@ -62,7 +62,7 @@ CALLS = [
     "search_area_code", "search_detail", "reservation_create", "reservation_get", "reservation_delete",
     "order_create_existing", "order_get", "order_list", "order_create_without_site", "order_create_npanxx_as_shipped",
     *(f"search_and_order_{kind}" for kind in SEARCH_KINDS),
-    "order_tns", "order_note_post", "order_notes_get", "order_note_put", "order_update",
+    "order_tns", "order_note_post", "order_notes_get", "order_note_put", "order_update", "order_list_after_update",
     "tn_get", "tn_get_foreign", "tn_details", "tn_sites", "tn_sippeers", "tn_ratecenter", "tn_lata", "tn_lca",
     "tns_list", "tns_list_npanxx",
     "disconnect", "disconnect_note_post", "disconnect_notes_get",
