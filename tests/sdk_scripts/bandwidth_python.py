@@ -2,7 +2,8 @@
 
 Run in the SDK's own venv (tests/test_sdk_bandwidth_python.py builds it):
     python bandwidth_python.py BASE_URL ACCOUNT VERSION AUTH_JSON
-AUTH_JSON is {"username": .., "password": ..} (v1) or {"token": .., "client_id": ..} (v2).
+AUTH_JSON is {"username", "password", "token", "client_id"} (v1: Basic, the token for one call) or
+{"token", "client_id"} (v2).
 
 Every SDK call is one step: its answer as plain JSON under "ok", or the exception under "error",
 so one call failing does not hide the others. Numbers are kept in the wire form the SDK saw.
