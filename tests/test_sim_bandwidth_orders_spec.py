@@ -364,12 +364,17 @@ def test_order_tns_list_the_numbers_of_the_order(bw):
     assert root.findtext("Count") == "3" and [e.text for e in root.findall("TelephoneNumber")] == numbers
 
 
-def test_order_tns_on_v2_are_e164(bw2):
+def test_order_tns_on_v2_are_e164_and_reports_stay_digits(bw2):
     numbers = [e.text for e in xml(bw2.get("/availableNumbers", params={"state": "NC", "quantity": 2}))
                .findall(".//TelephoneNumber")]
-    root = xml(bw2.get(f"/orders/{place(bw2, existing_order(numbers))}/tns"))
+    oid = place(bw2, existing_order(numbers))
+    root = xml(bw2.get(f"/orders/{oid}/tns"))
     assert root.findtext("Count") == "2" and [e.text for e in root.findall("TelephoneNumber")] == numbers
     assert all(n.startswith("+1") for n in numbers)
+    area_codes = {r.findtext("AreaCode") for r in xml(bw2.get(f"/orders/{oid}/areaCodes"))}
+    assert area_codes == {n[2:5] for n in numbers}
+    exchanges = {r.findtext("NPA-NXX") for r in xml(bw2.get(f"/orders/{oid}/npaNxx"))}
+    assert exchanges == {n[2:8] for n in numbers}
 
 
 def test_order_area_codes_npa_nxx_and_totals_count_the_numbers(bw):
