@@ -239,6 +239,26 @@ def test_backorders_are_refused_for_prefix_and_vanity_combined_orders(emu, bw, c
     assert emu.api.world.orders(ACCOUNT) == []
 
 
+@pytest.mark.parametrize("order_type", [
+    "<ExistingTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>9195550142</TelephoneNumber>"
+    "</TelephoneNumberList></ExistingTelephoneNumberOrderType>",
+    "<NPANXXSearchAndOrderType><NpaNxx>919439</NpaNxx><Quantity>1</Quantity></NPANXXSearchAndOrderType>",
+    "<TollFreeVanitySearchAndOrderType><TollFreeVanity>FLOWERS</TollFreeVanity><Quantity>1</Quantity>"
+    "</TollFreeVanitySearchAndOrderType>",
+])
+def test_backorders_are_refused_for_the_types_the_spec_names(emu, bw, order_type):
+    body = f"<Order><SiteId>1</SiteId><BackOrderRequested>true</BackOrderRequested>{order_type}</Order>"
+    assert refused(bw, body)[0] == "5522"
+    assert emu.api.world.orders(ACCOUNT) == []
+
+
+def test_backorders_are_taken_where_the_spec_allows_them(bw):
+    made = bw.post("/orders", content="<Order><SiteId>1</SiteId><BackOrderRequested>true</BackOrderRequested>"
+                                      "<AreaCodeSearchAndOrderType><AreaCode>919</AreaCode><Quantity>1</Quantity>"
+                                      "</AreaCodeSearchAndOrderType></Order>")
+    assert made.status_code == 201 and xml(made).findtext("Order/BackOrderRequested") == "true"
+
+
 # -- unknown order types ---------------------------------------------------------------------
 @pytest.mark.parametrize("order_type, description", [
     ("", NO_CRITERIA),
