@@ -516,10 +516,11 @@ def test_notes_of_one_order_are_its_own(bw):
     bw.post(f"/orders/{one}/notes", content=note_body())
     assert bw.get(f"/orders/{two}/notes").status_code == 204
     note_id = xml(bw.get(f"/orders/{one}/notes")).findtext("Note/Id")
-    wrong = bw.put(f"/orders/{two}/notes/{note_id}", content=note_body())
-    assert wrong.status_code == 404
-    assert [xml(wrong).findtext("ResponseStatus/ErrorCode"), xml(wrong).findtext("ResponseStatus/Description")] == [
-        "5040", "Note not found."]
+    for wrong_id in (note_id, "123456789", "9" * 30, "first"):
+        wrong = bw.put(f"/orders/{two}/notes/{wrong_id}", content=note_body())
+        assert wrong.status_code == 404 and xml(wrong).tag == "NoteResponse"
+        assert [xml(wrong).findtext("ResponseStatus/ErrorCode"),
+                xml(wrong).findtext("ResponseStatus/Description")] == ["5040", "Note not found."]
 
 
 @pytest.mark.parametrize("body, code, description", [
