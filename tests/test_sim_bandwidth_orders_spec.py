@@ -239,6 +239,26 @@ def test_backorders_are_refused_for_prefix_and_vanity_combined_orders(emu, bw, c
     assert emu.api.world.orders(ACCOUNT) == []
 
 
+@pytest.mark.parametrize("order_type", [
+    "<ExistingTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>9195550142</TelephoneNumber>"
+    "</TelephoneNumberList></ExistingTelephoneNumberOrderType>",
+    "<NPANXXSearchAndOrderType><NpaNxx>919439</NpaNxx><Quantity>1</Quantity></NPANXXSearchAndOrderType>",
+    "<TollFreeVanitySearchAndOrderType><TollFreeVanity>FLOWERS</TollFreeVanity><Quantity>1</Quantity>"
+    "</TollFreeVanitySearchAndOrderType>",
+])
+def test_backorders_are_refused_for_the_types_the_spec_names(emu, bw, order_type):
+    body = f"<Order><SiteId>1</SiteId><BackOrderRequested>true</BackOrderRequested>{order_type}</Order>"
+    assert refused(bw, body)[0] == "5522"
+    assert emu.api.world.orders(ACCOUNT) == []
+
+
+def test_backorders_are_taken_where_the_spec_allows_them(bw):
+    made = bw.post("/orders", content="<Order><SiteId>1</SiteId><BackOrderRequested>true</BackOrderRequested>"
+                                      "<AreaCodeSearchAndOrderType><AreaCode>919</AreaCode><Quantity>1</Quantity>"
+                                      "</AreaCodeSearchAndOrderType></Order>")
+    assert made.status_code == 201 and xml(made).findtext("Order/BackOrderRequested") == "true"
+
+
 # -- unknown order types ---------------------------------------------------------------------
 @pytest.mark.parametrize("order_type, description", [
     ("", NO_CRITERIA),
@@ -364,12 +384,17 @@ def test_order_tns_list_the_numbers_of_the_order(bw):
     assert root.findtext("Count") == "3" and [e.text for e in root.findall("TelephoneNumber")] == numbers
 
 
-def test_order_tns_on_v2_are_e164(bw2):
+def test_order_tns_on_v2_are_e164_and_reports_stay_digits(bw2):
     numbers = [e.text for e in xml(bw2.get("/availableNumbers", params={"state": "NC", "quantity": 2}))
                .findall(".//TelephoneNumber")]
-    root = xml(bw2.get(f"/orders/{place(bw2, existing_order(numbers))}/tns"))
+    oid = place(bw2, existing_order(numbers))
+    root = xml(bw2.get(f"/orders/{oid}/tns"))
     assert root.findtext("Count") == "2" and [e.text for e in root.findall("TelephoneNumber")] == numbers
     assert all(n.startswith("+1") for n in numbers)
+    area_codes = {r.findtext("AreaCode") for r in xml(bw2.get(f"/orders/{oid}/areaCodes"))}
+    assert area_codes == {n[2:5] for n in numbers}
+    exchanges = {r.findtext("NPA-NXX") for r in xml(bw2.get(f"/orders/{oid}/npaNxx"))}
+    assert exchanges == {n[2:8] for n in numbers}
 
 
 def test_order_area_codes_npa_nxx_and_totals_count_the_numbers(bw):
@@ -491,10 +516,11 @@ def test_notes_of_one_order_are_its_own(bw):
     bw.post(f"/orders/{one}/notes", content=note_body())
     assert bw.get(f"/orders/{two}/notes").status_code == 204
     note_id = xml(bw.get(f"/orders/{one}/notes")).findtext("Note/Id")
-    wrong = bw.put(f"/orders/{two}/notes/{note_id}", content=note_body())
-    assert wrong.status_code == 404
-    assert [xml(wrong).findtext("ResponseStatus/ErrorCode"), xml(wrong).findtext("ResponseStatus/Description")] == [
-        "5040", "Note not found."]
+    for wrong_id in (note_id, "123456789", "9" * 30, "first"):
+        wrong = bw.put(f"/orders/{two}/notes/{wrong_id}", content=note_body())
+        assert wrong.status_code == 404 and xml(wrong).tag == "NoteResponse"
+        assert [xml(wrong).findtext("ResponseStatus/ErrorCode"),
+                xml(wrong).findtext("ResponseStatus/Description")] == ["5040", "Note not found."]
 
 
 @pytest.mark.parametrize("body, code, description", [

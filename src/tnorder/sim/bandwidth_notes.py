@@ -73,7 +73,8 @@ def edit_note(world: World, call: Call, kind: str) -> Reply:
         raise not_found()
     user, description = _note(call.body)
     note_id = call.args["note"]
-    if not (note_id.isdigit() and world.edit_note(int(note_id), call.args["order"], user, description)):
+    known = note_id.isdigit() and len(note_id) < 19  # beyond SQLite's integers no note can exist
+    if not (known and world.edit_note(int(note_id), call.args["order"], user, description)):
         raise status_error(NOTE_RESPONSE, "5040", "Note not found.", 404)
     return Reply(200)
 

@@ -62,7 +62,7 @@ def update_order(world: World, call: Call) -> Reply:
         raise list_error(RESPONSE, "5002", f"CloseOrder value {close} is invalid: use true or false", root)
     if close is not None and close.lower() == "true":
         raise list_error(RESPONSE, "5060", CLOSE_REFUSED, root)
-    changes = {key: text(root, tag) for tag, key in FIELDS if root.find(tag) is not None}
+    changes = {key: text(root, tag) or None for tag, key in FIELDS if root.find(tag) is not None}
     if "name" in changes and len(changes["name"] or "") > 50:
         raise list_error(RESPONSE, "5002", "Name may be at most 50 characters", root)
     if "customer_order_id" in changes:

@@ -307,7 +307,7 @@ def _completed(number: AvailableNumber, detail: bool, call: Call) -> Element:
 
 
 def summary(order: WorldOrder) -> str:
-    """`2 numbers ordered in (919)`: the GET's `Summary`, and the note of the history's last entry."""
+    """`2 numbers ordered in (919)`: the GET's `Summary`, and the note of the history's settling entry."""
     done, total = len(order.completed), requested(order)
     if not done:
         return f"0 out of {total} numbers ordered"
