@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -336,12 +337,12 @@ def _tn_details(run: Run) -> None:
 def _site_and_peer(run: Run) -> tuple[dict[str, str], dict[str, str]]:
     """The site the orders named (1) and the peer they fell to (the default), as the emulator lists them."""
     base, auth = f"{run.emulator.server.base}/api/accounts/{run.account}", (USER, PASSWORD)
-    sites = httpx.get(f"{base}/sites", auth=auth).text
-    peers = httpx.get(f"{base}/sites/1/sippeers", auth=auth).text
-    site_name = sites.split("<Name>")[1].split("</Name>")[0]
-    peer_id = peers.split("<PeerId>")[1].split("</PeerId>")[0]
-    peer_name = peers.split("<PeerName>")[1].split("</PeerName>")[0]
-    return {"id": "1", "name": site_name}, {"id": peer_id, "name": peer_name}
+    site = ElementTree.fromstring(httpx.get(f"{base}/sites", auth=auth).content).find("Sites/Site[Id='1']")
+    peers = ElementTree.fromstring(httpx.get(f"{base}/sites/1/sippeers", auth=auth).content)
+    peer = peers.find("SipPeers/SipPeer[IsDefaultPeer='true']")
+    assert site is not None and peer is not None
+    return ({"id": "1", "name": site.findtext("Name")},
+            {"id": peer.findtext("PeerId"), "name": peer.findtext("PeerName")})
 
 
 def _tn_sites(run: Run) -> None:

@@ -28,14 +28,15 @@ What the SDK offers for numbers, and the endpoint each call hits (v1 and v2 alik
     tn.tndetails / site / sip_peer / tn_rate_center / tn_lata / lca .get()
                                                    GET  /tns/{tn}/tndetails, sites, sippeers, ratecenter, lata, lca
     Tns(client).list(params)                       GET  /tns?accountId= and ?npaNxx=
+    client.get(…/inserviceNumbers/{tn})            GET  /accounts/{a}/inserviceNumbers/{tn} (owned: 200; not: 404):
+                                                   no SDK method, so the SDK's own client sends it
     account.disconnects.create / get / list        POST/GET /accounts/{a}/disconnects[/{id}]
     disconnect.notes.create / list                 POST/GET /accounts/{a}/disconnects/{id}/notes
     account.in_service_numbers.list(params)        GET  /accounts/{a}/inserviceNumbers (no paging, paged,
                                                    by area code: v1 `areacode`, v2 `areaCode`+`countryCodeA3`)
     account.in_service_numbers.totals.get()        GET  /accounts/{a}/inserviceNumbers/totals
 Not offered by this SDK, so not tested here (the Node tests cover them): CombinedSearchAndOrderType
-(models/maps/order.py has no field for it), order history, areaCodes/npaNxx/totals, and
-`GET /inserviceNumbers/{tn}`.
+(models/maps/order.py has no field for it), order history, areaCodes/npaNxx/totals.
 
 The SDK's own bugs, worked around in the script (never in the emulator):
 - it camel-cases `npanxx_search_and_order_type`, `lata_…` and `zip_…` by rule into
@@ -64,7 +65,7 @@ CALLS = [
     *(f"search_and_order_{kind}" for kind in SEARCH_KINDS),
     "order_tns", "order_note_post", "order_notes_get", "order_note_put", "order_update", "order_list_after_update",
     "tn_get", "tn_get_foreign", "tn_details", "tn_sites", "tn_sippeers", "tn_ratecenter", "tn_lata", "tn_lca",
-    "tns_list", "tns_list_npanxx",
+    "tns_list", "tns_list_npanxx", "in_service_get",
     "disconnect", "disconnect_note_post", "disconnect_notes_get",
     "in_service_list", "in_service_list_paged", "in_service_list_area_code", "in_service_totals",
 ]

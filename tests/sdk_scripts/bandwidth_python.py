@@ -281,6 +281,12 @@ def in_service(params):
     return {"total": whole(found.total_count), "numbers": listed_numbers}
 
 
+def in_service_number(number):
+    """No SDK method reads …/inserviceNumbers/{tn}: the SDK's client does (200 and no body, or an error)."""
+    CLIENT.get(section=f"{ACC.get_xpath()}/inserviceNumbers/{number}")
+    return {}
+
+
 def in_service_totals():
     return whole(ACC.in_service_numbers.totals.get().count)
 
@@ -352,6 +358,8 @@ def run_tns(plain, foreign):
     step("tn_lca", lambda: tn_lca(number))
     step("tns_list", lambda: tns_list({"accountId": ACCOUNT}))
     step("tns_list_npanxx", lambda: tns_list({"npaNxx": number[-10:-4]}))
+    step("in_service_get", lambda: in_service_number(number))
+    step("in_service_get_foreign", lambda: in_service_number(foreign))
 
 
 def run_disconnect(plain):
