@@ -82,8 +82,8 @@ class Run:
     sdk: str  # "py" or "node": the prefix of the CustomerOrderIds the script makes
     version: str
     steps: dict[str, dict[str, Any]]
+    stderr: str
     emulator: Emulator
-    stderr: str = ""
     secrets: tuple[str, ...] = field(default=(PASSWORD, CLIENT_SECRET))
 
     @property
@@ -127,11 +127,12 @@ class Run:
         return {n for answer in got.values() for n in answer["completed"]}
 
 
-def run_script(command: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> tuple[dict, str]:
+def run_script(command: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> tuple[dict, str] | str:
+    """The script's answers, or why there are none (kept, so a broken script fails each test at once)."""
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           env=os.environ | (env or {}), stdin=subprocess.DEVNULL)
     if done.returncode != 0 or not done.stdout.strip():
-        pytest.fail(f"the SDK script failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return f"the SDK script failed ({done.returncode}):\n{done.stderr[-3000:]}"
     return json.loads(done.stdout), done.stderr
 
 
@@ -140,14 +141,18 @@ class Runs:
 
     def __init__(self, emulator: Emulator, sdk: str, command: list[str], env: dict[str, str] | None = None) -> None:
         self.emulator, self.sdk, self.command, self.env = emulator, sdk, command, env
-        self.done: dict[str, Run] = {}
+        self.done: dict[str, Run | str] = {}
 
     def __call__(self, version: str) -> Run:
         if version not in self.done:
             argv = [self.emulator.url(version), ACCOUNTS[version], version, json.dumps(self.emulator.auth(version))]
-            steps, stderr = run_script([*self.command, *argv], self.env)
-            self.done[version] = Run(self.sdk, version, steps, self.emulator, stderr)
-        return self.done[version]
+            answered = run_script([*self.command, *argv], self.env)
+            self.done[version] = answered if isinstance(answered, str) else Run(
+                self.sdk, version, *answered, emulator=self.emulator)
+        run = self.done[version]
+        if isinstance(run, str):
+            pytest.fail(run)
+        return run
 
 
 # -- the expected answers ----------------------------------------------------------------------------
