@@ -17,6 +17,7 @@ import io
 import json
 import os
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -238,9 +239,7 @@ def _order_area_codes(run: Run) -> None:
 
 
 def _order_npanxx(run: Run) -> None:
-    expected: dict[str, int] = {}
-    for n in run.found()[:2]:
-        expected[n[-10:][:6]] = expected.get(n[-10:][:6], 0) + 1
+    expected = Counter(n[-10:][:6] for n in run.found()[:2])
     assert {r["key"]: int(r["count"]) for r in run.ok("order_npanxx")} == expected
 
 

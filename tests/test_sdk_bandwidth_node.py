@@ -43,6 +43,9 @@ The client's own bugs, worked around in the script (never in the emulator):
   says), so its sub-resource methods would call `…/orders/undefined/…`. The script builds the
   `Order` (and `Disconnect`) objects the way the client's own tests do: `new Order()`, then `id`
   and `client`.
+Seen in its source, not exercised: `checkResponse` turns any `ErrorList` in a 200 answer into an
+error, so a PARTIAL order read back rejects (the answer comes only as the callback's second value,
+which the promise API drops).
 """
 
 from __future__ import annotations

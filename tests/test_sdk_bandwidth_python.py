@@ -45,6 +45,9 @@ The SDK's own bugs, worked around in the script (never in the emulator):
   emulator must refuse it, test `order_create_npanxx_as_shipped`) and then names the three right.
 - a note's `UserId` comes from `config.username`, which a token-only client lacks; on v2 the script
   passes the OAuth client id as username too, so the note names the caller.
+- `set_from_dict` keeps strings, dicts and lists and silently drops anything else, so an order's
+  `quantity` must be given as "2", not 2 (else no `<Quantity>` is sent).
+Seen in its source, not exercised: `enable_lca` goes out as `<EnableLca>` (documented `EnableLCA`).
 """
 
 from __future__ import annotations
