@@ -313,6 +313,10 @@ def test_v2_tns_speaks_e164(emu, holdings):
         code, description = error(wrong, 400, "TelephoneNumberResponse")
         assert code == "1022" and "Retry request with all E.164 formatted phone numbers" in description
         assert xml(wrong).findtext("ErrorList/Error/TelephoneNumber") == held["Inservice"]
+        held_by = xml(bw2.get(f"/tns/{e164['Reserved'].replace('+', '%2B')}/tnreservation"))
+        assert held_by.findtext("ReservedTN") == e164["Reserved"] and held_by.findtext("Account") == ACCOUNT
+        code, _ = error(bw2.get(f"/tns/{held['Reserved']}/tnreservation"), 400, "TNReservationResponse")
+        assert code == "1022"
         first = xml(bw2.get("/tns", params={"size": 2}))
         assert page_value(first) == sorted(e164.values())[2]
         assert numbers_of(xml(bw2.get("/tns", params={"size": 2, "page": page_value(first)}))) == \

@@ -247,7 +247,11 @@ class BandwidthApi:
 
     def tn_reservation(self, call: Call) -> Reply:
         """The reservation on one number, whichever account holds it (the caller checks `Account`)."""
-        number = call.face.number_in(unquote(call.args["tn"]))
+        wire = unquote(call.args["tn"])
+        wrong = call.face.wrong_form(wire)
+        if wrong:
+            raise status_error("TNReservationResponse", *wrong)
+        number = call.face.number_in(wire)
         held = self.world.reservation_on(number) if number else None
         if held is None:
             raise status_error("TNReservationResponse", "5043", f"No reservation on {call.args['tn']}", 404)
