@@ -14,7 +14,7 @@ Where that document leaves a choice open, the emulator answers:
   is "the ID of the first element"); each list refuses parameters it does not document
   (`bandwidth_lists.py`); `/tns` and `GET …/inserviceNumbers/{tn}` are in `bandwidth_tns.py`;
 - `GET …/disconnects`: documented defaults (page 1, size 300), no redirect, `customerOrderId` is
-  not a filter there (undocumented) and entries carry no `CustomerOrderId` (as every public
+  refused there (not documented as its filter) and entries carry no `CustomerOrderId` (as every public
   sample shows); 404 with a zero `TotalCount` while the account has none;
 - `LCA` defaults to true (documented) for rate-center and NPA-NXX searches and widens them to
   the LATA of the rate center or exchange, within its state (as `/tns/{tn}/lca` answers);
