@@ -450,9 +450,9 @@ TN_TYPE = "<ExistingTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumb
     ("<Order><SiteId>1</SiteId><AreaCodeSearchAndOrderType><AreaCode>119</AreaCode><Quantity>1</Quantity>"
      "</AreaCodeSearchAndOrderType></Order>", "5002", "119"),
     ("<Order><SiteId>1</SiteId><ZipSearchAndOrderType><Zip>27601</Zip><Quantity>1</Quantity>"
-     "</ZipSearchAndOrderType></Order>", "5002", "no order type"),
+     "</ZipSearchAndOrderType></Order>", "5002", "provide some search criteria"),
     (f"<Order><SiteId>1</SiteId>{TN_TYPE}<StateSearchAndOrderType><State>NC</State><Quantity>1</Quantity>"
-     "</StateSearchAndOrderType></Order>", "5002", "more than one"),
+     "</StateSearchAndOrderType></Order>", "5002", "combination of search criteria is unsupported"),
     ("<Order><SiteId>1</SiteId>", "5002", "well-formed"),
     ("<Reservation><ReservedTn>9195550142</ReservedTn></Reservation>", "5002", "Order"),
 ])

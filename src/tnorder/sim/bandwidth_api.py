@@ -18,8 +18,8 @@ Where that document leaves a choice open, the emulator answers:
   sample shows); 404 with a zero `TotalCount` while the account has none;
 - `LCA` defaults to true (documented) for rate-center and NPA-NXX searches and widens them to
   the LATA of the rate center or exchange, within its state (as `/tns/{tn}/lca` answers);
-- `Combined…` search-and-order and local vanity without `areaCode` or `state` are refused with
-  a text that names the emulator;
+- orders, `Combined…` search-and-order, order updates, sub-resources and notes: the lists in
+  `bandwidth_orders.py`, `bandwidth_combined.py` and `bandwidth_order_parts.py`;
 - `…/sites/{siteId}/inserviceNumbers` lists the numbers whose order named that `SiteId` (the world
   keeps no other record of sites; any site id is accepted);
 - `--short-fill`: a search-and-order fills about 3/5 of its quantity and still says COMPLETE;
@@ -40,6 +40,7 @@ from tnorder.sim.bandwidth_disconnects import create_disconnect, get_disconnect,
 from tnorder.sim.bandwidth_faces import PREFIXES
 from tnorder.sim.bandwidth_limits import RateLimits
 from tnorder.sim.bandwidth_lists import IN_SERVICE, check_params, dated
+from tnorder.sim.bandwidth_order_parts import order_routes, update_order
 from tnorder.sim.bandwidth_orders import create_order, get_order, list_orders
 from tnorder.sim.bandwidth_search import parse_search, search_result
 from tnorder.sim.bandwidth_tns import PARTS, get_tn, in_service_number, links, list_tns, number_tests, page_of, tn_part
@@ -101,7 +102,9 @@ class BandwidthApi:
             ("/(?i:tnreservation)/(?P<reservation>[^/]+)", {"GET": self.reservation, "DELETE": self.release}, True),
             ("/orders", {"GET": lambda c: list_orders(w, c),
                          "POST": lambda c: create_order(w, c, self.default_peer, self.short_fill)}, True),
-            ("/orders/(?P<order>[^/]+)", {"GET": lambda c: get_order(w, c, self.weird_status)}, False),
+            ("/orders/(?P<order>[^/]+)", {"GET": lambda c: get_order(w, c, self.weird_status),
+                                          "PUT": lambda c: update_order(w, c)}, False),
+            *order_routes(w),  # tns, areaCodes, npaNxx, totals, history; notes (of disconnects too)
             ("/disconnects", {"GET": lambda c: list_disconnects(w, c),
                               "POST": lambda c: create_disconnect(w, c)}, True),
             ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),

@@ -14,6 +14,7 @@ from tnorder.sim.bandwidth_xml import Reply
 
 GROUPS = [
     ("ORDER", "POST", re.compile(r"/accounts/[^/]+/orders$")),
+    ("ORDER", "PUT", re.compile(r"/accounts/[^/]+/orders/[^/]+$")),
     ("DISCONNECT", "POST", re.compile(r"/accounts/[^/]+/disconnects$")),
     ("SEARCH", "GET", re.compile(r"/accounts/[^/]+/availableNumbers$")),
     ("INSERVICE_NPANXX", "GET", re.compile(r"/accounts/[^/]+/(sites/[^/]+/)?inserviceNumbers(/.*)?$")),

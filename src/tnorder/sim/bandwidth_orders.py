@@ -1,15 +1,27 @@
-"""Number orders: `POST/GET /accounts/{id}/orders`, `GET …/orders/{orderId}` (bandwidth.md §3)."""
+"""Number orders: `POST/GET /accounts/{id}/orders`, `GET …/orders/{orderId}` (bandwidth.md §3).
+
+Where the spec leaves a choice open, the emulator chooses:
+- an `<Order>` with no order type it knows (none at all, or a misspelt one such as the Python SDK's
+  `NpanxxSearchAndOrderType`): 400, 5002 "Unable to perform search. Please, provide some search
+  criteria"; with two order types: 5002 "The combination of search criteria is unsupported"; a bare
+  `TelephoneNumberList` under `<Order>` stays the 500 seen live (CLI `order.go`);
+- `BackOrderRequested` is kept but never acted on (no order is ever BACKORDERED); where the spec
+  forbids it (specific numbers, NPA-NXX, NPA-NXX-X, toll-free vanity, local vanity) it is 5522.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlencode
 from xml.etree.ElementTree import Element, tostring
 
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria, build
 from tnorder.errors import BadInput
+from tnorder.sim.bandwidth_combined import COMBINED, NO_CRITERIA, criteria_of
 from tnorder.sim.bandwidth_lists import ORDERS, SELECT, check_params, narrowed, selecting
+from tnorder.sim.bandwidth_search import UNSUPPORTED
 from tnorder.sim.bandwidth_xml import (
     BadXml,
     Call,
@@ -48,7 +60,9 @@ SEARCH_TYPES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "TollFreeVanitySearchAndOrderType": (("vanity", ("TollFreeVanity",)),),
     "NPANXXSearchAndOrderType": (("npa_nxx", ("NpaNxx",)),),
 }
-NOT_EMULATED = ("CombinedSearchAndOrderType",)
+NO_BACKORDER = (EXISTING, "NPANXXSearchAndOrderType", "TollFreeVanitySearchAndOrderType")
+BACKORDER_REFUSED = ("Backorders are not compatible with Specific TN, NPANXX, NPANXXX, TollFree Vanity or Local "
+                     "Vanity orders")
 TN = re.compile(r"[2-9]\d\d[2-9]\d{6}")
 CUSTOMER_ORDER_ID = re.compile(r"[A-Za-z0-9 \-]{1,40}")
 LIST_STATUSES = ("COMPLETE", "PARTIAL", "FAILED", "BACKORDERED")
@@ -69,7 +83,8 @@ def request_root(body: bytes, tag: str, response: str) -> Element:
 def check_customer_order_id(value: str | None, response: str, echo: Element) -> str | None:
     if value and not CUSTOMER_ORDER_ID.fullmatch(value):
         raise list_error(response, "5052",
-                         f"CustomerOrderId '{value}' is invalid: use at most 40 letters, digits, dashes and spaces",
+                         "Customer order ID is invalid. Only alphanumeric values, dashes and spaces are allowed. "
+                         "Max length is 40 characters.",
                          echo)
     return value or None
 
@@ -155,13 +170,14 @@ def create_order(world: World, call: Call, default_peer: bool, short_fill: bool 
     extra["type_xml"] = tostring(order_type, encoding="unicode")
     account, coid = call.args["account"], extra.pop("customer_order_id")
     if kind == EXISTING:
+        _no_backorder(extra, True, root)
         numbers = check_numbers(order_type, RESPONSE, root, call)
         rids = texts(order_type, "ReservationIdList/ReservationId")
         order = world.order(numbers, account, coid, rids, extra)
     else:
-        criteria, quantity = _search_type(kind, order_type, root)
+        criteria, accept, quantity = _search_type(kind, order_type, root, extra)
         fill = max(1, quantity * 3 // 5) if short_fill else None  # --short-fill: fewer, still COMPLETE
-        order = world.search_and_order(criteria, quantity, account, coid, extra, fill=fill)
+        order = world.search_and_order(criteria, quantity, account, coid, extra, fill=fill, accept=accept)
     location = f"{call.base}/accounts/{account}/orders/{order.id}"
     body = node(RESPONSE, order_echo(order, call, with_id=True), node("OrderStatus", "RECEIVED"))
     return xml_reply(201, body, {"Location": location})
@@ -195,32 +211,41 @@ def _boolean(root: Element, tag: str, default: bool, code: str) -> bool:
 
 
 def _order_type(root: Element) -> tuple[str, Element]:
-    kinds = [child for child in root if child.tag == EXISTING or child.tag in SEARCH_TYPES]
-    other = [child.tag for child in root if child.tag in NOT_EMULATED]
-    if other:
-        raise list_error(RESPONSE, "5002", f"{other[0]} is not supported by the tnorder emulator", root)
+    kinds = [child for child in root if child.tag in (EXISTING, COMBINED) or child.tag in SEARCH_TYPES]
     if len(kinds) != 1:
-        found = "no order type" if not kinds else "more than one order type"
-        raise list_error(RESPONSE, "5002", f"The order holds {found}: give exactly one …OrderType element", root)
+        raise list_error(RESPONSE, "5002", UNSUPPORTED if kinds else NO_CRITERIA, root)
     return kinds[0].tag, kinds[0]
 
 
-def _search_type(kind: str, order_type: Element, echo: Element) -> tuple[Criteria, int]:
+def _no_backorder(header: dict, forbidden: bool, echo: Element) -> None:
+    if forbidden and header["back_order"]:
+        raise list_error(RESPONSE, "5522", BACKORDER_REFUSED, echo)
+
+
+def _search_type(kind: str, order_type: Element, echo: Element, header: dict) -> tuple[Criteria, Callable | None, int]:
+    """(the world's criterion, a filter for the rest or None, quantity) of a search-and-order type."""
+    if kind == COMBINED:
+        criteria, accept, quantity, forbidden = criteria_of(order_type, echo)
+        _no_backorder(header, forbidden, echo)
+        return criteria, accept, quantity
+    _no_backorder(header, kind in NO_BACKORDER, echo)
     values = {name: text(order_type, *spellings) for name, spellings in SEARCH_TYPES[kind]}
     quantity = text(order_type, "Quantity")
     if not all(values.values()) or not quantity:
         needed = " and ".join(s[0] for _, s in SEARCH_TYPES[kind])
         code = "5199" if kind.startswith("TollFree") else "5198"
-        raise list_error(RESPONSE, code, f"{needed} and Quantity are required for {kind}", echo)
+        raise list_error(RESPONSE, code, f"{kind} requires both {needed} and Quantity values.", echo)
     if not quantity.isdigit() or int(quantity) < 1:
-        raise list_error(RESPONSE, "5009", f"Quantity {quantity} is invalid", echo)
+        raise list_error(RESPONSE, "5009", f"The quantity specified {quantity} is invalid.", echo)
     if int(quantity) > MAX_QUANTITY:
-        raise list_error(RESPONSE, "5215", f"Quantity may not be more than {MAX_QUANTITY}", echo)
+        raise list_error(RESPONSE, "5215", "The quantity specified in the order is not valid or exceeds the maximum "
+                                           f"value of {MAX_QUANTITY}", echo)
     lca = text(order_type, "EnableLCA")
     if lca and lca.lower() not in ("true", "false"):
-        raise list_error(RESPONSE, "5002", f"EnableLCA value {lca} is invalid: use true or false", echo)
+        raise list_error(RESPONSE, "5002", "The value specified for the search criteria 'EnableLCA' cannot be parsed.",
+                         echo)
     try:
-        return build(**values), int(quantity)
+        return build(**values), None, int(quantity)
     except BadInput as exc:
         raise list_error(RESPONSE, "5002", str(exc), echo) from None
 
@@ -261,7 +286,7 @@ def get_order(world: World, call: Call, weird_status: str | None = None) -> Repl
         order_echo(order, call, with_id=False),
         node("OrderStatus", weird_status if weird_status and not final else order.status),
         node("CompletedNumbers", [_completed(n, detail, call) for n in order.completed]) if order.completed else None,
-        node("Summary", _summary(order)) if final else None,
+        node("Summary", summary(order)) if final else None,
         node("FailedQuantity", failed_quantity),
         None if final else node("PendingQuantity", requested(order)),
     )
@@ -276,7 +301,8 @@ def _completed(number: AvailableNumber, detail: bool, call: Call) -> Element:
                 node("Tier", 0), node("VendorId", 49), node("VendorName", "Bandwidth CLEC"))
 
 
-def _summary(order: WorldOrder) -> str:
+def summary(order: WorldOrder) -> str:
+    """`2 numbers ordered in (919)`: the GET's `Summary`, and the note of the history's settling entry."""
     done, total = len(order.completed), requested(order)
     if not done:
         return f"0 out of {total} numbers ordered"

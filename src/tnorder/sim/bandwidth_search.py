@@ -208,6 +208,12 @@ def _criteria(values: dict[str, str], country: str | None = None) -> tuple[Crite
     return primary, _filter(values, prefix, country)
 
 
+def combine(values: dict[str, str]) -> tuple[Criteria, Callable[[AvailableNumber], bool]]:
+    """Checked values under the search's names -> the world's criterion and a filter for the rest
+    (the orders' `CombinedSearchAndOrderType` combines criteria as a search does)."""
+    return _criteria(values)
+
+
 def _filter(values: dict[str, str], prefix: str | None, country: str | None) -> Callable[[AvailableNumber], bool]:
     """Every given constraint, checked on each candidate (the primary one passes trivially)."""
     wanted = {attr: values[key] for key, attr in (("state", "state"), ("rateCenter", "rate_center"),
@@ -252,4 +258,4 @@ def search_result(found: list[AvailableNumber], detail: bool, face: Face = V1) -
     return node("SearchResult", node("ResultCount", len(found)), node("TelephoneNumberDetailList", details))
 
 
-__all__ = ["Refused", "Search", "parse_search", "search_result"]
+__all__ = ["Refused", "Search", "combine", "parse_search", "search_result"]

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS ix_orders_coid ON orders (account, customer_order_id);
 CREATE TABLE IF NOT EXISTS offers (
     account TEXT NOT NULL, tn TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (account, tn));
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    description TEXT NOT NULL, modified_at REAL NOT NULL);
 """
 
 
@@ -237,10 +240,12 @@ class World:
 
     def search_and_order(self, criteria: Criteria, quantity: int, account: str,
                          customer_order_id: str | None, extra: dict | None = None,
-                         fill: int | None = None) -> WorldOrder:
-        """`fill`: take at most this many though `quantity` were asked (the emulator's --short-fill)."""
+                         fill: int | None = None,
+                         accept: Callable[[AvailableNumber], bool] | None = None) -> WorldOrder:
+        """`fill`: take at most this many though `quantity` were asked (the emulator's --short-fill);
+        `accept`: as for `search` (combined criteria)."""
         with self._tx() as db:
-            found = [n.number for n in self._search(db, criteria, min(quantity, fill or quantity))]
+            found = [n.number for n in self._search(db, criteria, min(quantity, fill or quantity), accept)]
             request = {"criteria": criteria.as_dict(), "quantity": quantity} | (extra or {})
             return self._place(db, found, account, customer_order_id, [], request)
 
@@ -389,6 +394,53 @@ class World:
             ).rowcount
         return self.get(oid, account, kind) if changed else None
 
+    def update(self, oid: str, account: str, changes: dict[str, str | None], author: str) -> WorldOrder | None:
+        """A new `name` and/or `customer_order_id` on an order (Bandwidth's PUT), kept in its history
+        with what each was before; None: no such order. A change to the same value records nothing."""
+        if self.get(oid, account) is None:  # settled first, so the history holds the status of the moment
+            return None
+        with self._tx() as db:
+            coid, status, text = db.execute("SELECT customer_order_id, status, request FROM orders WHERE id = ?",
+                                            (oid,)).fetchone()
+            request = json.loads(text)
+            before = {"name": request.get("name"), "customer_order_id": coid}
+            changed = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
+            if changed:
+                request["name"] = changes.get("name", before["name"])
+                event = {"at": self.clock(), "author": author, "status": status, "changes": changed}
+                request["history"] = [*request.get("history", []), event]
+                db.execute("UPDATE orders SET customer_order_id = ?, request = ? WHERE id = ?",
+                           (changes.get("customer_order_id", coid), json.dumps(request), oid))
+        return self.get(oid, account)
+
+    def add_note(self, oid: str, account: str, kind: str, user: str, text: str) -> int | None:
+        """A note on an order or disconnect; its id, or None when there is no such order."""
+        with self._tx() as db:
+            if not self._exists(db, oid, account, kind):
+                return None
+            return db.execute("INSERT INTO notes (order_id, user_id, description, modified_at) VALUES (?, ?, ?, ?)",
+                              (oid, user, text, self.clock())).lastrowid
+
+    def notes(self, oid: str, account: str, kind: str) -> list[Note] | None:
+        """An order's notes, oldest first; None: no such order."""
+        with self._tx(write=False) as db:
+            if not self._exists(db, oid, account, kind):
+                return None
+            rows = db.execute("SELECT id, user_id, description, modified_at FROM notes WHERE order_id = ? "
+                              "ORDER BY id", (oid,)).fetchall()
+        return [Note(*row) for row in rows]
+
+    def edit_note(self, note_id: int, oid: str, user: str, text: str) -> bool:
+        """A note's new text (notes are edited, never deleted); False: the order has no such note."""
+        with self._tx() as db:
+            return db.execute("UPDATE notes SET user_id = ?, description = ?, modified_at = ? "
+                              "WHERE id = ? AND order_id = ?", (user, text, self.clock(), note_id, oid)).rowcount > 0
+
+    @staticmethod
+    def _exists(db: sqlite3.Connection, oid: str, account: str, kind: str) -> bool:
+        query = "SELECT 1 FROM orders WHERE id = ? AND account = ? AND kind = ?"
+        return db.execute(query, (oid, account, kind)).fetchone() is not None
+
     def find(self, customer_order_id: str, account: str, kind: str = "order") -> list[str]:
         with self._tx() as db:
             rows = db.execute(
@@ -444,6 +496,16 @@ class World:
         requests = {oid: json.loads(text or "{}") for oid, text in requests.items()}
         return [Line(tn, state, oid, created or 0.0, due or 0.0, requests[oid])
                 for tn, state, oid, created, due, _ in rows]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note someone left on an order or a disconnect."""
+
+    id: int
+    user_id: str
+    description: str
+    modified_at: float
 
 
 @dataclass(frozen=True)
