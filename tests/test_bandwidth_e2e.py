@@ -145,7 +145,8 @@ def test_a_partial_order_exits_4_and_shows_the_5005_reason(cli, emulator, bandwi
 
 
 def test_disconnect_through_the_emulator(cli, emulator, bandwidth):
-    bandwidth(emulator("--complete-after", "0").url)
+    emu = emulator("--complete-after", "0")
+    bandwidth(emu.url)
     placed = cli("inventory", "order", "--type", TYPE, "--area-code", "206", "--quantity", "2", "--all", "--yes",
                  "--wait", "--json")
     assert placed.code == 0, placed.err
@@ -154,6 +155,9 @@ def test_disconnect_through_the_emulator(cli, emulator, bandwidth):
     assert gone.code == 0, gone.err
     assert (gone.json()["kind"], gone.json()["status"]) == ("disconnect", "complete")
     assert cli("inventory", "show", number, "--json").json()["status"] == "disconnected"
+    # sent without a DisconnectMode, the order takes the default, echoed lower-case as documented
+    echo = httpx.get(f"{emu.url}/accounts/9900001/disconnects/{gone.json()['carrier_order_id']}", auth=("a", "b"))
+    assert "<DisconnectMode>normal</DisconnectMode>" in echo.text
 
 
 def test_oauth2_client_credentials(cli, emulator, bandwidth):
