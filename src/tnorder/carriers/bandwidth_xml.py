@@ -93,8 +93,8 @@ def _add(parent: Element, tag: str, value: object) -> Element:
 # -- search ------------------------------------------------------------------------------------
 def search_params(criteria: Criteria, quantity: int, version: Version = V1) -> dict[str, str]:
     """Query parameters for GET availableNumbers: explicit quantity, details on (but for toll-free), LCA
-    off where it applies;
-    in v2, `countryCodeA3` with `areaCode` and `city` (criteria themselves are never E.164)."""
+    off where it applies; in v2, `countryCodeA3` with `areaCode` and `city` (criteria themselves are
+    never E.164)."""
     kind = criteria.kind
     params = {
         "area_code": lambda: {"areaCode": criteria.area_code},
