@@ -58,6 +58,38 @@ def test_every_lookup_criterion_through_the_emulator(cli, emulator, bandwidth):
         assert found and all(matches(n) for n in found), (criteria, found)
 
 
+def test_toll_free_lookups_ask_no_detail_and_show_numbers_without_a_place(cli, emulator, bandwidth):
+    """Toll-free searches take only quantity and orderBy (bandwidth.md §2): the plain number list
+    comes back, and a toll-free number has no rate center, city, state or LATA to show."""
+    emu = emulator("--complete-after", "0")
+    bandwidth(emu.url)
+    for criteria in (("--toll-free", "87*"), ("--vanity", "FLOWERS")):
+        found = lookup(cli, *criteria)
+        assert found and all(n["number"].startswith("+18") for n in found), (criteria, found)
+        assert all((n["rate_center"], n["city"], n["state"], n["lata"]) == (None, None, None, None) for n in found)
+    searches = [line for line in emu.lines if "/availableNumbers" in line]
+    assert len(searches) == 2 and not any("enableTNDetail" in line for line in searches)
+    placed = cli("inventory", "order", "--type", TYPE, "--toll-free", "87*", "--quantity", "2", "--all", "--yes",
+                 "--wait", "--json")
+    assert placed.code == 0, placed.err
+    listed = cli("inventory", "list", "--type", TYPE, "--json").json()
+    assert len(listed) == 2 and all(n["number"].startswith("+1877") for n in listed)
+
+
+def test_lookup_and_order_by_lata(cli, emulator, bandwidth):
+    """`LATASearchAndOrderType` with the schema's `<LATA>`: the emulator takes it and fills the order."""
+    emu = emulator("--complete-after", "0")
+    bandwidth(emu.url)
+    lata = lookup(cli, "--area-code", "919", quantity=1)[0]["lata"]
+    placed = cli("inventory", "order", "--type", TYPE, "--lata", lata, "--quantity", "2", "--all", "--yes",
+                 "--wait", "--json")
+    assert placed.code == 0, placed.err
+    assert placed.json()["status"] == "complete" and len(placed.json()["completed"]) == 2
+    listed = cli("inventory", "list", "--type", TYPE, "--json").json()
+    assert len(listed) == 2 and {n["lata"] for n in listed} == {lata}
+    assert emu.log().count("POST /api/accounts/9900001/orders 201") == 1  # one search-and-order
+
+
 def test_lookup_and_select_releases_what_was_not_picked(cli, emulator, bandwidth):
     emu = emulator("--complete-after", "0")
     bandwidth(emu.url)
@@ -113,7 +145,8 @@ def test_a_partial_order_exits_4_and_shows_the_5005_reason(cli, emulator, bandwi
 
 
 def test_disconnect_through_the_emulator(cli, emulator, bandwidth):
-    bandwidth(emulator("--complete-after", "0").url)
+    emu = emulator("--complete-after", "0")
+    bandwidth(emu.url)
     placed = cli("inventory", "order", "--type", TYPE, "--area-code", "206", "--quantity", "2", "--all", "--yes",
                  "--wait", "--json")
     assert placed.code == 0, placed.err
@@ -122,6 +155,9 @@ def test_disconnect_through_the_emulator(cli, emulator, bandwidth):
     assert gone.code == 0, gone.err
     assert (gone.json()["kind"], gone.json()["status"]) == ("disconnect", "complete")
     assert cli("inventory", "show", number, "--json").json()["status"] == "disconnected"
+    # sent without a DisconnectMode, the order takes the default, echoed lower-case as documented
+    echo = httpx.get(f"{emu.url}/accounts/9900001/disconnects/{gone.json()['carrier_order_id']}", auth=("a", "b"))
+    assert "<DisconnectMode>normal</DisconnectMode>" in echo.text
 
 
 def test_oauth2_client_credentials(cli, emulator, bandwidth):
@@ -129,7 +165,13 @@ def test_oauth2_client_credentials(cli, emulator, bandwidth):
     bandwidth(emu.url, oauth=True)
     assert len(lookup(cli, "--area-code", "919", quantity=2)) == 2
     assert "POST /api/v1/oauth2/token 200" in emu.log()
-    assert cli("config", "test", "bw").code == 0
+    tested = cli("config", "test", "bw")
+    assert tested.code == 0, tested.err
+    assert tested.out.startswith("bw: ok (Bandwidth account 9900001, site 4410, default SIP peer ")
+    # reads every credential may make, roles or not; never GET /accounts/{id} (bandwidth.md §1)
+    assert "GET /api/accounts/9900001/orders?page=1&size=1 200" in emu.log()
+    assert "GET /api/accounts/9900001/sites/4410/sippeers 200" in emu.log()
+    assert not re.search(r"GET /api/accounts/9900001 ", emu.log())
 
 
 def test_wrong_credentials_exit_6_and_no_secret_is_shown(cli, emulator, bandwidth, monkeypatch):
@@ -184,3 +226,48 @@ def test_a_rate_limit_longer_than_allowed_exits_7(cli, emulator, bandwidth):
     assert "rate limited" in polled.err
     still = cli("orders", "pending", "--json").json()
     assert 1 <= len(still) <= 2  # what was read was applied; the rest waits for the next poll
+
+
+def rehearsal_commands() -> list[str]:
+    """The shell block of the README's "Rehearse against `tnorder sim serve`", one command a line."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Rehearse against `tnorder sim serve`"):]
+    block = section[section.index("```sh\n") + 6:section.index("```", section.index("```sh\n") + 6)]
+    return [line.split("  #")[0].strip() for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+
+
+def test_the_readmes_rehearsal_orders_and_polls_without_the_basic_warning(cli, emulator, monkeypatch):
+    """Run as written (past Bandwidth's retirement of API users): OAuth2 client credentials, so no
+    command warns about Basic, and the order placed completes through `orders poll --wait`."""
+    import shlex
+
+    monkeypatch.setenv("TNORDER_NOW", "2026-12-07")
+    commands = rehearsal_commands()
+    serve = shlex.split(commands[0].rstrip("&"))
+    assert serve[:3] == ["tnorder", "sim", "serve"] and "--username" not in serve
+    flags = serve[3:]
+    del flags[flags.index("--port"):flags.index("--port") + 2]
+    emu = emulator(*flags)
+    origin = emu.url.removesuffix("/api")
+    ran = []
+    for command in commands[1:]:
+        words = shlex.split(command.replace("http://127.0.0.1:8735", origin))
+        if words[0] == "export":
+            for pair in words[1:]:
+                monkeypatch.setenv(*pair.split("=", 1))
+            continue
+        assert words[0] == "tnorder", command
+        result = cli(*words[1:], "--json") if words[1:3] in (["inventory", "order"], ["orders", "poll"]) \
+            else cli(*words[1:])
+        assert result.code == 0, (command, result.err)
+        assert not re.search(r"API user|Basic|retire", result.err), (command, result.err)
+        ran.append((words[1:3], result))
+    assert any("--client-id-env" in c for c in commands) and not any("--username-env" in c for c in commands)
+    placed = next(r for words, r in ran if words == ["inventory", "order"]).json()
+    polled = next(r for words, r in ran if words == ["orders", "poll"]).json()
+    assert placed["status"] == "pending" and placed["carrier_order_id"]
+    assert [o["status"] for o in polled] == ["complete"] and len(polled[0]["completed"]) == 3
+    assert "POST /api/v1/oauth2/token 200" in emu.log()
+    assert all(n["number"].startswith("+1919") for n in cli("inventory", "list", "--json").json())

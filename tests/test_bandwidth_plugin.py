@@ -57,8 +57,9 @@ def test_search_sends_the_documented_parameters(httpx_mock, home, creds, criteri
     found = carrier(home).search(build(**criteria), 7)
     request = httpx_mock.get_request()
     assert request.url.path == "/api/accounts/9900001/availableNumbers"
-    assert {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()} == params | {
-        "quantity": "7", "enableTNDetail": "true"}
+    # the combination table (bandwidth.md §2) allows only quantity and orderBy with toll-free criteria
+    detail = {} if set(params) & {"tollFreeVanity", "tollFreeWildCardPattern"} else {"enableTNDetail": "true"}
+    assert {k: v[0] for k, v in parse_qs(request.url.query.decode()).items()} == params | {"quantity": "7"} | detail
     assert request.headers["Authorization"] == BASIC
     assert request.headers["User-Agent"].startswith("tnorder/")
     assert [n.number for n in found] == ["+19195550142", "+19195550143"]
@@ -84,6 +85,21 @@ def test_search_reads_every_answer_shape(httpx_mock, home, creds, body, numbers)
     assert [n.number for n in found] == numbers
     if body.count("<Lata>"):
         assert found[0].lata == "426"
+
+
+@pytest.mark.parametrize(("criteria", "params"), [
+    ({"toll_free": "8**"}, {"tollFreeWildCardPattern": "8**"}),
+    ({"vanity": "flowers"}, {"tollFreeVanity": "FLOWERS"}),
+])
+def test_toll_free_searches_read_the_plain_number_list(httpx_mock, home, creds, criteria, params):
+    httpx_mock.add_response(method="GET", url=f"{ACCT}/availableNumbers?" + "&".join(
+        f"{k}={v}".replace("*", "%2A") for k, v in (params | {"quantity": "2"}).items()), text=(
+        DECL + "<SearchResult><ResultCount>2</ResultCount><TelephoneNumberList><TelephoneNumber>8335550101"
+        "</TelephoneNumber><TelephoneNumber>8445550102</TelephoneNumber></TelephoneNumberList></SearchResult>"))
+    found = carrier(home).search(build(**criteria), 2)
+    assert "enableTNDetail" not in str(httpx_mock.get_request().url)
+    assert [(n.number, n.rate_center, n.state, n.lata) for n in found] == [
+        ("+18335550101", None, None, None), ("+18445550102", None, None, None)]
 
 
 def test_search_error_envelope_is_a_carrier_error(httpx_mock, home, creds):
@@ -196,7 +212,8 @@ def test_order_without_a_peer_and_with_partial_refused(httpx_mock, home, creds):
     ({"city": "RALEIGH", "state": "NC"}, "<CitySearchAndOrderType><City>RALEIGH</City><State>NC</State>"
      "<Quantity>3</Quantity>"),
     ({"zip": "27601"}, "<ZIPSearchAndOrderType><Zip>27601</Zip><Quantity>3</Quantity>"),
-    ({"lata": "426"}, "<LATASearchAndOrderType><Lata>426</Lata><Quantity>3</Quantity>"),
+    # the schema's `LATA` (numbers.yml schema, Java SDK), not the `Lata` of the spec's examples
+    ({"lata": "426"}, "<LATASearchAndOrderType><LATA>426</LATA><Quantity>3</Quantity>"),
     ({"toll_free": "87*"}, "<TollFreeWildCharSearchAndOrderType><TollFreeWildCardPattern>87*"
      "</TollFreeWildCardPattern><Quantity>3</Quantity>"),
     ({"vanity": "FLOWERS"}, "<TollFreeVanitySearchAndOrderType><TollFreeVanity>FLOWERS</TollFreeVanity>"
@@ -264,9 +281,12 @@ def test_disconnect_posts_the_wrapped_list(httpx_mock, home, creds):
                             headers={"Location": f"{ACCT}/disconnects/d-1"}, match_content=(
         b"<?xml version='1.0' encoding='UTF-8'?>\n<DisconnectTelephoneNumberOrder><CustomerOrderId>key-4"
         b"</CustomerOrderId><DisconnectTelephoneNumberOrderType><TelephoneNumberList><TelephoneNumber>9195550142"
-        b"</TelephoneNumber></TelephoneNumberList><DisconnectMode>normal</DisconnectMode>"
+        b"</TelephoneNumber></TelephoneNumberList>"
         b"</DisconnectTelephoneNumberOrderType></DisconnectTelephoneNumberOrder>"))
     assert carrier(home).disconnect(["+19195550142"], "key-4").id == "d-1"
+    # no DisconnectMode: the spec's enum says NORMAL, its error table and echo say normal; omitted, the
+    # documented default (NORMAL) applies whichever case the server checks
+    assert b"DisconnectMode" not in httpx_mock.get_request().content
 
 
 def test_disconnect_status_reads_done_and_refused_numbers(httpx_mock, home, creds):
@@ -291,6 +311,19 @@ def test_in_service_pages_with_explicit_page_and_size(httpx_mock, home, creds):
     assert list(carrier(home).in_service()) == ["+19195550100", "+19195550101", "+19195550102"]
 
 
+def test_v1_in_service_goes_on_by_page_number_while_pages_are_full_without_a_next_link(httpx_mock, home, creds):
+    """v1's `page` is documented as an integer (default 1): a full page without `Links/next` is followed
+    by the next number (a missing link is not proof of the end)."""
+    def full(exchange: str) -> str:
+        listed = "".join(f"<TelephoneNumber>{exchange}{i:04d}</TelephoneNumber>" for i in range(500))
+        return (f"<TNs><TotalCount>1000</TotalCount><TelephoneNumbers><Count>500</Count>{listed}"
+                "</TelephoneNumbers></TNs>")
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500", text=full("919555"))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=2&size=500", text=full("919556"))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=3&size=500", status_code=204)
+    assert len(list(carrier(home).in_service())) == 1000
+
+
 def test_in_service_204_is_empty(httpx_mock, home, creds):
     httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500", status_code=204)
     assert list(carrier(home).in_service()) == []
@@ -301,7 +334,7 @@ def test_in_service_204_is_empty(httpx_mock, home, creds):
      "</Error></ErrorList><Order/></OrderResponse>", "5022", 3),
     (400, "<OrderResponse><ErrorList><Error><Code>5070</Code><Description>Telephone number is invalid."
      "</Description><TelephoneNumber>9195550142</TelephoneNumber></Error></ErrorList></OrderResponse>", "5070", 3),
-    (403, "", "403", 3),
+    (403, "", "403", 6),
     (404, "<ErrorResponse><ResponseStatus><Description>The resource does not exist</Description>"
      "</ResponseStatus></ErrorResponse>", "404", 3),
     (401, "", "401", 6),
@@ -358,24 +391,76 @@ def test_missing_site_or_credentials_are_config_errors_before_any_request(home, 
         bw.search(build(area_code="919"), 1)
 
 
-def test_config_test_reads_the_account_and_the_sites_peers(httpx_mock, home, creds):
-    httpx_mock.add_response(url=ACCT, text="<AccountResponse><Account><AccountId>9900001</AccountId>"
-                            "<CompanyName>Acme</CompanyName></Account></AccountResponse>")
-    httpx_mock.add_response(url=f"{ACCT}/sites/12345/sippeers", text=(
-        "<TNSipPeersResponse><SipPeers><SipPeer><PeerId>777</PeerId><IsDefaultPeer>true</IsDefaultPeer></SipPeer>"
-        "</SipPeers></TNSipPeersResponse>"))
+ORDERS_READ = f"{ACCT}/orders?page=1&size=1"  # a read every credential may make, roles or not (bandwidth.md §1)
+PEERS = (f"{ACCT}/sites/12345/sippeers", "<TNSipPeersResponse><SipPeers><SipPeer><PeerId>777</PeerId>"
+         "<IsDefaultPeer>true</IsDefaultPeer></SipPeer></SipPeers></TNSipPeersResponse>")
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (200, "<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>0</TotalCount></ListOrderIdUserIdDate>"
+          "</ResponseSelectWrapper>"),
+    (404, "<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>0</TotalCount></ListOrderIdUserIdDate>"
+          "</ResponseSelectWrapper>"),
+    (204, ""),
+])
+def test_config_test_reads_the_order_list_and_the_sites_peers(httpx_mock, home, creds, status, body):
+    httpx_mock.add_response(url=ORDERS_READ, status_code=status, text=body)
+    httpx_mock.add_response(url=PEERS[0], text=PEERS[1])
     seen = carrier(home, peer=None).check_access()
-    assert seen == "Bandwidth account 9900001 (Acme), site 12345, default SIP peer 777"
+    assert seen == "Bandwidth account 9900001, site 12345, default SIP peer 777"
+    assert [(r.method, str(r.url)) for r in httpx_mock.get_requests()] == [("GET", ORDERS_READ), ("GET", PEERS[0])]
+
+
+def test_config_test_never_reads_the_account_itself(httpx_mock, home, creds):
+    """`GET /accounts/{id}` is not among the reads a role-less credential may make: it may answer 403."""
+    httpx_mock.add_response(url=ORDERS_READ, text="<ResponseSelectWrapper/>")
+    httpx_mock.add_response(url=PEERS[0], text=PEERS[1])
+    carrier(home, peer=None).check_access()
+    assert all(r.url.path != "/api/accounts/9900001" for r in httpx_mock.get_requests())
 
 
 def test_config_test_refuses_a_site_without_a_default_peer(httpx_mock, home, creds):
-    httpx_mock.add_response(url=ACCT, text="<AccountResponse/>")
+    httpx_mock.add_response(url=ORDERS_READ, text="<ResponseSelectWrapper/>")
     httpx_mock.add_response(url=f"{ACCT}/sites/12345/sippeers", text=(
         "<TNSipPeersResponse><SipPeers><SipPeer><PeerId>777</PeerId><IsDefaultPeer>false</IsDefaultPeer></SipPeer>"
         "</SipPeers></TNSipPeersResponse>"))
     with pytest.raises(CarrierError, match="--peer-id") as caught:
         carrier(home, peer=None).check_access()
     assert caught.value.code == "5020"
+
+
+@pytest.mark.parametrize(("orders", "peers", "where"), [
+    ((403, ""), None, "GET /orders"),
+    ((200, "<ResponseSelectWrapper/>"),
+     (403, "<ErrorResponse><ResponseStatus><ErrorCode>4014</ErrorCode><Description>Access denied</Description>"
+           "</ResponseStatus></ErrorResponse>"), "GET /sites/12345/sippeers"),
+])
+def test_a_403_in_config_test_is_a_missing_role_not_wrong_credentials(httpx_mock, home, creds, orders, peers, where):
+    httpx_mock.add_response(url=ORDERS_READ, status_code=orders[0], text=orders[1])
+    if peers:
+        httpx_mock.add_response(url=PEERS[0], status_code=peers[0], text=peers[1])
+    with pytest.raises(CarrierAuthError) as caught:
+        carrier(home, peer=None).check_access()
+    said = str(caught.value)
+    assert caught.value.exit_code == 6 and where in said
+    assert "lack" in said and "role" in said and "not wrong credentials" in said
+    assert "check the credential variables" not in said and "pa55" not in said
+    if peers:
+        assert "Access denied" in said and caught.value.code == "4014"  # Bandwidth's own words are kept
+
+
+def test_a_401_is_still_wrong_credentials(httpx_mock, home, creds):
+    httpx_mock.add_response(url=ORDERS_READ, status_code=401)
+    with pytest.raises(CarrierAuthError, match="check the credential variables") as caught:
+        carrier(home, peer=None).check_access()
+    assert caught.value.exit_code == 6
+
+
+def test_a_403_on_an_order_is_a_missing_role(httpx_mock, home, creds):
+    httpx_mock.add_response(method="POST", url=f"{ACCT}/orders", status_code=403)
+    with pytest.raises(CarrierAuthError, match="POST /orders") as caught:
+        carrier(home).order(["+19195550142"], "key-5")
+    assert caught.value.exit_code == 6 and "role" in str(caught.value)
 
 
 def test_order_status_keeps_the_details_of_completed_numbers(httpx_mock, home, creds):

@@ -128,6 +128,31 @@ def test_lookup_and_order_on_v2(cli, emulator, v2, criteria):
     assert len([x for x in v2_requests(emu, "orders") if "POST" in x]) == 1  # one search-and-order request
 
 
+def test_lookup_and_order_by_lata_on_v2(cli, emulator, v2):
+    """`LATASearchAndOrderType` with the v2 schema's `<LATA>`, filled by the emulator."""
+    emu = emulator("--complete-after", "0")
+    v2(emu)
+    lata = lookup(cli, "--area-code", "919", quantity=1)[0]["lata"]
+    placed = cli("inventory", "order", "--type", TYPE, "--lata", lata, "--quantity", "2", "--all", "--yes",
+                 "--wait", "--json")
+    assert placed.code == 0, placed.err
+    assert placed.json()["status"] == "complete" and len(placed.json()["completed"]) == 2
+    numbers = cli("inventory", "list", "--type", TYPE, "--json").json()
+    assert len(numbers) == 2 and {n["lata"] for n in numbers} == {lata}
+    assert len([x for x in v2_requests(emu, "orders") if "POST" in x]) == 1
+
+
+def test_config_test_on_v2_reads_what_every_credential_may(cli, emulator, v2):
+    emu = emulator("--complete-after", "0")
+    v2(emu)
+    tested = cli("config", "test", "bw2")
+    assert tested.code == 0, tested.err
+    assert tested.out.startswith("bw2: ok (Bandwidth account 9900001, site 4410, ")
+    assert [line.split()[1:4] for line in v2_requests(emu, "")] == [
+        ["GET", "/api/v2/accounts/9900001/orders?page=1&size=1", "200"],
+        ["GET", "/api/v2/accounts/9900001/sites/4410/sippeers", "200"]]
+
+
 def test_a_partial_order_on_v2_exits_4(cli, emulator, v2):
     emu = emulator("--complete-after", "0")
     v2(emu)

@@ -16,7 +16,7 @@ from tnorder.carriers import bandwidth as bandwidth_module
 from tnorder.carriers.bandwidth import BandwidthCarrier
 from tnorder.carriers.base import Reservation
 from tnorder.criteria import build
-from tnorder.errors import BadInput, CarrierAuthError, ConfigError
+from tnorder.errors import BadInput, CarrierAuthError, CarrierError, ConfigError
 from tnorder.settings import AccountConfig, CarrierConfig
 
 BASE = "https://api.bandwidth.com/api/v2"
@@ -90,7 +90,9 @@ def test_search_pins_the_v2_request(httpx_mock, home, creds, criteria, params):
     found = carrier(home).search(build(**criteria), 7)
     (request,) = api_requests(httpx_mock)
     assert (request.url.host, request.url.path) == ("api.bandwidth.com", "/api/v2/accounts/9900001/availableNumbers")
-    assert query(request) == params | {"quantity": "7", "enableTNDetail": "true"}
+    # toll-free searches take only quantity and orderBy (bandwidth.md §2): no enableTNDetail there
+    detail = {} if set(params) & {"tollFreeVanity", "tollFreeWildCardPattern"} else {"enableTNDetail": "true"}
+    assert query(request) == params | {"quantity": "7"} | detail
     assert request.headers["Authorization"] == "Bearer tok-v2"
     assert request.headers["Accept"] == "application/xml"
     # E.164 and 10-digit in one answer, both read as E.164
@@ -212,6 +214,7 @@ def test_order_sends_e164_numbers_and_reservations(httpx_mock, home, creds):
                                                          "EnableLCA": "false"}),
     ({"toll_free": "8**"}, "TollFreeWildCharSearchAndOrderType", {"TollFreeWildCardPattern": "8**",
                                                                   "Quantity": "5"}),
+    ({"lata": "426"}, "LATASearchAndOrderType", {"LATA": "426", "Quantity": "5"}),  # the v2 schema's spelling
 ])
 def test_search_and_order_criteria_stay_unprefixed(httpx_mock, home, creds, criteria, element, children):
     token(httpx_mock)
@@ -286,6 +289,7 @@ def test_disconnect_sends_e164_without_a_name(httpx_mock, home, creds):
     assert root.findtext("CustomerOrderId") == "key-4"
     numbers = root.findall("DisconnectTelephoneNumberOrderType/TelephoneNumberList/TelephoneNumber")
     assert [n.text for n in numbers] == ["+19195550142"]
+    assert root.find("DisconnectTelephoneNumberOrderType/DisconnectMode") is None  # the default, in either case
     assert answer.id == "d-1"
 
 
@@ -324,14 +328,39 @@ def test_in_service_follows_the_next_page_value_against_the_v2_base(httpx_mock, 
                for r in api_requests(httpx_mock))
 
 
-def test_in_service_goes_on_while_pages_are_full_without_a_next_link(httpx_mock, home, creds):
+def test_in_service_pages_by_the_tn_the_carrier_puts_in_links_next(httpx_mock, home, creds):
+    """v2's `page` is the id of a page's first element (a number), never a page count."""
+    token(httpx_mock)
+    first, second = [f"+1919555{i:04d}" for i in range(500)], [f"+1919556{i:04d}" for i in range(500)]
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
+                            text=tns(first, "%2B19195560000", 1002))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=%2B19195560000&size=500",
+                            text=tns(second, "%2B19195570000", 1002))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=%2B19195570000&size=500",
+                            text=tns(["+19195570000", "+19195570001"], total=1002))
+    found = list(carrier(home).in_service())
+    assert found == first + second + ["+19195570000", "+19195570001"]
+    assert [query(r)["page"] for r in api_requests(httpx_mock)] == ["1", "+19195560000", "+19195570000"]
+
+
+def test_in_service_ends_at_the_last_full_page_when_the_total_is_reached(httpx_mock, home, creds):
     token(httpx_mock)
     httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
-                            text=tns([f"+1919555{i:04d}" for i in range(500)]))
-    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=2&size=500",
-                            text=tns([f"+1919556{i:04d}" for i in range(500)]))
-    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=3&size=500", status_code=204)
-    assert len(list(carrier(home).in_service())) == 1000
+                            text=tns([f"+1919555{i:04d}" for i in range(500)], total=500))
+    assert len(list(carrier(home).in_service())) == 500
+    assert [query(r)["page"] for r in api_requests(httpx_mock)] == ["1"]  # no invented page=2
+
+
+def test_in_service_without_a_next_link_before_the_total_never_invents_a_page(httpx_mock, home, creds):
+    """A full page, more numbers announced and no `Links/next`: the list is incomplete, and taking it
+    for the whole would tell reconcile or disconnect recovery that numbers are gone."""
+    token(httpx_mock)
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
+                            text=tns([f"+1919555{i:04d}" for i in range(500)], total=900))
+    with pytest.raises(CarrierError, match="Links/next") as caught:
+        list(carrier(home).in_service())
+    assert "500 of 900" in str(caught.value)
+    assert [query(r)["page"] for r in api_requests(httpx_mock)] == ["1"]
 
 
 def test_disconnect_list_is_read_past_its_first_page(httpx_mock, home, creds):
@@ -424,3 +453,26 @@ def test_a_401_before_basic_retirement_is_a_plain_auth_failure(httpx_mock, home,
     with pytest.raises(CarrierAuthError) as caught:
         carrier(home, basic=True, api="v1").search(build(state="NC"), 1)
     assert "2026-12-02" not in str(caught.value) and "check the credential variables" in str(caught.value)
+
+
+def test_config_test_reads_the_v2_order_list_and_explains_a_403_as_a_role(httpx_mock, home, creds):
+    token(httpx_mock)
+    httpx_mock.add_response(url=f"{ACCT}/orders?page=1&size=1", text="<ResponseSelectWrapper><ListOrderIdUserIdDate>"
+                            "<TotalCount>0</TotalCount></ListOrderIdUserIdDate></ResponseSelectWrapper>")
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/sippeers", status_code=403)
+    with pytest.raises(CarrierAuthError) as caught:
+        carrier(home).check_access()
+    assert caught.value.exit_code == 6 and "GET /sites/12345/sippeers" in str(caught.value)
+    assert "not wrong credentials" in str(caught.value) and "OAuth2 client credentials were refused" not in str(
+        caught.value)
+    assert [r.url.path for r in api_requests(httpx_mock)] == ["/api/v2/accounts/9900001/orders",
+                                                              "/api/v2/accounts/9900001/sites/12345/sippeers"]
+
+
+def test_in_service_without_a_next_link_or_a_total_never_invents_a_page(httpx_mock, home, creds):
+    token(httpx_mock)
+    listed = "".join(f"<TelephoneNumber>+1919555{i:04d}</TelephoneNumber>" for i in range(500))
+    httpx_mock.add_response(url=f"{ACCT}/sites/12345/inserviceNumbers?page=1&size=500",
+                            text=f"<TNs><TelephoneNumbers><Count>500</Count>{listed}</TelephoneNumbers></TNs>")
+    with pytest.raises(CarrierError, match="500 of an unknown number of numbers"):
+        list(carrier(home).in_service())

@@ -123,7 +123,7 @@ def test_a_read_answering_garbage_is_an_error_never_a_result(run, bandwidth, ans
 
 
 def test_config_test_on_a_web_page_is_an_error_not_a_missing_peer(run, bandwidth):
-    bandwidth.on("GET", rf"/accounts/{ACCOUNT}", Answer(200, HTML, {"Content-Type": "text/html"}))
+    bandwidth.on("GET", ORDERS, Answer(200, HTML, {"Content-Type": "text/html"}))  # its read: a page of orders
     result = run("config", "test", "bwa")
     assert result.code == 3, result.err
     assert "web page" in one_line(result) and "SIP peer" not in result.err

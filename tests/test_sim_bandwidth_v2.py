@@ -93,23 +93,29 @@ def test_v2_refuses_10_digit_numbers_in_bodies_with_1022(emu):
         assert gone.status_code == 400 and xml(gone).findtext("ErrorList/Error/Code") == "1022"
 
 
-@pytest.mark.parametrize("path", ["/orders", "/disconnects", "/inserviceNumbers"])
-def test_v2_lists_need_page_and_size(emu, path):
+def test_v2_lists_without_page_and_size_take_the_documented_defaults(emu):
+    # the v2 spec marks page and size optional (bandwidth-v2.md §5.3 C4): no list refuses their absence
     with v2_client(emu()) as bw:
-        answer = bw.get(path)
-        assert answer.status_code == 400 and "Size and page parameters are required" in answer.text
+        moved = bw.get("/orders")
+        assert moved.status_code == 303 and moved.headers["location"].endswith("/orders?page=1&size=300")
+        none = bw.get("/disconnects")
+        assert none.status_code == 404 and xml(none).findtext("ListOrderIdUserIdDate/TotalCount") == "0"
+        assert bw.get("/inserviceNumbers").status_code == 204
 
 
-def test_v2_in_service_pages_link_to_v1_style_urls(emu):
+def test_v2_in_service_pages_link_to_v1_style_urls_by_the_first_number(emu):
     running = emu()
     with v2_client(running) as bw:
         body = ("<Order><SiteId>1</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode><Quantity>3"
                 "</Quantity></AreaCodeSearchAndOrderType></Order>")
         assert bw.post("/orders", content=body).status_code == 201
         page = xml(bw.get("/inserviceNumbers", params={"page": 1, "size": 2}))
-        assert all(n.text.startswith("+1919") for n in page.findall("TelephoneNumbers/TelephoneNumber"))
+        listed = [n.text for n in page.findall("TelephoneNumbers/TelephoneNumber")]
+        assert len(listed) == 2 and all(n.startswith("+1919") for n in listed)
         following = page.findtext("Links/next")
-        assert "/v1.0/accounts/" in following and "page=2" in following  # as the v2 spec's samples show
+        assert "/v1.0/accounts/" in following  # as the v2 spec's samples show
+        rest = xml(bw.get("/inserviceNumbers")).findall("TelephoneNumbers/TelephoneNumber")[2].text
+        assert f"page={rest.replace('+', '%2B')}&size=2" in following  # v2's page: the first element's id
 
 
 def test_lca_widens_a_rate_center_to_its_calling_area(emu):

@@ -173,11 +173,20 @@ class BandwidthCarrier(Carrier):
         if status >= 500 and not idempotent:
             # the carrier may or may not have acted: leave it to `orders poll`, which asks by key
             return CarrierUnreachable(self.name, f"{method} {path} answered HTTP {status}; outcome unknown")
-        if status == 403 and not found:
-            return CarrierError(self.name, "not authorized for this action: the credential lacks a role "
-                                "(such as Numbers) for this account", "403")
+        if status == 403:
+            return self._forbidden(method, path, found)
         code, text = found if found else (str(status), f"HTTP {status} from {method} {path}")
         return CarrierError(self.name, text, code or str(status))
+
+    def _forbidden(self, method: str, path: str, found: tuple[str | None, str] | None) -> CarrierAuthError:
+        """A 403 is Bandwidth saying the credential authenticated but has no role for this call
+        (bandwidth.md §1): exit 6 like a refused credential, but never told to check its secrets."""
+        said = f" (Bandwidth: {found[1]})" if found else ""
+        return CarrierAuthError(
+            self.name, f"the credentials of carrier account {self.account.name!r} were accepted but lack "
+            f"permission for {method} {path}{said}: not wrong credentials, a role they do not have (such as "
+            "Numbers); grant it in the Bandwidth App (Account > API Credentials)",
+            (found[0] if found else None) or "403")
 
     def _xml(self, response: httpx.Response):
         try:
@@ -356,9 +365,11 @@ class BandwidthCarrier(Carrier):
         return self._listed(f"/sites/{site}/inserviceNumbers" if site else "/inserviceNumbers")
 
     def _listed(self, path: str) -> Iterator[str]:
-        """Every page: by the `page` value of `Links/next`, and on while pages come back full even
-        without one (a missing link is not proof of the end); numbers read as E.164 or 10 digits."""
-        page, previous = "1", None
+        """Every page, by the `page` value of `Links/next`; numbers read as E.164 or 10 digits. Without a
+        link, v1 (whose `page` is documented as a number) goes on while pages come back full (a missing
+        link is not proof of the end); v2's `page` is the id of a page's first element, which tnorder
+        cannot invent, so there the end is the total, and a list short of it is an error."""
+        page, previous, seen = "1", None, 0
         for _ in range(MAX_PAGES):
             root = self._read(path, {"page": page, "size": str(PAGE_SIZE)})
             if root is None:  # 204: nothing (more) in service
@@ -367,31 +378,49 @@ class BandwidthCarrier(Carrier):
             if not numbers or numbers == previous:  # a carrier that ignores `page` repeats itself
                 return
             yield from (from_ten_digit(n) for n in numbers)
-            following = bx.next_page(root)
+            seen += len(numbers)
+            following = bx.next_page(root) or self._page_after(page, len(numbers), seen, root)
             if following is None:
-                if len(numbers) < PAGE_SIZE or not page.isdigit():
-                    return
-                following = str(int(page) + 1)
+                return
             page, previous = following, numbers
 
+    def _page_after(self, page: str, count: int, seen: int, root) -> str | None:
+        """The page to ask for when `Links/next` names none, or None at the end."""
+        if count < PAGE_SIZE:
+            return None
+        if not self.version.page_cursor:
+            return str(int(page) + 1) if page.isdigit() else None
+        total = bx.text(root, "TotalCount") or ""
+        if total.isdigit() and seen >= int(total):
+            return None
+        raise CarrierError(self.name, f"the in-service list stopped at {seen} of {total or 'an unknown number of'} "
+                           "numbers: a full page came without Links/next, and v2's page is a cursor only the "
+                           "carrier can give", "paging")
+
     def check_access(self) -> str:
-        """The account, then the site's SIP peers (readable without roles): proves credentials and ids."""
-        root = self._read("")
-        name = bx.text(root, "Account/CompanyName") if root is not None else None
-        seen = f"Bandwidth account {self.account.account_id}" + (f" ({name})" if name else "")
+        """A page of the order list, then the site's SIP peers: reads every credential may make, roles or
+        not (bandwidth.md §1; `GET /accounts/{id}` is not among them), proving credentials and ids."""
+        response = self._call("GET", "/orders", params={"page": "1", "size": "1"}, ok=(200, 204, 404))
+        if response.status_code == 404 and not _lists_nothing(response):  # 404 is "no orders" only as a list
+            raise self._error("GET", "/orders", response, True)
+        if response.status_code == 200 and response.content.strip():
+            self._xml(response)  # an order list, not a portal's or a proxy's page
+        seen = f"Bandwidth account {self.account.account_id}"
         if not self.account.site_id:
             return seen + "; no site id configured: orders need --site-id"
+        return seen + f", site {self.account.site_id}, " + self._peer_seen()
+
+    def _peer_seen(self) -> str:
         peers = self._read(f"/sites/{self.account.site_id}/sippeers")
         listed = {bx.text(p, "PeerId"): bx.text(p, "IsDefaultPeer") == "true"
                   for p in (peers.iter("SipPeer") if peers is not None else [])}
         if self.account.peer_id:
             known = "listed" if self.account.peer_id in listed else "not listed"
-            return seen + f", site {self.account.site_id}, SIP peer {self.account.peer_id} {known}"
+            return f"SIP peer {self.account.peer_id} {known}"
         if not any(listed.values()):
             raise CarrierError(self.name, f"site {self.account.site_id} has no default SIP peer: "
                                "give the carrier account a --peer-id", "5020")
-        default = next(p for p, is_default in listed.items() if is_default)
-        return seen + f", site {self.account.site_id}, default SIP peer {default}"
+        return "default SIP peer " + next(p for p, is_default in listed.items() if is_default)
 
 
 _V2_NEEDS_OAUTH = ("carrier {carrier} uses Bandwidth's v2 API (api=v2), which tnorder reaches with OAuth2 "
@@ -416,6 +445,16 @@ def _confirms(response: httpx.Response) -> bool:
     except bx.BadXml:
         return False
     return True
+
+
+def _lists_nothing(response: httpx.Response) -> bool:
+    """A 404 that is an empty order list (an empty body or a `ResponseSelectWrapper`), not a wrong path."""
+    if not response.content.strip():
+        return True
+    try:
+        return bx.parse(response.content, response.headers.get("Content-Type")).tag == "ResponseSelectWrapper"
+    except bx.BadXml:
+        return False
 
 
 def _id_from(response: httpx.Response, carrier: str) -> str:

@@ -33,6 +33,7 @@ class Version:
     e164: bool  # telephone numbers on the wire (bodies and filters): E.164, else 10 digits
     country: bool  # countryCodeA3 goes with areaCode and city searches
     basic: bool  # legacy API-user (Basic) credentials accepted by tnorder
+    page_cursor: bool = False  # a list's `page` is the id of the page's first element, else a page number
 
     def tn(self, e164: str) -> str:
         """A stored (E.164) number in this version's wire form."""
@@ -43,7 +44,8 @@ V1 = Version("v1", {"prod": "https://dashboard.bandwidth.com/api",
                     # the v1 forms on the new host (v2 note §1); the test host's v1 path is unverified
                     "test": "https://test.api.bandwidth.com/api/v1"}, e164=False, country=False, basic=True)
 V2 = Version("v2", {"prod": "https://api.bandwidth.com/api/v2",
-                    "test": "https://test.api.bandwidth.com/api/v2"}, e164=True, country=True, basic=False)
+                    "test": "https://test.api.bandwidth.com/api/v2"}, e164=True, country=True, basic=False,
+             page_cursor=True)  # "ID of the first element in a page" (bandwidth-v2.md §3.7)
 VERSIONS = {"v1": V1, "v2": V2}
 
 

@@ -30,11 +30,14 @@ SEARCH_AND_ORDER = {
     "state": ("StateSearchAndOrderType", [("State", "state")]),
     "city": ("CitySearchAndOrderType", [("City", "city"), ("State", "state")]),
     "zip": ("ZIPSearchAndOrderType", [("Zip", "zip")]),
-    "lata": ("LATASearchAndOrderType", [("Lata", "lata")]),
+    # `LATA` as the schema (numbers.yml, numbers_v2.yml) and the Java SDK spell it; only the spec's
+    # examples write `Lata` (bandwidth.md §3)
+    "lata": ("LATASearchAndOrderType", [("LATA", "lata")]),
     "toll_free": ("TollFreeWildCharSearchAndOrderType", [("TollFreeWildCardPattern", "toll_free")]),
     "vanity": ("TollFreeVanitySearchAndOrderType", [("TollFreeVanity", "vanity")]),
     "npa_nxx": ("NPANXXSearchAndOrderType", [("NpaNxx", "npa_nxx")]),
 }
+TOLL_FREE = ("toll_free", "vanity")  # answered as a bare number list: no rate center, state or LATA
 EXACT = ("rate_center", "npa_nxx")  # searches Bandwidth widens to the local calling area unless told not to
 
 
@@ -51,7 +54,6 @@ ROOTS = [
     (re.compile(r"/accounts/[^/]+/disconnects/[^/]+$"), "DisconnectTelephoneNumberOrderResponse"),
     (re.compile(r"/inserviceNumbers$"), "TNs"),
     (re.compile(r"/sippeers$"), "TNSipPeersResponse"),
-    (re.compile(r"/accounts/[^/]+$"), "AccountResponse"),
 ]
 
 
@@ -90,8 +92,9 @@ def _add(parent: Element, tag: str, value: object) -> Element:
 
 # -- search ------------------------------------------------------------------------------------
 def search_params(criteria: Criteria, quantity: int, version: Version = V1) -> dict[str, str]:
-    """Query parameters for GET availableNumbers: explicit quantity, details on, LCA off where it applies;
-    in v2, `countryCodeA3` with `areaCode` and `city` (criteria themselves are never E.164)."""
+    """Query parameters for GET availableNumbers: explicit quantity, details on (but for toll-free), LCA
+    off where it applies; in v2, `countryCodeA3` with `areaCode` and `city` (criteria themselves are
+    never E.164)."""
     kind = criteria.kind
     params = {
         "area_code": lambda: {"areaCode": criteria.area_code},
@@ -109,7 +112,10 @@ def search_params(criteria: Criteria, quantity: int, version: Version = V1) -> d
     params = {k: v for k, v in params.items() if v is not None}
     if version.country and ("areaCode" in params or "city" in params):
         params["countryCodeA3"] = country_of(params["areaCode"]) if "areaCode" in params else "USA"
-    return params | {"quantity": str(quantity), "enableTNDetail": "true"}
+    params["quantity"] = str(quantity)
+    if kind not in TOLL_FREE:  # toll-free searches take only quantity and orderBy (bandwidth.md §2)
+        params["enableTNDetail"] = "true"
+    return params
 
 
 def search_results(root: Element) -> list[AvailableNumber]:
@@ -233,7 +239,8 @@ def disconnect_order(numbers: list[str], *, key: str, tn: Callable[[str], str] =
     listed = SubElement(kind, "TelephoneNumberList")
     for number in numbers:
         _add(listed, "TelephoneNumber", tn(number))
-    _add(kind, "DisconnectMode", "normal")
+    # no `DisconnectMode`: the spec's enum says `NORMAL`, its error table (5084) and every echo say
+    # `normal`; left out, the documented default (normal) applies whichever case the server checks
     return to_bytes(root)
 
 

@@ -8,13 +8,16 @@ scopes everything in the world. Wire shapes: `/work/shared/carriers/bandwidth.md
 Where that document leaves a choice open, the emulator answers:
 - 401: `<ErrorResponse><Description>Unauthorized</Description></ErrorResponse>` + `WWW-Authenticate`;
 - an empty search: `<SearchResult><ResultCount>0</ResultCount></SearchResult>`;
-- `GET …/orders` without `page` and `size`: 303 to the same URL with `page=1&size=300` added;
-  `page` is `1` or the order id that starts a page, `Links/next` carries it;
+- `GET …/orders` without `page` and `size`: 303 to the same URL with `page=1&size=300` added (v1
+  and v2); `page` is `1` or the order id that starts a page, `Links/next` carries it;
+- in-service lists: v1 pages by rank (`page=2`), v2 by the number that starts the page (its `page`
+  is "the ID of the first element"); each list refuses parameters it does not document
+  (`bandwidth_lists.py`); `/tns` and `GET …/inserviceNumbers/{tn}` are in `bandwidth_tns.py`;
 - `GET …/disconnects`: documented defaults (page 1, size 300), no redirect, `customerOrderId` is
-  not a filter there (undocumented) and entries carry no `CustomerOrderId` (as every public
+  refused there (not documented as its filter) and entries carry no `CustomerOrderId` (as every public
   sample shows); 404 with a zero `TotalCount` while the account has none;
 - `LCA` defaults to true (documented) for rate-center and NPA-NXX searches and widens them to
-  the LATA of the rate center or exchange;
+  the LATA of the rate center or exchange, within its state (as `/tns/{tn}/lca` answers);
 - orders, `Combined…` search-and-order, order updates, sub-resources and notes: the lists in
   `bandwidth_orders.py`, `bandwidth_combined.py` and `bandwidth_order_parts.py`;
 - `…/sites/{siteId}/inserviceNumbers` lists the numbers whose order named that `SiteId` (the world
@@ -34,18 +37,19 @@ from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
 from tnorder.sim.bandwidth_auth import Auth, Credentials, Faults, fault_reply, unauthorized
 from tnorder.sim.bandwidth_disconnects import create_disconnect, get_disconnect, list_disconnects
-from tnorder.sim.bandwidth_faces import COUNTRIES, PREFIXES
+from tnorder.sim.bandwidth_faces import PREFIXES
 from tnorder.sim.bandwidth_limits import RateLimits
+from tnorder.sim.bandwidth_lists import IN_SERVICE, check_params, dated
 from tnorder.sim.bandwidth_order_parts import order_routes, update_order
-from tnorder.sim.bandwidth_orders import create_order, get_order, list_orders, page_url, require_paging
+from tnorder.sim.bandwidth_orders import create_order, get_order, list_orders
 from tnorder.sim.bandwidth_search import parse_search, search_result
+from tnorder.sim.bandwidth_tns import PARTS, get_tn, in_service_number, links, list_tns, number_tests, page_of, tn_part
 from tnorder.sim.bandwidth_xml import (
     BadXml,
     Call,
     Refused,
     Reply,
     boolean,
-    link,
     node,
     not_found,
     parse,
@@ -106,12 +110,19 @@ class BandwidthApi:
             ("/disconnects/(?P<order>[^/]+)", {"GET": lambda c: get_disconnect(w, c)}, True),
             ("/inserviceNumbers", {"GET": self.in_service}, True),
             ("/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
+            ("/inserviceNumbers/(?P<tn>[^/]+)", {"GET": lambda c: in_service_number(w, c)}, True),
             # Bandwidth lists per site too: a site's numbers only, same parameters and answers
             ("/sites/(?P<site>[^/]+)/inserviceNumbers", {"GET": self.in_service}, True),
             ("/sites/(?P<site>[^/]+)/inserviceNumbers/totals", {"GET": self.in_service_totals}, True),
         ]
         routes = [(re.compile(ACCOUNT + suffix), methods, settles) for suffix, methods, settles in table]
-        return [*routes, (re.compile(r"/tns/(?P<tn>[^/]+)/(?i:tnreservation)"), {"GET": self.tn_reservation}, False)]
+        numbers: list[tuple[str, dict[str, Handler]]] = [
+            ("/tns", {"GET": lambda c: list_tns(w, c)}),
+            ("/tns/(?P<tn>[^/]+)", {"GET": lambda c: get_tn(w, c)}),
+            (f"/tns/(?P<tn>[^/]+)/(?P<part>{'|'.join(PARTS)})", {"GET": lambda c: tn_part(w, c)}),
+            ("/tns/(?P<tn>[^/]+)/(?i:tnreservation)", {"GET": self.tn_reservation}),
+        ]
+        return [*routes, *((re.compile(path), methods, False) for path, methods in numbers)]
 
     # -- the request pipeline --------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"",
@@ -239,7 +250,11 @@ class BandwidthApi:
 
     def tn_reservation(self, call: Call) -> Reply:
         """The reservation on one number, whichever account holds it (the caller checks `Account`)."""
-        number = call.face.number_in(unquote(call.args["tn"]))
+        wire = unquote(call.args["tn"])
+        wrong = call.face.wrong_form(wire)
+        if wrong:
+            raise status_error("TNReservationResponse", *wrong)
+        number = call.face.number_in(wire)
         held = self.world.reservation_on(number) if number else None
         if held is None:
             raise status_error("TNReservationResponse", "5043", f"No reservation on {call.args['tn']}", 404)
@@ -255,52 +270,36 @@ class BandwidthApi:
 
     # -- in-service numbers ----------------------------------------------------------------
     def in_service(self, call: Call) -> Reply:
-        """Lower-case parameters; 204 when nothing matches, 404 for invalid ones (as documented)."""
-        q = call.query
-        require_paging(call)
-        page, size = q.get("page", "1"), q.get("size", "300")
-        if not (page.isdigit() and size.isdigit() and int(page) >= 1 and int(size) >= 1):
-            raise not_found("page and size must be positive whole numbers")
-        if q.get("ratecenter") and not q.get("state"):
+        """The documented parameters only, 404 for any other and for invalid values (as documented), 204
+        when nothing matches. v1 pages by rank (page 1, 2, …), v2 by the number that starts the page."""
+        check_params(call, IN_SERVICE[call.face.name], not_found)
+        size = call.query.get("size", "300")
+        if not size.isdigit() or int(size) < 1:
+            raise not_found(f"size {size} is invalid: give a whole number from 1")
+        if call.query.get("ratecenter") and not call.query.get("state"):
             raise not_found("ratecenter needs state")
-        numbers = [n for n in self.world.in_service(call.args["account"], call.args.get("site"))
-                   if self._in_filter(n, _filters(call))]
-        if not numbers:
+        tests, site = number_tests(call, not_found), call.args.get("site")
+        lines = [line for line in self.world.lines(call.args["account"])
+                 if site is None or str(line.request.get("site_id")) == site]
+        lines = dated(call, [line for line in lines if self._matches(line.number, tests)],
+                      lambda line: line.settled_at, not_found)
+        if not lines:
             return Reply(204)
-        page, size = int(page), int(size)
-        chunk = numbers[(page - 1) * size:page * size]
-        links = [node("first", link(page_url(call, 1, size), "first"))]
-        if page * size < len(numbers):
-            links.append(node("next", link(page_url(call, page + 1, size), "next")))
+        chunk, following = page_of(call, [line.number for line in lines], int(size), not_found,
+                                   by_number=call.face.e164)
         listed = node("TelephoneNumbers", node("Count", len(chunk)),
                       [node("TelephoneNumber", call.out(n)) for n in chunk])
-        return xml_reply(200, node("TNs", node("TotalCount", len(numbers)), node("Links", links), listed))
+        return xml_reply(200, node("TNs", node("TotalCount", len(lines)), links(call, int(size), following), listed))
 
-    def _in_filter(self, number: str, q: dict[str, str]) -> bool:
-        digits = number[2:]
-        if not digits.startswith(q.get("areacode", "")) or not digits.startswith(q.get("npanxx", "")):
-            return False
-        wanted = {"lata": q.get("lata"), "state": q.get("state"), "rate_center": q.get("ratecenter")}
-        wanted = {k: v.upper() for k, v in wanted.items() if v}
-        if not wanted:
+    def _matches(self, number: str, tests: list) -> bool:
+        if not tests:
             return True
         found = self.world.details(number)
-        return all((getattr(found, k) or "").upper() == v for k, v in wanted.items())
+        return all(test(number, found) for test in tests)
 
     def in_service_totals(self, call: Call) -> Reply:
         count = len(self.world.in_service(call.args["account"], call.args.get("site")))
         return xml_reply(200, node("Quantity", node("Count", count)))
-
-
-def _filters(call: Call) -> dict[str, str]:
-    """In-service filters under v1's names: v2 renamed `areacode` and `npanxx` (and wants a country)."""
-    q = dict(call.query)
-    if call.face.country:
-        if q.get("areaCode") and q.get("countryCodeA3") not in COUNTRIES:
-            raise not_found("countryCodeA3 (USA or CAN) is a required parameter with areaCode")
-        q = {k: v for k, v in q.items() if k not in ("areacode", "npanxx")}
-        q["areacode"], q["npanxx"] = q.pop("areaCode", ""), q.pop("npaNxx", "")
-    return q
 
 
 def _not_allowed(methods: list[str]) -> Reply:

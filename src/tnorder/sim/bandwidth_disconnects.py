@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
+from tnorder.sim.bandwidth_lists import DISCONNECTS, SELECT, check_params, narrowed, selecting
 from tnorder.sim.bandwidth_orders import (
     check_customer_order_id,
     check_numbers,
@@ -11,7 +12,6 @@ from tnorder.sim.bandwidth_orders import (
     last_modified,
     paged,
     request_root,
-    require_paging,
     with_status,
 )
 from tnorder.sim.bandwidth_xml import (
@@ -77,12 +77,12 @@ def get_disconnect(world: World, call: Call) -> Reply:
 
 def list_disconnects(world: World, call: Call) -> Reply:
     """Documented defaults page=1, size=300 (no redirect); 404 while the account has none at all."""
-    require_paging(call)
+    check_params(call, DISCONNECTS, selecting(SELECT))
     everything = world.orders(call.args["account"], "disconnect")
     if not everything:
         empty = node("ListOrderIdUserIdDate", node("TotalCount", 0))
         return xml_reply(404, node("ResponseSelectWrapper", empty))
-    return paged(call, with_status(call, everything), _list_entry, 5000)
+    return paged(call, narrowed(call, with_status(call, everything)), _list_entry, 5000)
 
 
 def _list_entry(order: WorldOrder) -> Element:

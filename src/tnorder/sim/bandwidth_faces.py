@@ -5,8 +5,6 @@ branching on a version. Wire shapes: shared/carriers/bandwidth.md (v1), bandwidt
 Where the v2 note leaves a choice open, the emulator answers:
 - a 10-digit number in a v2 body: 400, code 1022 (as observed on other v2 resources);
 - `areaCode` or `city` without `countryCodeA3`: 4010 (the real code is unknown);
-- a list call without `page` and `size`: 400 "Size and page parameters are required" (observed
-  on v2 `/orders`; the emulator applies it to every list);
 - `Links` of v2 lists point at `/v1.0/...`, as the v2 spec's own samples do, so a client that
   follows them verbatim lands on the wrong version.
 """
@@ -25,7 +23,6 @@ class Face:
     name: str
     e164: bool  # telephone numbers on the wire are E.164 (else 10 digits)
     country: bool  # countryCodeA3 required with areaCode and city
-    paging: bool  # page and size required on list calls
     bearer_only: bool  # OAuth2 tokens only, no API-user Basic auth
     link_prefix: str | None  # where `Links` point (None: the prefix the client used)
 
@@ -50,7 +47,7 @@ class Face:
         return None
 
 
-V1 = Face("v1", e164=False, country=False, paging=False, bearer_only=False, link_prefix=None)
-V2 = Face("v2", e164=True, country=True, paging=True, bearer_only=True, link_prefix="/v1.0")
+V1 = Face("v1", e164=False, country=False, bearer_only=False, link_prefix=None)
+V2 = Face("v2", e164=True, country=True, bearer_only=True, link_prefix="/v1.0")
 PREFIXES = (("/api/v2", V2), ("/api/v1", V1), ("/v1.0", V1), ("/api", V1))
 COUNTRIES = ("USA", "CAN")

@@ -20,6 +20,7 @@ from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria, build
 from tnorder.errors import BadInput
 from tnorder.sim.bandwidth_combined import COMBINED, NO_CRITERIA, criteria_of
+from tnorder.sim.bandwidth_lists import ORDERS, SELECT, check_params, narrowed, selecting
 from tnorder.sim.bandwidth_search import UNSUPPORTED
 from tnorder.sim.bandwidth_xml import (
     BadXml,
@@ -108,12 +109,6 @@ def check_numbers(wrapper: Element | None, response: str, echo: Element, call: C
             raise list_error(response, "5093", "The order holds duplicate telephone numbers.", echo, wire)
         seen[number] = None
     return list(seen)
-
-
-def require_paging(call: Call) -> None:
-    """v2 list calls must carry `page` and `size` (observed on /orders; the emulator asks it of every list)."""
-    if call.face.paging and ("page" not in call.query or "size" not in call.query):
-        raise status_error("ResponseSelectWrapper", "1006", "Size and page parameters are required")
 
 
 def requested(order: WorldOrder) -> int:
@@ -319,13 +314,13 @@ def summary(order: WorldOrder) -> str:
 
 # -- list ----------------------------------------------------------------------------------
 def list_orders(world: World, call: Call) -> Reply:
-    require_paging(call)
+    check_params(call, ORDERS, selecting(SELECT))
     if "page" not in call.query or "size" not in call.query:
         # Bandwidth redirects list calls without page and size; clients must keep their auth
         query = call.query | {"page": call.query.get("page", "1"), "size": call.query.get("size", "300")}
         return Reply(303, b"", {"Location": f"{call.base}{call.path}?{urlencode(query)}"})
     coid = call.query.get("customerOrderId") or None
-    found = with_status(call, world.orders(call.args["account"], "order", coid))
+    found = narrowed(call, with_status(call, world.orders(call.args["account"], "order", coid)))
     return paged(call, found, _list_entry, 1000)
 
 

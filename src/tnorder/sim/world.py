@@ -461,6 +461,27 @@ class World:
             return [tn for tn, _ in rows]
         return [tn for tn, request in rows if request and str(json.loads(request).get("site_id")) == site]
 
+    def settle_every_due(self) -> None:
+        """Settle every account's due orders (reads across accounts, such as Bandwidth's `/tns`)."""
+        with self._tx(write=False) as db:
+            accounts = db.execute("SELECT DISTINCT account FROM orders WHERE status = 'RECEIVED' "
+                                  "AND complete_at <= ?", (self.clock(),)).fetchall()
+        for (account,) in accounts:
+            self.settle_due(account)
+
+    def holdings(self, number: str | None = None) -> list[Holding]:
+        """Every number an account holds (a live reservation, being ordered, in service, aging after a
+        disconnect), by number, with the order that last moved it (none for a reservation)."""
+        where, args = ("h.tn = ?", [number]) if number else ("1", [])
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT h.tn, h.state, h.account, h.order_id, h.expires_at, o.created_at, o.complete_at, "
+                f"o.request FROM holds h LEFT JOIN orders o ON o.id = h.order_id WHERE {where} "
+                "AND (h.state != 'reserved' OR h.expires_at > ?) ORDER BY h.tn", [*args, self.clock()],
+            ).fetchall()
+        return [Holding(tn, state, account, oid, expires, created, due, json.loads(request or "{}"))
+                for tn, state, account, oid, expires, created, due, request in rows]
+
     def lines(self, account: str, states: tuple[str, ...] = ("inservice",)) -> list[Line]:
         """The account's numbers in `states` (`ordered`: being bought; `inservice`), each with the
         order that bought it."""
@@ -503,3 +524,17 @@ class Line:
         """A 19-digit id, the same while this purchase lasts (Telnyx's phone-number ids are numeric)."""
         digest = hashlib.sha256(f"{self.number}:{self.order_id}".encode()).digest()
         return str(10**18 + int.from_bytes(digest[:8], "big") % (9 * 10**18))
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A number some account holds, as Bandwidth's `/tns` reads it."""
+
+    number: str
+    state: str  # reserved | ordered | inservice | aging
+    account: str
+    order_id: str | None  # the order that bought it, or the disconnect that aged it; None when reserved
+    expires_at: float | None  # a reservation's end
+    ordered_at: float | None  # that order's creation
+    settled_at: float | None  # when that order completed (or will)
+    request: dict = field(repr=False, hash=False, compare=False)
