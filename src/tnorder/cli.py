@@ -23,7 +23,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
-app.command("completion")(completion.command)
+app.add_typer(completion.app, name="completion")
 examples.attach(app)
 
 
