@@ -6,8 +6,10 @@ not to fall back to file names when nothing matches. And bash gets each value es
 `Sandbox DIDs` is inserted as one word.
 """
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 
 from typer._click.shell_completion import (
     CompletionItem,
@@ -15,7 +17,9 @@ from typer._click.shell_completion import (
     _resolve_incomplete,
     add_completion_class,
 )
+from typer._coercion import RuntimeParam
 from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+from typer.core import _TyperParameter
 
 VALUES_MARK = "::values"  # bash: the first line, when the word is a value (no file names then)
 _SAFE = re.compile(r"[A-Za-z0-9_./:@%+,=*-]")  # bash leaves these alone in a word (`*` is escaped below)
@@ -80,3 +84,29 @@ class Fish(_Values, FishComplete):
 def register() -> None:
     for cls in (Bash, Zsh, Fish):
         add_completion_class(cls, cls.name)
+
+
+class _AsGiven(RuntimeParam):
+    """Values as typed: completing only reads them as words."""
+
+    def __init__(self) -> None:  # RuntimeParam declares fields it never needs here
+        pass
+
+    def _coerce_value(self, value, param, ctx):
+        return value
+
+
+@contextlib.contextmanager
+def uncoerced() -> Iterator[None]:
+    """Typer's coercion of parsed values turned off meanwhile.
+
+    Typer checks every value through a Pydantic TypeAdapter: importing Pydantic and building the
+    adapters took about 350 ms of a completion's 500, for values the completion only reads as words
+    (an account, `--db`). Put back afterwards: tests complete in the same process as other commands."""
+    as_given = _AsGiven()
+    before = _TyperParameter.get_runtime_param
+    _TyperParameter.get_runtime_param = lambda self: as_given
+    try:
+        yield
+    finally:
+        _TyperParameter.get_runtime_param = before

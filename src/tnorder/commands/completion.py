@@ -2,12 +2,14 @@
 install [SHELL]` writes it where that shell reads it.
 
 The root app is built with `add_completion=False` (no `--install-completion` options cluttering
-every help screen). The scripts call tnorder back with `_TNORDER_COMPLETE` set; `enable()` then
-registers the answers (`completion_shells`), and the values come from `completing`.
+every help screen). The scripts call tnorder back with `_TNORDER_COMPLETE` set; `enabled()` then
+sets up the answers (`completion_shells`), and the values come from `completing`.
 """
 
+import contextlib
 import os
 import shlex
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -157,11 +159,14 @@ def install_fish(user: Path) -> list[str]:
 INSTALLERS = {Shell.bash: install_bash, Shell.zsh: install_zsh, Shell.fish: install_fish}
 
 
-def enable() -> None:
-    """Register the shells' completion answers (only when the completion script calls in)."""
+@contextlib.contextmanager
+def enabled(root: typer.Typer) -> Iterator[object]:
+    """The whole command tree, ready to answer the shells' completion scripts (only when one calls in)."""
     from typer._completion_classes import completion_init
 
     from tnorder import completion_shells
 
     completion_init()
     completion_shells.register()
+    with completion_shells.uncoerced():
+        yield typer.main.get_command(root)  # completing needs every command
