@@ -261,3 +261,42 @@ def test_install_refuses_an_unknown_shell(run, user_home, monkeypatch):
     done = run("completion", "install")
     assert done.code == 2 and "cannot tell your shell from $SHELL (tcsh)" in done.err
     assert list(user_home.iterdir()) == []
+
+
+def _venv_path() -> str:
+    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="needs fish")
+def test_fish_script_in_fish(cli, world, tmp_path):
+    (tmp_path / "tnorder.fish").write_text(cli("completion", "fish").out, encoding="utf-8")
+    probe = (f"source {tmp_path / 'tnorder.fish'}; complete -C 'tnorder inventory list --type S'; echo ==; "
+             "complete -C 'tnorder customer add-dids ACME-7 --line '; echo ==; complete -C 'tnorder customer show NOB'")
+    done = subprocess.run(["fish", "--no-config", "-c", probe], capture_output=True, text=True, timeout=60,
+                          env=os.environ | {"PATH": _venv_path()})
+    assert done.stdout.split("==\n") == ["Sandbox DIDs\taccount sandbox\n", "fax\nmain office\n", ""], done.stderr
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")
+def test_zsh_script_from_fpath_in_zsh(cli, world, tmp_path):
+    """An interactive zsh (pseudo-terminal) with the script as `_tnorder` in $fpath, as `install` leaves it."""
+    import pexpect
+
+    zdot = tmp_path / "zdot"
+    (zdot / ".zfunc").mkdir(parents=True)
+    (zdot / ".zfunc" / "_tnorder").write_text(cli("completion", "zsh").out, encoding="utf-8")
+    (zdot / ".zshrc").write_text(f"fpath=({zdot / '.zfunc'} $fpath)\nautoload -Uz compinit && compinit -u -D\n"
+                                 "PS1='ZP> '\n", encoding="utf-8")
+    shell = pexpect.spawn("zsh", ["-i"], env=os.environ | {"ZDOTDIR": str(zdot), "TERM": "xterm",
+                                                           "PATH": _venv_path()},
+                          encoding="utf-8", dimensions=(24, 120), timeout=60)
+    try:
+        shell.expect_exact("ZP> ")
+        shell.send("tnorder inventory list --type S\t")
+        shell.expect_exact("andbox\\ DIDs")  # zsh may draw only what it inserted
+        shell.sendcontrol("c")
+        shell.expect_exact("ZP> ")
+        shell.send("tnorder customer add-dids ACME-7 --line m\t")
+        shell.expect_exact("ain\\ office")
+    finally:
+        shell.close(force=True)

@@ -44,17 +44,19 @@ BASH = r"""_tnorder_completion() {
 complete -o default -F _tnorder_completion tnorder
 """
 
-# zsh: works sourced (`eval "$(tnorder completion zsh)"`) and as `_tnorder` in a directory of $fpath
+# zsh: works sourced (`eval "$(tnorder completion zsh)"`) and as `_tnorder` in a directory of $fpath.
+# The function is `_tnorder` itself: autoloaded, the file's run defines it in place of the stub, so
+# later Tabs call it directly (under another name, every later Tab re-ran the file and completed nothing)
 ZSH = r"""#compdef tnorder
 
-_tnorder_completion() {
+_tnorder() {
     eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" _TNORDER_COMPLETE=complete_zsh tnorder 2>/dev/null)
 }
 
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
-    _tnorder_completion "$@"
+    _tnorder "$@"
 else
-    compdef _tnorder_completion tnorder
+    compdef _tnorder tnorder
 fi
 """
 
