@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from tnorder import prune
+
 COMPLETE_VAR = "_TNORDER_COMPLETE"
 MARK = "# tnorder completion"
 
@@ -171,4 +173,20 @@ def enabled(root: typer.Typer) -> Iterator[object]:
     completion_init()
     completion_shells.register()
     with completion_shells.uncoerced():
-        yield typer.main.get_command(root)  # completing needs every command
+        yield typer.main.get_command(prune.for_args(root, typed_words()))
+
+
+def typed_words() -> list[str]:
+    """The words before the one being completed, as the shell's script passed them.
+
+    Only the command they name is built (`prune`): building all forty took most of a completion's
+    own time. The word being completed is left out, so a partly typed command name still finds
+    every command beside it."""
+    from typer._click.shell_completion import split_arg_string
+
+    if os.environ.get(COMPLETE_VAR, "").endswith("bash"):
+        words = split_arg_string(os.environ.get("COMP_WORDS", ""))
+        return words[1:int(os.environ.get("COMP_CWORD") or 0)]
+    line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+    words = split_arg_string(line)[1:]
+    return words if line.endswith(" ") else words[:-1]
