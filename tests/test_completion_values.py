@@ -300,3 +300,29 @@ def test_zsh_script_from_fpath_in_zsh(cli, world, tmp_path):
         shell.expect_exact("ain\\ office")
     finally:
         shell.close(force=True)
+
+
+LIGHT_PROBE = """
+import sys
+sys.argv = ["tnorder"]
+from tnorder.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("HEAVY:" + ",".join(sorted({m.split(".")[0] for m in sys.modules} & HEAVY_SET)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("line", ["tnorder customer add-dids ACME-7 --line ", "tnorder orders show ORD-0",
+                                  "tnorder inventory list --type S"])
+def test_a_completion_loads_no_orm_pydantic_or_http(world, line):
+    """Start-up is most of a completion: no SQLModel/SQLAlchemy (one sqlite3 query), no httpx, and
+    not Pydantic, which Typer's value coercion would load (about 350 ms)."""
+    heavy = {"sqlmodel", "sqlalchemy", "httpx", "pydantic", "rich"}
+    probe = LIGHT_PROBE.replace("HEAVY_SET", repr(heavy))
+    shell = {"_TNORDER_COMPLETE": "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split(" ")) - 1)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          env=os.environ | shell)
+    assert done.stdout.startswith(VALUES_MARK) and len(done.stdout.splitlines()) > 1, done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "HEAVY:"
