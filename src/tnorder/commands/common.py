@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from tnorder import completing
+
 if TYPE_CHECKING:
     from tnorder.criteria import Criteria
     from tnorder.services.context import Context
@@ -19,7 +21,8 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with a header row on st
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 TypeOpt = Annotated[
     str | None,
-    typer.Option("--type", "-t", help="Inventory type (optional while only one exists)."),
+    typer.Option("--type", "-t", help="Inventory type (optional while only one exists).",
+                 autocompletion=completing.inventory_types),
 ]
 KeyOpt = Annotated[
     str | None,
@@ -57,12 +60,14 @@ AreaCode = Annotated[str | None, typer.Option("--area-code", help="NPA, e.g. 919
 RateCenter = Annotated[
     str | None, typer.Option("--rate-center", help="Rate center (with --state).", rich_help_panel=_C)
 ]
-State = Annotated[str | None, typer.Option("--state", help="Two-letter state.", rich_help_panel=_C)]
+State = Annotated[str | None, typer.Option("--state", help="Two-letter state.", rich_help_panel=_C,
+                                           autocompletion=completing.states)]
 City = Annotated[str | None, typer.Option("--city", help="City (with --state).", rich_help_panel=_C)]
 Zip = Annotated[str | None, typer.Option("--zip", help="5-digit ZIP.", rich_help_panel=_C)]
 Lata = Annotated[str | None, typer.Option("--lata", help="LATA code.", rich_help_panel=_C)]
 TollFree = Annotated[
-    str | None, typer.Option("--toll-free", help="Toll-free wildcard: 8**, 87*.", rich_help_panel=_C)
+    str | None, typer.Option("--toll-free", help="Toll-free wildcard: 8**, 87*.", rich_help_panel=_C,
+                               autocompletion=completing.toll_free_patterns)
 ]
 Vanity = Annotated[
     str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from tnorder import completing
 from tnorder.commands.common import JsonOpt, context
 
 app = typer.Typer(help="Carriers, carrier accounts and inventory types.", no_args_is_help=True)
@@ -14,6 +15,9 @@ type_app = typer.Typer(help="Inventory types: folders that hold numbers.", no_ar
 app.add_typer(carrier_app, name="carrier")
 app.add_typer(account_app, name="account")
 app.add_typer(type_app, name="inventory-type")
+CarrierName = Annotated[str, typer.Argument(autocompletion=completing.carriers)]
+AccountName = Annotated[str, typer.Argument(autocompletion=completing.accounts)]
+TypeName = Annotated[str, typer.Argument(autocompletion=completing.inventory_types)]
 
 
 @app.command("path")
@@ -55,7 +59,7 @@ URL_HELP = ("API base URL (broadvox: the SOAP endpoint URL, required; telnyx: th
 def carrier_add(
     ctx: typer.Context,
     name: str,
-    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP, autocompletion=completing.carrier_kinds)],
     url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
@@ -74,7 +78,7 @@ def carrier_add(
 @carrier_app.command("set")
 def carrier_set(
     ctx: typer.Context,
-    name: str,
+    name: CarrierName,
     url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
@@ -101,7 +105,7 @@ def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 @carrier_app.command("remove")
-def carrier_remove(ctx: typer.Context, name: str) -> None:
+def carrier_remove(ctx: typer.Context, name: CarrierName) -> None:
     """Remove a carrier (refused while accounts or numbers use it)."""
     from tnorder.services import config_admin
 
@@ -112,7 +116,7 @@ def carrier_remove(ctx: typer.Context, name: str) -> None:
 EnvOpt = Annotated[str | None, typer.Option(help="Name of the environment variable holding it.")]
 
 
-CarrierOpt = Annotated[str, typer.Option("--carrier", help="Carrier name.")]
+CarrierOpt = Annotated[str, typer.Option("--carrier", help="Carrier name.", autocompletion=completing.carriers)]
 AccountIdOpt = Annotated[str | None, typer.Option("--account-id")]
 SiteIdOpt = Annotated[str | None, typer.Option("--site-id")]
 PeerIdOpt = Annotated[str | None, typer.Option("--peer-id")]
@@ -156,8 +160,9 @@ def account_add(
 @account_app.command("set")
 def account_set(
     ctx: typer.Context,
-    name: str,
-    carrier: Annotated[str | None, typer.Option("--carrier", help="Carrier name.")] = None,
+    name: AccountName,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="Carrier name.",
+                                                 autocompletion=completing.carriers)] = None,
     account_id: AccountIdOpt = None,
     site_id: SiteIdOpt = None,
     peer_id: PeerIdOpt = None,
@@ -209,7 +214,7 @@ def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 @account_app.command("remove")
-def account_remove(ctx: typer.Context, name: str) -> None:
+def account_remove(ctx: typer.Context, name: AccountName) -> None:
     """Remove a carrier account (refused while inventory types or numbers use it)."""
     from tnorder.services import config_admin
 
@@ -221,7 +226,8 @@ def account_remove(ctx: typer.Context, name: str) -> None:
 def type_add(
     ctx: typer.Context,
     name: str,
-    account: Annotated[str, typer.Option("--account", help="Carrier account its numbers come from.")],
+    account: Annotated[str, typer.Option("--account", help="Carrier account its numbers come from.",
+                                                autocompletion=completing.accounts)],
 ) -> None:
     """Add an inventory type bound to a carrier account."""
     from tnorder.services import config_admin
@@ -240,7 +246,7 @@ def type_list(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 
 @type_app.command("remove")
-def type_remove(ctx: typer.Context, name: str) -> None:
+def type_remove(ctx: typer.Context, name: TypeName) -> None:
     """Remove an inventory type (refused while it holds numbers)."""
     from tnorder.services import config_admin
 
@@ -249,7 +255,8 @@ def type_remove(ctx: typer.Context, name: str) -> None:
 
 
 @app.command("test")
-def test(ctx: typer.Context, account: Annotated[str | None, typer.Argument()] = None) -> None:
+def test(ctx: typer.Context,
+         account: Annotated[str | None, typer.Argument(autocompletion=completing.accounts)] = None) -> None:
     """Reach the carrier with an account's credentials (a cheap authenticated read).
 
     With no account named, every account is tested and reported, one line each; the exit code is

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from tnorder import completing
 from tnorder.commands.common import (
     HELD_COLUMNS,
     AllOpt,
@@ -37,11 +38,15 @@ app = typer.Typer(help="Customers, their service lines, and the numbers assigned
 line_app = typer.Typer(help="Service lines of a customer: where its numbers are assigned.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 
-Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
-LineArg = Annotated[str, typer.Argument(help="The service line's name.")]
+NewAccount = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
+Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).",
+                                        autocompletion=completing.customers)]
+NewLine = Annotated[str, typer.Argument(help="The service line's name.")]
+LineArg = Annotated[str, typer.Argument(help="The service line's name.", autocompletion=completing.lines)]
 LINE_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("order_ref", "Order")]
-LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.")]
+LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.",
+                                      autocompletion=completing.lines)]
 
 
 def _emit(doc: object, as_json: bool, text: str) -> None:
@@ -54,7 +59,7 @@ def _emit(doc: object, as_json: bool, text: str) -> None:
 
 
 @app.command("add")
-def add(ctx: typer.Context, account: Account,
+def add(ctx: typer.Context, account: NewAccount,
         name: Annotated[str, typer.Option("--name", help="The customer's name.")], json: JsonOpt = False) -> None:
     """Add a customer."""
     from tnorder.services import customers
@@ -106,7 +111,7 @@ def remove(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
 
 
 @line_app.command("add")
-def line_add(ctx: typer.Context, account: Account, line: LineArg,
+def line_add(ctx: typer.Context, account: Account, line: NewLine,
              description: Annotated[str | None, typer.Option("--description", help="What the line is.")] = None,
              json: JsonOpt = False) -> None:
     """Add a service line to a customer."""

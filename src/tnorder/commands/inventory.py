@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from tnorder import completing
 from tnorder.commands.common import (
     HELD_COLUMNS,
     LOOKUP_COLUMNS,
@@ -130,8 +131,8 @@ def _held(docs: list[dict], as_json: bool, done: str) -> None:
 @app.command("assign")
 def assign(
     ctx: typer.Context, numbers: Numbers,
-    customer: Annotated[str, typer.Option("--customer", help="Customer account.")],
-    line: Annotated[str, typer.Option("--line", help="The customer's service line.")],
+    customer: Annotated[str, typer.Option("--customer", help="Customer account.", autocompletion=completing.customers)],
+    line: Annotated[str, typer.Option("--line", help="The customer's service line.", autocompletion=completing.lines)],
     json: JsonOpt = False,
 ) -> None:
     """Assign available numbers to a customer's service line."""
@@ -158,7 +159,8 @@ def unassign(
 @app.command("move")
 def move(
     ctx: typer.Context, numbers: Numbers,
-    to_type: Annotated[str, typer.Option("--to-type", help="Inventory type of the same carrier account.")],
+    to_type: Annotated[str, typer.Option("--to-type", help="Inventory type of the same carrier account.",
+                                                  autocompletion=completing.inventory_types)],
     json: JsonOpt = False,
 ) -> None:
     """Move numbers to another inventory type of the same carrier account."""
@@ -288,9 +290,11 @@ LIST_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "
 @app.command("list")
 def list_(
     ctx: typer.Context, type: TypeOpt = None,
-    status: Annotated[str | None, typer.Option("--status", help="pending, available, assigned, …")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="pending, available, assigned, …",
+                                                                  autocompletion=completing.number_statuses)] = None,
     area_code: Annotated[str | None, typer.Option("--area-code", help="NPA.")] = None,
-    customer: Annotated[str | None, typer.Option("--customer", help="Customer account.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Customer account.",
+                                                           autocompletion=completing.customers)] = None,
     limit: LimitOpt = None,
     all_statuses: Annotated[bool, typer.Option(
         "--all-statuses", help="Disconnected numbers too (left out unless --status disconnected).")] = False,

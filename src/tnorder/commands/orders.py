@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from tnorder import completing
 from tnorder.commands.common import CsvOpt, JsonlOpt, JsonOpt, LimitOpt, TimeoutOpt, context
 
 app = typer.Typer(help="Follow orders: pending, list, show, poll.", no_args_is_help=True)
@@ -39,7 +40,8 @@ def pending(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES))] = None,
+    status: Annotated[str | None, typer.Option("--status", help=", ".join(STATUSES),
+                                                                  autocompletion=completing.order_statuses)] = None,
     limit: LimitOpt = None,
     json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
@@ -65,7 +67,8 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context,
-         ref: Annotated[str, typer.Argument(help="Order reference (ORD-000042, ORD-42 or 42) or its key.")],
+         ref: Annotated[str, typer.Argument(help="Order reference (ORD-000042, ORD-42 or 42) or its key.",
+                                             autocompletion=completing.order_refs)],
          json: JsonOpt = False) -> None:
     """One order: numbers asked for, completed and failed (with the carrier's reasons)."""
     from tnorder.commands import order_view
