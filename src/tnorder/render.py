@@ -258,6 +258,8 @@ class Output:
         return self.form != "table" or self.fields is not None
 
 
+# one output a process, chosen by the command before it does anything: what it prints several calls
+# down (an order's document after the carrier answered) reads it here instead of every layer passing it on
 chosen = Output()
 
 
