@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from tnorder import completing
-from tnorder.commands.common import JsonOpt, context
+from tnorder.commands.common import CsvOpt, FieldsOpt, FormatOpt, JsonlOpt, JsonOpt, context, output
 
 app = typer.Typer(help="Carriers, carrier accounts and inventory types.", no_args_is_help=True)
 carrier_app = typer.Typer(help="Carriers: who numbers are ordered from.", no_args_is_help=True)
@@ -92,8 +92,13 @@ def carrier_set(
 
 
 @carrier_app.command("list")
-def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def carrier_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List carriers."""
+    keys = ("name", "kind", "url", "options")
+    output(form, fields, keys, json=json, jsonl=jsonl, csv=csv)
     cfg = context(ctx).config
     rows = []
     for n in cfg.names("carriers"):
@@ -101,7 +106,7 @@ def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
         kind, url = raw.pop("kind", None), raw.pop("url", None)
         options = raw.pop("options", {}) | raw
         rows.append({"name": n, "kind": kind, "url": url, "options": options or None})
-    _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], json)
+    _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], keys)
 
 
 @carrier_app.command("remove")
@@ -201,16 +206,20 @@ def _account_options(given: list[str] | None) -> dict[str, object]:
 
 
 @account_app.command("list")
-def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def account_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List carrier accounts (environment variable names only, never their values)."""
     from tnorder.settings import SECRET_FIELDS
 
-    cfg = context(ctx).config
     keys = ("carrier", "account_id", "site_id", "peer_id", *SECRET_FIELDS)
+    output(form, fields, ("name", *keys, "options"), json=json, jsonl=jsonl, csv=csv)
+    cfg = context(ctx).config
     rows = [{"name": n} | {k: cfg.data["accounts"][n].get(k) for k in keys}
             | {"options": cfg.account(n).options or None} for n in cfg.names("accounts")]
     _show(rows, [("name", "Name"), ("carrier", "Carrier"), ("account_id", "Account id"),
-                 ("site_id", "Site id"), ("peer_id", "Peer id")], json)
+                 ("site_id", "Site id"), ("peer_id", "Peer id")], ("name", *keys, "options"))
 
 
 @account_app.command("remove")
@@ -237,12 +246,16 @@ def type_add(
 
 
 @type_app.command("list")
-def type_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def type_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List inventory types."""
+    output(form, fields, ("name", "account"), json=json, jsonl=jsonl, csv=csv)
     cfg = context(ctx).config
     rows = [{"name": n, "account": cfg.data["inventory_types"][n].get("account")}
             for n in cfg.names("inventory_types")]
-    _show(rows, [("name", "Name"), ("account", "Carrier account")], json)
+    _show(rows, [("name", "Name"), ("account", "Carrier account")], ("name", "account"))
 
 
 @type_app.command("remove")
@@ -280,10 +293,8 @@ def test(ctx: typer.Context,
         raise typer.Exit(codes[0])
 
 
-def _show(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:
+def _show(rows: list[dict], columns: list[tuple[str, str]], keys: tuple[str, ...]) -> None:
     from tnorder import render
 
-    if as_json:
-        render.emit_json(rows)
-    else:
+    if not render.emit(rows, keys):
         render.table(rows, columns)
