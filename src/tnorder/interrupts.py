@@ -26,6 +26,7 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(SIGNALS.get(signum, str(signum)))
         self.signum = signum
+        self.said: str | None = None  # what the interrupted flow left behind, said on exit instead
 
     @property
     def exit_code(self) -> int:

@@ -106,12 +106,17 @@ def disconnect(
         "--force", help="Disconnect numbers assigned to a customer's line too.")] = False,
     key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
     timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
+    area_code: Annotated[str | None, typer.Option("--area-code", help="With --select: only this NPA.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="With --select: available or assigned.")] = None,
+    customer: Annotated[str | None, typer.Option(
+        "--customer", help="With --select: only numbers on this customer's lines.")] = None,
 ) -> None:
     """Select-and-disconnect: send the carrier a disconnect order for numbers in inventory."""
     from tnorder.commands import release
 
     raise typer.Exit(release.run(context(ctx), numbers or [], inventory_type=type, select=select, key=key,
-                                 wait=wait, timeout=timeout, yes=yes, as_json=json, force=force))
+                                 wait=wait, timeout=timeout, yes=yes, as_json=json, force=force,
+                                 filters=release.Filters(area_code, status, customer)))
 
 
 Numbers = Annotated[list[str], typer.Argument(help="Numbers in the inventory, in any common form.")]

@@ -133,12 +133,14 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
     """Lookup-and-select: reserve what is shown, order what is chosen, release the rest (or, where
     the carrier cannot release, say until when each hold lasts). `said` gets the numbers found but
     not offered, for the JSON document."""
-    from tnorder import deadline, render
+    from tnorder import deadline, interrupts, render
     from tnorder.services import ordering
 
     sel = ordering.Selection(c, p, notify=render.warning)
+    held: list[str] = []
     try:
         with sel:
+            held = list(sel.reservations)  # what is held while the operator chooses
             said["not_offered"] = list(sel.refused)
             _not_offered(sel)
             with deadline.waiting():  # the operator's time is not the carrier's
@@ -152,8 +154,25 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
         if released:
             render.message(f"released {len(released)} number(s) not ordered back to {p.carrier.name}")
         return order
+    except interrupts.Interrupted as exc:
+        exc.said = _interrupted(sel, held)  # the exit line says what became of the holds
+        raise
     finally:
         _held_still(sel)
+
+
+def _interrupted(sel: Selection, held: list[str]) -> str | None:
+    """`interrupted: 5 reservation(s) released at sandbox, nothing ordered`; None once an order went
+    out (then the exit names the order instead)."""
+    name = sel.plan.carrier.name
+    if sel.ordered:
+        return None
+    if not held:
+        return "interrupted: nothing ordered"
+    if not sel.releases:
+        return f"interrupted: nothing ordered; {len(held)} hold(s) at {name} cannot be released and lapse by themselves"
+    kept = {number for number, _ in sel.not_released}
+    return f"interrupted: {len(set(held) - kept)} reservation(s) released at {name}, nothing ordered"
 
 
 def _not_offered(sel: Selection) -> None:
@@ -195,6 +214,11 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
 
     if pick is not None:
         return parse_pick(pick, len(sel.results))
+    from tnorder.commands import select_screen
+
+    if select_screen.drawable():
+        return select_screen.choose([n.as_dict() for n in sel.results], LOOKUP_COLUMNS, held=lambda: _held_for_you(sel),
+                                    title=f"{len(sel.results)} number(s) found{_lapse_note(sel)}")
     screen = render.err if as_json else render.out
     render.table((n.as_dict() for n in sel.results), LOOKUP_COLUMNS, numbered=True,
                  title=f"{len(sel.results)} number(s) found{_held_for_you(sel)}", console=screen)
@@ -207,6 +231,12 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
             return parse_pick(answer, len(sel.results))
         except BadInput as exc:
             render.message(str(exc))
+
+
+def _lapse_note(sel: Selection) -> str:
+    if sel.reservations and not sel.releases:
+        return f" ({sel.plan.carrier.name} cannot release a reservation: holds not ordered lapse by themselves)"
+    return ""
 
 
 def _held_for_you(sel: Selection) -> str:
