@@ -80,8 +80,12 @@ class SelectApp(App[list[int] | None]):
     def _say(self) -> None:
         held = self.held() if self.held is not None else ""
         shown = f", {len(self.shown)} shown" if len(self.shown) != len(self.rows) else ""
+        at = f" · row {self.query_one(Rows).cursor_row + 1} of {len(self.shown)}" if self.shown else ""
         self.query_one("#title", Static).update(Text(
-            f"{self.heading}{held}\n{len(self.ticked)} ticked to {self.verb}{shown}"))
+            f"{self.heading}{held}\n{len(self.ticked)} ticked to {self.verb}{shown}{at}"))
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._say()
 
     def _redraw(self, indices: list[int]) -> None:
         table = self.query_one(Rows)
