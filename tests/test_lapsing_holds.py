@@ -405,7 +405,7 @@ def test_a_hold_whose_number_was_bought_while_poll_decided_is_dropped_not_kept(r
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     tests = str(Path(__file__).parent)
     path = os.pathsep.join([str(lapsing_carrier.plugin_dir(tmp_path / "plugin")), tests])
-    env = dict(os.environ, COLUMNS="120", PYTHONPATH=path, LAPSING_CALLS=str(tmp_path / "calls.log"))
+    env = dict(os.environ, COLUMNS="120", TERM="dumb", PYTHONPATH=path, LAPSING_CALLS=str(tmp_path / "calls.log"))
     return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=env, encoding="utf-8", timeout=30,
                          dimensions=(50, 120))
 
@@ -431,6 +431,7 @@ def test_an_interrupt_at_the_prompt_orders_nothing_and_lists_every_hold(run, lap
     assert [line.split()[0] for line in log] == ["reserve"] * 5  # no release, nothing else
     assert f"not ordered: 5 number(s) stay held at lp until {shown_until} UTC ({', '.join(held)})" in said
     assert "the hold lapses by itself then" in said and "released" not in said
+    assert "interrupted: nothing ordered; 5 hold(s) at lp lapse by themselves" in said
     assert run("orders", "list", "--json").json() == [] and run("inventory", "list", "--json").json() == []
     shown = run("inventory", "reservations", "--json").json()
     assert [(r["number"], r["status"]) for r in shown] == [(n, "lapsing") for n in held]

@@ -170,7 +170,7 @@ def _interrupted(sel: Selection, held: list[str]) -> str | None:
     if not held:
         return "interrupted: nothing ordered"
     if not sel.releases:
-        return f"interrupted: nothing ordered; {len(held)} hold(s) at {name} cannot be released and lapse by themselves"
+        return f"interrupted: nothing ordered; {len(held)} hold(s) at {name} lapse by themselves (it cannot release)"
     kept = {number for number, _ in sel.not_released}
     return f"interrupted: {len(set(held) - kept)} reservation(s) released at {name}, nothing ordered"
 
