@@ -25,10 +25,10 @@ ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-
 class Screen:
     """One tnorder run at a terminal of `size` (rows, columns)."""
 
-    def __init__(self, args: tuple[str, ...], size: tuple[int, int]) -> None:
+    def __init__(self, args: tuple[str, ...], size: tuple[int, int], env: dict[str, str] | None = None) -> None:
         rows, cols = size
         self.child = pexpect.spawn(sys.executable, ["-m", "tnorder", *args], encoding="utf-8", timeout=60,
-                                   dimensions=size, env=dict(os.environ, TERM="xterm-256color"))
+                                   dimensions=size, env=dict(env or os.environ, TERM="xterm-256color"))
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.Stream(self.screen)
         self.log = ""

@@ -217,8 +217,9 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
     from tnorder.commands import select_screen
 
     if select_screen.drawable():
-        return select_screen.choose([n.as_dict() for n in sel.results], LOOKUP_COLUMNS, held=lambda: _held_for_you(sel),
-                                    title=f"{len(sel.results)} number(s) found{_lapse_note(sel)}")
+        return select_screen.choose([n.as_dict() for n in sel.results], LOOKUP_COLUMNS,
+                                    held=lambda: _held_for_you(sel) + _lapse_note(sel),
+                                    title=f"{len(sel.results)} number(s) found")
     screen = render.err if as_json else render.out
     render.table((n.as_dict() for n in sel.results), LOOKUP_COLUMNS, numbered=True,
                  title=f"{len(sel.results)} number(s) found{_held_for_you(sel)}", console=screen)
@@ -234,8 +235,10 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
 
 
 def _lapse_note(sel: Selection) -> str:
+    """The screen's second line where holds cannot be released (said before the table, typed)."""
     if sel.reservations and not sel.releases:
-        return f" ({sel.plan.carrier.name} cannot release a reservation: holds not ordered lapse by themselves)"
+        return f"\n{sel.plan.carrier.name} cannot release a reservation: numbers not ordered are not released, " \
+               "their holds lapse by themselves"
     return ""
 
 
