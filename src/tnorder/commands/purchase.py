@@ -136,7 +136,7 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
     from tnorder import deadline, interrupts, render
     from tnorder.services import ordering
 
-    sel = ordering.Selection(c, p, notify=render.warning)
+    sel = ordering.Selection(c, p, notify=_notify)
     held: list[str] = []
     try:
         with sel:
@@ -159,6 +159,15 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
         raise
     finally:
         _held_still(sel)
+
+
+def _notify(text: str) -> None:
+    """What the selection's thread says while the operator chooses: on the screen when one is open."""
+    from tnorder import render
+    from tnorder.commands import select_screen
+
+    if not select_screen.tell(text):
+        render.warning(text)
 
 
 def _interrupted(sel: Selection, held: list[str]) -> str | None:

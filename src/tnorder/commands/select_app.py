@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 TICKED, UNTICKED = "[x]", "[ ]"
 HELD_EVERY = 15.0  # seconds between redraws of the hold's time left
+NOTES_EVERY = 0.5  # seconds between looks for notes from the selection's thread
 
 
 class Rows(DataTable):
@@ -44,8 +45,9 @@ class SelectApp(App[list[int] | None]):
     ]
 
     def __init__(self, rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: str,
-                 held: Callable[[], str] | None = None, verb: str = "order") -> None:
+                 held: Callable[[], str] | None = None, verb: str = "order", notes: list[str] | None = None) -> None:
         super().__init__()
+        self.notes, self.noted = notes if notes is not None else [], 0
         self.rows, self.columns, self.heading, self.held, self.verb = list(rows), list(columns), title, held, verb
         self.ticked: set[int] = set()
         self.shown: list[int] = list(range(len(self.rows)))
@@ -65,6 +67,13 @@ class SelectApp(App[list[int] | None]):
         table.focus()
         if self.held is not None:
             self.set_interval(HELD_EVERY, self._say)
+        self.set_interval(NOTES_EVERY, self._notes)
+
+    def _notes(self) -> None:
+        for text in self.notes[self.noted:]:
+            self.notify(text, severity="warning", timeout=10)
+            self.noted += 1
+            self._say()  # an extended hold moves the time left
 
     def _fill(self) -> None:
         table = self.query_one(Rows)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 NO_SCREEN = {"", "dumb", "unknown"}  # terminals that cannot draw one: the typed `1,3-5` answer instead
+_notes: list[list[str]] = []  # while a screen is open: what other threads had to say, shown by the screen
 
 
 def drawable() -> bool:
@@ -24,10 +25,27 @@ def choose(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: s
            held: Callable[[], str] | None = None, verb: str = "order") -> list[int]:
     """The rows ticked, by index, in the order shown. Esc or Ctrl-C raises `Interrupted` (SIGINT),
     so the caller's clean-up runs as it does for a signal: every reservation is released."""
+    from tnorder import render
     from tnorder.commands.select_app import SelectApp
     from tnorder.interrupts import Interrupted
 
-    chosen = SelectApp(rows, columns, title=title, held=held, verb=verb).run()
+    notes: list[str] = []
+    _notes.append(notes)
+    try:
+        chosen = SelectApp(rows, columns, title=title, held=held, verb=verb, notes=notes).run()
+    finally:
+        _notes.clear()
+        for text in notes:  # kept on the terminal once the screen is gone
+            render.warning(text)
     if chosen is None:  # aborted, or the screen could not run
         raise Interrupted(signal.SIGINT)
     return chosen
+
+
+def tell(text: str) -> bool:
+    """A note from another thread (a hold extended, or not) for the open screen, which shows it
+    (stderr written to meanwhile would tear the drawing); False when no screen is open."""
+    if not _notes:
+        return False
+    _notes[-1].append(text)  # list.append is atomic: the screen polls the list from its own loop
+    return True
