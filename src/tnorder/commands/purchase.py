@@ -136,6 +136,7 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
     from tnorder import deadline, interrupts, render
     from tnorder.services import ordering
 
+    _preload(pick)
     sel = ordering.Selection(c, p, notify=_notify)
     held: list[str] = []
     try:
@@ -159,6 +160,13 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
         raise
     finally:
         _held_still(sel)
+
+
+def _preload(pick: str | None) -> None:
+    from tnorder.commands import select_screen
+
+    if pick is None and select_screen.drawable():
+        select_screen.preload()
 
 
 def _notify(text: str) -> None:

@@ -49,3 +49,15 @@ def tell(text: str) -> bool:
         return False
     _notes[-1].append(text)  # list.append is atomic: the screen polls the list from its own loop
     return True
+
+
+def preload() -> None:
+    """Import the screen (Textual: ~0.5 s) in a thread while the carrier is searched and holds are
+    made, so the screen opens as soon as the numbers are there."""
+    import threading
+
+    threading.Thread(target=_import_app, name="select-screen-import", daemon=True).start()
+
+
+def _import_app() -> None:
+    import tnorder.commands.select_app  # noqa: F401
