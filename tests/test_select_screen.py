@@ -258,3 +258,26 @@ def test_two_hundred_results_scroll(run, home, fast_sandbox):
 def _row(s: Screen) -> int:
     found = re.search(r"row (\d+) of 200", s.text())
     return int(found[1]) if found else 0
+
+
+def test_the_filter_reads_digits_as_the_number_and_words_as_the_rate_center():
+    from tnorder.commands.select_app import matches
+
+    row = {"number": "+19195550142", "rate_center": "RESEARCH TRIANGLE PARK"}
+    assert matches(row, "555-01") and matches(row, "(919) 555") and matches(row, "0142")
+    assert not matches(row, "0143")
+    assert matches(row, "triangle") and matches(row, " Research ")
+    assert not matches(row, "raleigh")
+    assert matches(row, "")  # an empty filter shows every row
+
+
+def test_a_terminal_that_cannot_draw_gets_the_typed_answer(monkeypatch):
+    from tnorder.commands import select_screen
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    for term, drawn in (("xterm-256color", True), ("dumb", False), ("", False)):
+        monkeypatch.setenv("TERM", term)
+        assert select_screen.drawable() is drawn, term
+    monkeypatch.delenv("TERM")
+    assert select_screen.drawable() is False

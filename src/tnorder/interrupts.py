@@ -93,6 +93,14 @@ def shield() -> Iterator[None]:
         raise Interrupted(signum)
 
 
+def by_operator() -> Interrupted:
+    """An abort the operator typed (Esc, or Ctrl-C where the terminal sends it as a key): acted on as
+    a SIGINT is, so a second Ctrl-C cannot cut the clean-up short."""
+    global _acting
+    _acting = True
+    return Interrupted(signal.SIGINT)
+
+
 def note_sent(ref: str, how: str = "sent") -> None:
     _sent[ref] = how
 

@@ -7,7 +7,6 @@ Light on purpose: Textual is imported only by `select_app`, when a screen really
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -27,7 +26,7 @@ def choose(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: s
     so the caller's clean-up runs as it does for a signal: every reservation is released."""
     from tnorder import render
     from tnorder.commands.select_app import SelectApp
-    from tnorder.interrupts import Interrupted
+    from tnorder.interrupts import by_operator
 
     notes: list[str] = []
     _notes.append(notes)
@@ -38,7 +37,7 @@ def choose(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: s
         for text in notes:  # kept on the terminal once the screen is gone
             render.warning(text)
     if chosen is None:  # aborted, or the screen could not run
-        raise Interrupted(signal.SIGINT)
+        raise by_operator()
     return chosen
 
 
