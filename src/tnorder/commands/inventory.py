@@ -102,14 +102,14 @@ def disconnect(
     numbers: Annotated[list[str] | None, typer.Argument(help="Numbers to disconnect.")] = None,
     type: TypeOpt = None,
     select: Annotated[bool, typer.Option("--select", help="Choose from the inventory type's numbers.")] = False,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Disconnect numbers assigned to a customer's line too.")] = False,
-    key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
-    timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
     area_code: Annotated[str | None, typer.Option("--area-code", help="With --select: only this NPA.")] = None,
     status: Annotated[str | None, typer.Option("--status", help="With --select: available or assigned.")] = None,
     customer: Annotated[str | None, typer.Option(
         "--customer", help="With --select: only numbers on this customer's lines.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Disconnect numbers assigned to a customer's line too.")] = False,
+    key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
+    timeout: TimeoutOpt = 60.0, yes: YesOpt = False, json: JsonOpt = False,
 ) -> None:
     """Select-and-disconnect: send the carrier a disconnect order for numbers in inventory."""
     from tnorder.commands import release
