@@ -402,12 +402,35 @@ def test_a_hold_whose_number_was_bought_while_poll_decided_is_dropped_not_kept(r
 
 # -- Ctrl-C and SIGTERM at a real prompt, the plugin registered through entry points ---------------------
 
-def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+def plugin_env(tmp_path: Path) -> dict[str, str]:
     tests = str(Path(__file__).parent)
     path = os.pathsep.join([str(lapsing_carrier.plugin_dir(tmp_path / "plugin")), tests])
-    env = dict(os.environ, COLUMNS="120", PYTHONPATH=path, LAPSING_CALLS=str(tmp_path / "calls.log"))
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=env, encoding="utf-8", timeout=30,
-                         dimensions=(50, 120))
+    return dict(os.environ, COLUMNS="120", TERM="dumb", PYTHONPATH=path, LAPSING_CALLS=str(tmp_path / "calls.log"))
+
+
+def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=plugin_env(tmp_path), encoding="utf-8",
+                         timeout=30, dimensions=(50, 120))
+
+
+def test_esc_at_the_selection_screen_orders_nothing_and_says_the_holds_lapse(run, lapsing, home, tmp_path):
+    from test_select_screen import ESC, Screen
+
+    s = Screen(("inventory", "order", *LOOKUP, "--select"), (40, 120), env=plugin_env(tmp_path))
+    s.shows(r"held for you until (\d\d:\d\d) UTC, \d+ min left; extended while you choose")
+    until = re.search(r"held for you until (\d\d:\d\d)", s.text())[1]
+    s.shows("lp cannot release a reservation: numbers not ordered are not released, their holds lapse")
+    s.press("a", "5 ticked to order")
+    s.child.send(ESC)
+    s.says("interrupted: nothing ordered; 5 hold\\(s\\) at lp lapse by themselves")
+    assert s.finish() == 130
+    said = re.sub(r"\s+", " ", s.plain())
+    assert f"not ordered: 5 number(s) stay held at lp until {until} UTC" in said
+    log = (tmp_path / "calls.log").read_text().splitlines()
+    assert [line.split()[0] for line in log] == ["reserve"] * 5  # no release, no order
+    assert run("orders", "list", "--json").json() == [] and run("inventory", "list", "--json").json() == []
+    shown = run("inventory", "reservations", "--json").json()
+    assert [r["status"] for r in shown] == ["lapsing"] * 5
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -431,6 +454,7 @@ def test_an_interrupt_at_the_prompt_orders_nothing_and_lists_every_hold(run, lap
     assert [line.split()[0] for line in log] == ["reserve"] * 5  # no release, nothing else
     assert f"not ordered: 5 number(s) stay held at lp until {shown_until} UTC ({', '.join(held)})" in said
     assert "the hold lapses by itself then" in said and "released" not in said
+    assert "interrupted: nothing ordered; 5 hold(s) at lp lapse by themselves" in said
     assert run("orders", "list", "--json").json() == [] and run("inventory", "list", "--json").json() == []
     shown = run("inventory", "reservations", "--json").json()
     assert [(r["number"], r["status"]) for r in shown] == [(n, "lapsing") for n in held]

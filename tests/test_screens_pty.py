@@ -73,7 +73,8 @@ def test_select_screen_at_80_columns_shows_whole_numbers(fast_sandbox, run):
     args = ("--type", "fast", "--state", "NC", "--quantity", "4")
     found = [n["number"] for n in run("inventory", "lookup", *args, "--json").json()]
     child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "order", *args, "--select"],
-                          env=dict(os.environ, COLUMNS="80"), encoding="utf-8", timeout=30, dimensions=(60, 80))
+                          env=dict(os.environ, COLUMNS="80", TERM="dumb"), encoding="utf-8", timeout=30,
+                          dimensions=(60, 80))
     child.expect(r"Order which numbers\?")
     shown = ANSI.sub("", child.before)
     child.sendline("none")

@@ -1,4 +1,5 @@
-"""Lookup-and-select in a real terminal (a pseudo-terminal driven by pexpect)."""
+"""Lookup-and-select in a real terminal (a pseudo-terminal driven by pexpect), typed: TERM=dumb, a
+terminal that cannot draw the selection screen (tests/test_select_screen.py drives that one)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def reserved(home) -> int:
 
 
 def spawn(*args: str) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="120"),
+    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="120", TERM="dumb"),
                          encoding="utf-8", timeout=30, dimensions=(50, 120))
 
 
@@ -56,6 +57,7 @@ def test_ctrl_c_at_the_prompt_releases_everything(run, lookup_args, home):
     child.expect(r"Order which numbers\?")
     assert reserved(home) == 5
     child.sendintr()
+    child.expect(r"interrupted: 5 reservation\(s\) released at fast, nothing ordered")  # not a bare "SIGINT"
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130

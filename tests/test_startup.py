@@ -46,3 +46,31 @@ def test_importing_the_package_is_light():
 def test_the_probe_sees_heavy_modules_when_they_load():
     # guards the test above against passing vacuously
     assert "sqlalchemy" in loaded("orders", "list", "--json")
+
+
+SCREEN = """
+import sys
+sys.argv = ["tnorder"] + sys.argv[1:]
+from tnorder.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("TEXTUAL:" + str(sorted(m for m in sys.modules if m.split(".")[0] == "textual")[:1]), file=sys.stderr)
+"""
+
+
+def textual_loaded(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", SCREEN, *args], capture_output=True, text=True, timeout=60)
+    return [x for x in done.stderr.splitlines() if x.startswith("TEXTUAL:")][-1]
+
+
+def test_the_selection_screens_library_loads_only_when_the_screen_opens():
+    """Textual takes a few hundred milliseconds to import: help and store commands never pay for it."""
+    for args in (("--help",), ("inventory", "order", "--help"), ("inventory", "disconnect", "--help"),
+                 ("inventory", "list", "--json"), ("orders", "list"), ("customer", "list")):
+        assert textual_loaded(*args) == "TEXTUAL:[]", args
+    # guards the check above against passing vacuously: the screen's module does load it
+    done = subprocess.run([sys.executable, "-c", "import sys, tnorder.commands.select_app; "
+                           "print('textual' in sys.modules)"], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True"

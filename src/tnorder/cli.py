@@ -117,7 +117,8 @@ def _interrupted(exc: BaseException, given: list[str]) -> None:
         for ref, how in interrupts.sent().items():
             sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
                              "`tnorder orders poll` will follow it (do not order it again)\n")
-    _fail(f"interrupted by {exc}", getattr(exc, "exit_code", 130), given)
+    said = getattr(exc, "said", None)  # what the interrupted flow left behind, when it knows
+    _fail(said or f"interrupted by {exc}", getattr(exc, "exit_code", 130), given)
 
 
 def _after_send(message: str, given: list[str]) -> None:

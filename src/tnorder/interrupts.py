@@ -26,6 +26,7 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(SIGNALS.get(signum, str(signum)))
         self.signum = signum
+        self.said: str | None = None  # what the interrupted flow left behind, said on exit instead
 
     @property
     def exit_code(self) -> int:
@@ -90,6 +91,14 @@ def shield() -> Iterator[None]:
         _held_back.clear()
         _acting = True
         raise Interrupted(signum)
+
+
+def by_operator() -> Interrupted:
+    """An abort the operator typed (Esc, or Ctrl-C where the terminal sends it as a key): acted on as
+    a SIGINT is, so a second Ctrl-C cannot cut the clean-up short."""
+    global _acting
+    _acting = True
+    return Interrupted(signal.SIGINT)
 
 
 def note_sent(ref: str, how: str = "sent") -> None:

@@ -111,6 +111,12 @@ def disconnect(
     numbers: Annotated[list[str] | None, typer.Argument(help="Numbers to disconnect.")] = None,
     type: TypeOpt = None,
     select: Annotated[bool, typer.Option("--select", help="Choose from the inventory type's numbers.")] = False,
+    area_code: Annotated[str | None, typer.Option("--area-code", help="With --select: only this NPA.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="With --select: available or assigned.",
+                                               autocompletion=completing.number_statuses)] = None,
+    customer: Annotated[str | None, typer.Option(
+        "--customer", help="With --select: only numbers on this customer's lines.",
+        autocompletion=completing.customers)] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Disconnect numbers assigned to a customer's line too.")] = False,
     key: KeyOpt = None, wait: Annotated[bool, typer.Option("--wait", help="Wait for the carrier.")] = False,
@@ -124,7 +130,8 @@ def disconnect(
 
     out = output(form, fields, KEYS, json=json, jsonl=jsonl, csv=csv)
     raise typer.Exit(release.run(context(ctx), numbers or [], inventory_type=type, select=select, key=key,
-                                 wait=wait, timeout=timeout, yes=yes, as_json=out.document, force=force))
+                                 wait=wait, timeout=timeout, yes=yes, as_json=out.document, force=force,
+                                 filters=release.Filters(area_code, status, customer)))
 
 
 Numbers = Annotated[list[str], typer.Argument(help="Numbers in the inventory, in any common form.")]

@@ -140,12 +140,15 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
     """Lookup-and-select: reserve what is shown, order what is chosen, release the rest (or, where
     the carrier cannot release, say until when each hold lasts). `said` gets the numbers found but
     not offered, for the JSON document."""
-    from tnorder import deadline, render
+    from tnorder import deadline, interrupts, render
     from tnorder.services import ordering
 
-    sel = ordering.Selection(c, p, notify=render.warning)
+    _preload(pick)
+    sel = ordering.Selection(c, p, notify=_notify)
+    held: list[str] = []
     try:
         with sel:
+            held = list(sel.reservations)  # what is held while the operator chooses
             said["not_offered"] = list(sel.refused)
             _not_offered(sel)
             with deadline.waiting():  # the operator's time is not the carrier's
@@ -159,8 +162,41 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
         if released:
             render.message(f"released {len(released)} number(s) not ordered back to {p.carrier.name}")
         return order
+    except interrupts.Interrupted as exc:
+        exc.said = _interrupted(sel, held)  # the exit line says what became of the holds
+        raise
     finally:
         _held_still(sel)
+
+
+def _preload(pick: str | None) -> None:
+    from tnorder.commands import select_screen
+
+    if pick is None and select_screen.drawable():
+        select_screen.preload()
+
+
+def _notify(text: str) -> None:
+    """What the selection's thread says while the operator chooses: on the screen when one is open."""
+    from tnorder import render
+    from tnorder.commands import select_screen
+
+    if not select_screen.tell(text):
+        render.warning(text)
+
+
+def _interrupted(sel: Selection, held: list[str]) -> str | None:
+    """`interrupted: 5 reservation(s) released at sandbox, nothing ordered`; None once an order went
+    out (then the exit names the order instead)."""
+    name = sel.plan.carrier.name
+    if sel.ordered:
+        return None
+    if not held:
+        return "interrupted: nothing ordered"
+    if not sel.releases:
+        return f"interrupted: nothing ordered; {len(held)} hold(s) at {name} lapse by themselves (it cannot release)"
+    kept = {number for number, _ in sel.not_released}
+    return f"interrupted: {len(set(held) - kept)} reservation(s) released at {name}, nothing ordered"
 
 
 def _not_offered(sel: Selection) -> None:
@@ -202,6 +238,12 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
 
     if pick is not None:
         return parse_pick(pick, len(sel.results))
+    from tnorder.commands import select_screen
+
+    if select_screen.drawable():
+        return select_screen.choose([n.as_dict() for n in sel.results], LOOKUP_COLUMNS,
+                                    held=lambda: _held_for_you(sel) + _lapse_note(sel),
+                                    title=f"{len(sel.results)} number(s) found")
     screen = render.err if as_json else render.out
     render.table((n.as_dict() for n in sel.results), LOOKUP_COLUMNS, numbered=True,
                  title=f"{len(sel.results)} number(s) found{_held_for_you(sel)}", console=screen)
@@ -214,6 +256,14 @@ def _choose(sel: Selection, pick: str | None, as_json: bool) -> list[int]:
             return parse_pick(answer, len(sel.results))
         except BadInput as exc:
             render.message(str(exc))
+
+
+def _lapse_note(sel: Selection) -> str:
+    """The screen's second line where holds cannot be released (said before the table, typed)."""
+    if sel.reservations and not sel.releases:
+        return f"\n{sel.plan.carrier.name} cannot release a reservation: numbers not ordered are not released, " \
+               "their holds lapse by themselves"
+    return ""
 
 
 def _held_for_you(sel: Selection) -> str:

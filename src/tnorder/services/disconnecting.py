@@ -38,15 +38,39 @@ class DisconnectPlan:
     customer: str | None = None  # only numbers on this customer's lines (`customer remove-dids --disconnect`)
 
 
-def candidates(ctx: Context, inventory_type: str | None, limit: int = 500) -> list[dict]:
-    """Numbers of one inventory type that could be disconnected, for a selection screen."""
+def candidates(ctx: Context, inventory_type: str | None, limit: int = 500, *, area_code: str | None = None,
+               status: str | None = None, customer: str | None = None) -> list[dict]:
+    """Numbers of one inventory type that could be disconnected, for a selection screen; narrowed
+    as `inventory list` narrows (area code, status, customer)."""
     itype = ctx.inventory_type(inventory_type)
+    query = select(Number).where(Number.inventory_type == itype.name,
+                                 Number.status.in_([status] if status else DISCONNECTABLE))
+    query = _narrowed(ctx, query, check_filters(area_code, status), customer)
     with ctx.store.session() as s:
-        rows = s.execute(select(Number).where(
-            Number.inventory_type == itype.name, Number.status.in_(DISCONNECTABLE))
-            .order_by(Number.number).limit(limit)).scalars().all()
+        rows = s.execute(query.order_by(Number.number).limit(limit)).scalars().all()
     return [{"number": r.number, "status": r.status, "customer": r.customer, "line": r.line,
              "rate_center": r.rate_center, "state": r.state} for r in rows]
+
+
+def check_filters(area_code: str | None, status: str | None) -> str | None:
+    """The area code as lookups read it; a status that cannot be disconnected is refused."""
+    from tnorder.criteria import check_npa
+
+    if status is not None and status not in DISCONNECTABLE:
+        raise BadInput(f"--status {status!r}: only {' or '.join(DISCONNECTABLE)} numbers can be disconnected")
+    return check_npa(area_code) if area_code is not None else None
+
+
+def _narrowed(ctx: Context, query, area_code: str | None, customer: str | None):
+    if area_code:  # a range on the indexed E.164 text, as `inventory list` reads it
+        query = query.where(Number.number >= f"+1{area_code}", Number.number < f"+1{int(area_code) + 1}")
+    if customer:
+        from tnorder.services.customers import customer_row
+
+        with ctx.store.engine.connect() as conn:
+            customer_row(conn, customer)  # an unknown customer is named, not an empty list
+        query = query.where(Number.customer == customer)
+    return query
 
 
 def plan(ctx: Context, *, inventory_type: str | None, numbers: list[str], key: str | None,
