@@ -136,13 +136,16 @@ class _Progress:
             self.redraw()
 
     def redraw(self) -> None:
+        import math
         import time
 
         if self.pending is None:
             return
         elapsed = time.monotonic() - self.started
+        # rounded up, as elapsed is rounded down: the first line says all of --timeout is left
+        left = math.ceil(max(0.0, self.timeout - elapsed))
         self.status.update(f"Waiting for the carrier… {self.pending} order(s) pending; "
-                           f"{_clock(elapsed)} elapsed, {_clock(max(0.0, self.timeout - elapsed))} left")
+                           f"{_clock(elapsed)} elapsed, {_clock(left)} left")
 
 
 def _clock(seconds: float) -> str:
