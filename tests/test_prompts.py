@@ -108,6 +108,16 @@ def test_from_inventory_at_a_terminal_previews_the_numbers_and_asks(run, stocked
     assert [n["number"] for n in line["numbers"]] == [stocked[0]]
 
 
+def test_from_inventory_no_with_json_prints_an_empty_list(run, stocked):
+    child = spawn("customer", "add-dids", *WHERE, "--type", "fast", "--from-inventory", "2", "--json")
+    child.expect(r"Assign 2 number\(s\)")
+    child.sendline("n")
+    text = ended(child)
+    assert child.exitstatus == 0
+    rows = [row.strip() for row in text.splitlines()]
+    assert "nothing assigned" in rows and "[]" in rows  # a script reading the answer gets a document
+
+
 def test_from_inventory_without_a_terminal_needs_yes(cli, run, stocked):
     refused = cli("customer", "add-dids", *WHERE, "--type", "fast", "--from-inventory", "1")
     assert refused.code == 2 and "--yes" in refused.err

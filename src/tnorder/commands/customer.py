@@ -212,14 +212,13 @@ def _from_inventory(c, account: str, line: str, inventory_type: str | None, coun
         rate_center=clean_name(lookup["rate_center"], "rate center") if lookup["rate_center"] is not None else None)
     # --yes picks and assigns in one transaction; at a terminal the numbers are shown before asking
     docs = holding.assign_from_inventory(c, count, **how) if yes else _previewed(c, count, how, as_json)
+    if as_json:
+        render.emit_json(docs)  # `[]` after a "no"
+    elif docs:
+        render.table(docs, HELD_COLUMNS)
+        render.message(f"assigned {len(docs)} number(s) to customer {account} line {line!r}")
     if not docs:
         render.message("nothing assigned")
-        return
-    if as_json:
-        render.emit_json(docs)
-        return
-    render.table(docs, HELD_COLUMNS)
-    render.message(f"assigned {len(docs)} number(s) to customer {account} line {line!r}")
 
 
 def _previewed(c, count: int, how: dict, as_json: bool) -> list[dict]:
