@@ -123,7 +123,7 @@ def no_carrier(monkeypatch) -> list[str]:
 def test_from_inventory_assigns_available_numbers_without_a_carrier_call(run, stocked, no_carrier):
     before = {n["number"] for n in run("inventory", "list", "--status", "available", "--area-code", "704",
                                         "--json").json()}
-    assigned = add_dids(run, "--from-inventory", "2", "--area-code", "704", "--json")
+    assigned = add_dids(run, "--from-inventory", "2", "--area-code", "704", "--yes", "--json")
     assert assigned.code == 0, assigned.err
     got = {d["number"] for d in assigned.json()}
     assert len(got) == 2 and got <= before
@@ -142,7 +142,7 @@ def test_from_inventory_without_enough_assigns_nothing(run, stocked, no_carrier)
 
 
 def test_remove_dids_disconnect_guard_move_and_history(run, stocked):
-    assert add_dids(run, "--from-inventory", "1", "--area-code", "919").code == 0
+    assert add_dids(run, "--from-inventory", "1", "--area-code", "919", "--yes").code == 0
     number = next(iter(line_numbers(run)))
     refused = run("inventory", "disconnect", number, "--yes")
     assert refused.code == 2
@@ -168,7 +168,7 @@ def test_remove_dids_disconnect_guard_move_and_history(run, stocked):
 
 
 def test_disconnect_with_force_takes_an_assigned_number(run, stocked):
-    assert add_dids(run, "--from-inventory", "1").code == 0
+    assert add_dids(run, "--from-inventory", "1", "--yes").code == 0
     number = next(iter(line_numbers(run)))
     done = run("inventory", "disconnect", number, "--force", "--yes", "--wait", "--json")
     assert done.code == 0, done.err
@@ -178,7 +178,7 @@ def test_disconnect_with_force_takes_an_assigned_number(run, stocked):
 
 
 def test_remove_dids_disconnect_sends_a_disconnect_order(run, stocked):
-    assert add_dids(run, "--from-inventory", "1").code == 0
+    assert add_dids(run, "--from-inventory", "1", "--yes").code == 0
     number = next(iter(line_numbers(run)))
     done = run("customer", "remove-dids", CUSTOMER, number, "--disconnect", "--yes", "--wait", "--json")
     assert done.code == 0, done.err
@@ -195,7 +195,7 @@ def test_move_to_another_account_is_refused(run, stocked):
 
 
 def test_customer_and_line_removal_refused_while_numbers_are_on_them(run, stocked):
-    assert add_dids(run, "--from-inventory", "1").code == 0
+    assert add_dids(run, "--from-inventory", "1", "--yes").code == 0
     refused = run("customer", "line", "remove", CUSTOMER, LINE)
     assert refused.code == 2 and "1 number" in refused.err
     assert run("customer", "remove", CUSTOMER).code == 2

@@ -209,7 +209,7 @@ def add_dids(
         raise typer.Exit(batch.run(c, from_file, yes=yes, as_json=as_json, inventory_type=type, customer=account,
                                    line=line, retry_failed=retry_failed))
     if from_inventory is not None:
-        _from_inventory(c, account, line, type, from_inventory, lookup,
+        _from_inventory(c, account, line, type, from_inventory, lookup, as_json, yes,
                         others={"--select": select, "--all": all_, "--pick": pick, "--numbers": numbers,
                                 "--key": key, "--wait": wait})
         return
@@ -219,7 +219,7 @@ def add_dids(
 
 
 def _from_inventory(c, account: str, line: str, inventory_type: str | None, count: int,
-                    lookup: dict[str, str | None], others: dict[str, object]) -> None:
+                    lookup: dict[str, str | None], as_json: bool, yes: bool, others: dict[str, object]) -> None:
     from tnorder import render
     from tnorder.criteria import check_npa, check_state, clean_name
     from tnorder.errors import BadInput
@@ -231,15 +231,35 @@ def _from_inventory(c, account: str, line: str, inventory_type: str | None, coun
     if clash:
         raise BadInput(f"--from-inventory cannot be combined with {', '.join(clash)}: "
                        "it narrows by --area-code, --state and --rate-center only")
-    docs = holding.assign_from_inventory(
-        c, count, inventory_type=inventory_type, account=account, line=line,
+    how = dict(
+        inventory_type=inventory_type, account=account, line=line,
         area_code=check_npa(lookup["area_code"]) if lookup["area_code"] is not None else None,
         state=check_state(lookup["state"]) if lookup["state"] is not None else None,
         rate_center=clean_name(lookup["rate_center"], "rate center") if lookup["rate_center"] is not None else None)
-    if render.emit(docs, HELD_KEYS):
-        return
-    render.table(docs, HELD_COLUMNS)
-    render.message(f"assigned {len(docs)} number(s) to customer {account} line {line}")
+    # --yes picks and assigns in one transaction; at a terminal the numbers are shown before asking
+    docs = holding.assign_from_inventory(c, count, **how) if yes else _previewed(c, count, how, as_json)
+    if not render.emit(docs, HELD_KEYS) and docs:  # `[]` after a "no", in a chosen format
+        render.table(docs, HELD_COLUMNS)
+        render.message(f"assigned {len(docs)} number(s) to customer {account} line {line!r}")
+    if not docs:
+        render.message("nothing assigned")
+
+
+def _previewed(c, count: int, how: dict, as_json: bool) -> list[dict]:
+    """The chosen numbers in a table, then the question; the answer's numbers assigned, or none."""
+    from tnorder import render
+    from tnorder.commands.common import check_confirmable, confirm
+    from tnorder.services import holding
+
+    chosen = holding.preview_from_inventory(c, count, **how)
+    check_confirmable(False)  # no terminal and no --yes: exit 2, as every other question does
+    render.table(chosen, [("number", "Number"), ("rate_center", "Rate center"), ("state", "State")],
+                 title=f"{len(chosen)} available number(s) of {chosen[0]['inventory_type']!r}",
+                 console=render.err if as_json else render.out)
+    if not confirm(f"Assign {len(chosen)} number(s) of {chosen[0]['inventory_type']!r} to customer "
+                   f"{how['account']} line {how['line']!r}?", False):
+        return []
+    return holding.assign(c, [d["number"] for d in chosen], how["account"], how["line"])
 
 
 @app.command("remove-dids")

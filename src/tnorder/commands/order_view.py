@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING
 
 if TYPE_CHECKING:
+    from rich.status import Status
+
     from tnorder.errors import OutcomeUnknown
     from tnorder.models import Order
     from tnorder.services import orders
@@ -25,17 +27,24 @@ def summary(doc: dict) -> str:
     count = len(doc["completed"]) if doc["status"] in ("complete", "partial") else len(doc["numbers"])
     what = f"{count} number{'s' if count != 1 else ''}" if count or doc["status"] != "pending" \
         else f"{doc['quantity'] or '?'} number(s) requested"
+    asked = len(doc["numbers"]) or doc["quantity"]
+    if doc["status"] in ("partial", "failed") and asked:
+        what = f"{count} of {asked} number{'s' if asked != 1 else ''}"
     line = f"{doc['order_ref']} {doc['status']}: {what}"
-    # a shortfall, a recovery's conclusion, a carrier status tnorder does not know
-    said = f" ({doc['error']})" if doc["error"] and doc["status"] != "failed" else ""
+    # why it failed, a shortfall, a recovery's conclusion, a carrier status tnorder does not know
+    said = f" ({doc['error']})" if doc["error"] else ""
     if doc["kind"] == "disconnect":
-        said = f" ({doc['error']})" if doc["error"] else ""
         return f"{line} to disconnect at {doc['carrier']}{said}"
     where = f"line {doc['line']} of {doc['customer']}" if doc["line"] else f"'{doc['inventory_type']}'"
     line += f" from {doc['carrier']} into {where}"
     if doc["failed"]:
         line += f"; {len(doc['failed'])} failed"
     return line + said
+
+
+def why(item: dict) -> str:
+    """A failed number's or a conflict's code and reason, without a gap where one is missing."""
+    return " ".join(part for part in (item["code"], item["reason"]) if part) or "no reason given by the carrier"
 
 
 def show(ctx: Context, order: Order, as_json: bool, detail: bool = True, extra: dict | None = None) -> dict:
@@ -56,13 +65,24 @@ def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
         for number in numbers:
             print(f"  {number}")
         for f in doc["failed"]:
-            print(f"  {f['number'] or '(quantity)'} failed: {f['code'] or ''} {f['reason'] or ''}".rstrip())
+            print(f"  {f['number'] or '(quantity)'} failed: {why(f)}")
         for c in doc.get("conflicts") or []:
-            print(f"  {c['number']} not taken: {c['code']}: {c['reason']}")
-        if doc["status"] in ("pending", "submitting"):
-            render.message(f"Order {doc['order_ref']} is pending at the carrier; "
-                           "`tnorder orders poll` will complete it.")
+            print(f"  {c['number']} not taken: {why(c)}")
+        _next_step(doc)
     return doc
+
+
+def _next_step(doc: dict) -> None:
+    """What happens next to an unfinished order. `submitting` without a carrier id: nobody knows
+    yet whether the carrier got it (an unknown outcome, or a send still under way)."""
+    from tnorder import render
+
+    if doc["status"] == "submitting" and not doc["carrier_order_id"]:
+        render.message(f"Order {doc['order_ref']}: outcome unknown until {doc['carrier']} answers; "
+                       "`tnorder orders poll` asks it and settles the order (do not order it again).")
+    elif doc["status"] in ("pending", "submitting"):
+        render.message(f"Order {doc['order_ref']} is pending at {doc['carrier']}; "
+                       "`tnorder orders poll` will complete it.")
 
 
 # which exit code wins when a run has several outcomes: what needs an operator first
@@ -82,21 +102,51 @@ def exit_code(status: str, waited: bool) -> int:
 def wait_with_progress(ctx: Context, refs: list[str] | None, timeout: float) -> orders.PollResult:
     """Poll until the orders finish or time runs out; on a terminal, a spinner on stderr with how
     many are pending, the time elapsed and the time left before --timeout."""
-    import time
-
     from tnorder import render
     from tnorder.services import orders
 
     if not render.err.is_terminal:
         return orders.wait(ctx, refs, timeout, notice=render.message)
-    started = time.monotonic()
     with render.err.status("Waiting for the carrier…") as status:
-        def tick(progress: orders.PollResult) -> None:
-            elapsed = time.monotonic() - started
-            status.update(f"Waiting for the carrier… {progress.pending} order(s) pending; "
-                          f"{_clock(elapsed)} elapsed, {_clock(max(0.0, timeout - elapsed))} left")
+        progress = _Progress(status, timeout)
+        return orders.wait(ctx, refs, timeout, progress.tick, notice=render.message, sleep=progress.sleep)
 
-        return orders.wait(ctx, refs, timeout, tick, notice=render.message)
+
+class _Progress:
+    """The spinner's text, redrawn each second between polls: the carrier is asked no more often
+    for it, and the elapsed time never jumps."""
+
+    def __init__(self, status: Status, timeout: float) -> None:
+        import time
+
+        self.status, self.timeout = status, timeout
+        self.started = time.monotonic()
+        self.pending: int | None = None  # until the first poll answers
+
+    def tick(self, progress: orders.PollResult) -> None:
+        self.pending = progress.pending
+        self.redraw()
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            # wake just past the next whole second of the elapsed time
+            time.sleep(min(left, 1.01 - (time.monotonic() - self.started) % 1))
+            self.redraw()
+
+    def redraw(self) -> None:
+        import math
+        import time
+
+        if self.pending is None:
+            return
+        elapsed = time.monotonic() - self.started
+        # rounded up, as elapsed is rounded down: the first line says all of --timeout is left
+        left = math.ceil(max(0.0, self.timeout - elapsed))
+        self.status.update(f"Waiting for the carrier… {self.pending} order(s) pending; "
+                           f"{_clock(elapsed)} elapsed, {_clock(left)} left")
 
 
 def _clock(seconds: float) -> str:
@@ -111,12 +161,22 @@ def conclude(ctx: Context, placed: Order, *, wait: bool, timeout: float, as_json
 
     try:
         if wait and placed.status in ("pending", "submitting"):
+            _waiting_for(placed)
             wait_with_progress(ctx, [placed.ref or ""], timeout)
             placed = orders.find(ctx, placed.ref or "")
         doc = show(ctx, placed, as_json, extra=extra)
     except Exception as exc:  # the order is at the carrier: no local failure may hide it
         return lost_sight(placed.ref or "", placed.status, exc, as_json)
     return exit_code(doc["status"], wait)
+
+
+def _waiting_for(placed: Order) -> None:
+    """The reference before the wait, on a terminal: whatever stops the wait, the operator has it."""
+    from tnorder import render
+
+    if render.err.is_terminal:
+        render.message(f"order {placed.ref} placed at {placed.carrier}; waiting for it to finish "
+                       "(Ctrl-C stops waiting, not the order)")
 
 
 def unknown(ctx: Context, exc: OutcomeUnknown, as_json: bool, extra: dict | None = None) -> int:

@@ -100,15 +100,28 @@ def _place(c: Context, p: Plan, mode: str, pick: str | None, yes: bool, as_json:
 
     if mode == "numbers":
         placed = _not_held_or_placed(c, p)
-        if placed is not None or not confirm(
-                f"Order {len(p.numbers)} number(s) from {p.carrier.name} into {p.inventory_type!r}?", yes):
+        if placed is not None:
             return placed
-        return ordering.order_numbers(c, p)
+        return ordering.order_numbers(c, p) if _confirm_order(p, len(p.numbers), yes) else None
     if mode == "all":
         assert p.criteria is not None
-        question = f"Order {p.quantity} number(s) ({p.criteria.describe()}) from {p.carrier.name}?"
-        return ordering.lookup_and_order(c, p) if confirm(question, yes) else None
+        go = _confirm_order(p, p.quantity or 0, yes, f" ({p.criteria.describe()})")
+        return ordering.lookup_and_order(c, p) if go else None
     return _select(c, p, pick, yes, as_json, said)
+
+
+def _confirm_order(p: Plan, count: int, yes: bool, what: str = "", said: bool = True) -> bool:
+    """Ask with everything the order will do: how many, which carrier, which inventory type and, for
+    a customer, which customer and line. `said`: a "no" is said here ("nothing ordered")."""
+    from tnorder import render
+
+    whom = f" for customer {p.customer} line {p.line!r}" if p.customer else ""
+    question = f"Order {count} number(s){what} from {p.carrier.name} into {p.inventory_type!r}{whom}?"
+    if confirm(question, yes):
+        return True
+    if said:
+        render.message("nothing ordered")
+    return False
 
 
 def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
@@ -153,8 +166,7 @@ def _select(c: Context, p: Plan, pick: str | None, yes: bool, as_json: bool, sai
             _not_offered(sel)
             with deadline.waiting():  # the operator's time is not the carrier's
                 chosen = _choose(sel, pick, as_json)
-                go = bool(chosen) and confirm(f"Order {len(chosen)} number(s) from {p.carrier.name} "
-                                              f"into {p.inventory_type!r}?", yes)
+                go = bool(chosen) and _confirm_order(p, len(chosen), yes, said=False)
             order = sel.order([sel.results[i] for i in chosen]) if go else None
             if order is None:
                 render.message("nothing ordered")
@@ -188,8 +200,10 @@ def _notify(text: str) -> None:
 def _interrupted(sel: Selection, held: list[str]) -> str | None:
     """`interrupted: 5 reservation(s) released at sandbox, nothing ordered`; None once an order went
     out (then the exit names the order instead)."""
+    from tnorder import interrupts
+
     name = sel.plan.carrier.name
-    if sel.ordered:
+    if sel.ordered or interrupts.sent():  # an order went out before the signal: cli names it
         return None
     if not held:
         return "interrupted: nothing ordered"

@@ -51,7 +51,9 @@ def run(c: Context, given: list[str], *, inventory_type: str | None, select: boo
             return 0
         p = disconnecting.plan(c, inventory_type=inventory_type, numbers=numbers, key=key, force=force,
                                customer=customer)
-        if not confirm(f"Disconnect {len(numbers)} number(s) at {p.carrier.name}? They will be given up.", yes):
+        whose = f" on customer {p.customer}'s lines" if p.customer else ""
+        if not confirm(f"Disconnect {len(numbers)} number(s) of {p.inventory_type!r}{whose} at {p.carrier.name}? "
+                       "They will be given up.", yes):
             render.message("nothing disconnected")
             return 0
         try:

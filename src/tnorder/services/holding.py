@@ -139,24 +139,41 @@ def assign_from_inventory(ctx: Context, count: int, *, inventory_type: str | Non
                           area_code: str | None = None, state: str | None = None,
                           rate_center: str | None = None) -> list[dict]:
     """`count` available numbers of the inventory type (matching the filters) onto the line."""
+    filters = {"area_code": area_code, "state": state, "rate_center": rate_center}
+    with ctx.store.begin() as conn:
+        chosen = _available(ctx, conn, count, inventory_type, account, line, filters)
+        _assign(conn, ctx.actor, chosen, account, line)
+        return _docs(conn, chosen)
+
+
+def preview_from_inventory(ctx: Context, count: int, *, inventory_type: str | None, account: str, line: str,
+                           area_code: str | None = None, state: str | None = None,
+                           rate_center: str | None = None) -> list[dict]:
+    """The numbers `assign_from_inventory` would take now, assigning nothing: shown before asking.
+    `assign` then takes exactly these, and refuses if one was taken meanwhile."""
+    filters = {"area_code": area_code, "state": state, "rate_center": rate_center}
+    with ctx.store.engine.connect() as conn:
+        return _docs(conn, _available(ctx, conn, count, inventory_type, account, line, filters))
+
+
+def _available(ctx: Context, conn: Connection, count: int, inventory_type: str | None, account: str,
+               line: str, filters: dict[str, str | None]) -> list[str]:
     if count < 1:
         raise BadInput("--from-inventory must be at least 1")
     itype = ctx.inventory_type(inventory_type)
     n = NUMBERS.c
     query = select(n.number).where(n.inventory_type == itype.name, n.status == "available")
+    area_code, state, rate_center = filters["area_code"], filters["state"], filters["rate_center"]
     if area_code:
         query = query.where(n.number >= f"+1{area_code}", n.number < f"+1{int(area_code) + 1}")
     if state:
         query = query.where(n.state == state)
     if rate_center:
         query = query.where(n.rate_center == rate_center)
-    with ctx.store.begin() as conn:
-        customers.line_row(conn, account, line)
-        chosen = list(conn.execute(query.order_by(n.number).limit(count)).scalars())
-        if len(chosen) < count:
-            filters = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in
-                               (("area_code", area_code), ("state", state), ("rate_center", rate_center)) if v)
-            raise BadInput(f"only {len(chosen)} available number(s) in {itype.name!r}"
-                           f"{' match ' + filters if filters else ''}: {count} asked, nothing assigned")
-        _assign(conn, ctx.actor, chosen, account, line)
-        return _docs(conn, chosen)
+    customers.line_row(conn, account, line)
+    chosen = list(conn.execute(query.order_by(n.number).limit(count)).scalars())
+    if len(chosen) < count:
+        given = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in filters.items() if v)
+        raise BadInput(f"only {len(chosen)} available number(s) in {itype.name!r}"
+                       f"{' match ' + given if given else ''}: {count} asked, nothing assigned")
+    return chosen

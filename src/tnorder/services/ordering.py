@@ -200,6 +200,7 @@ class Selection:
         self.not_released: list[tuple[str, str]] = []  # number, why
         self.refused: list[str] = []  # found, but the carrier would not hold it (taken since the lookup)
         self.lapsing: list[tuple[str, datetime]] = []  # not ordered, held until then: it cannot be released
+        self.released: list[str] = []  # not ordered, and released at the carrier
         self._asking: int | None = None  # the row of the reservation whose request is in flight
         self._lease = leases.Renewer(self._renew)
         self._calls = threading.Lock()
@@ -350,6 +351,7 @@ class Selection:
                 elif self._release(reservation):
                     released.append(number)
                 del self.reservations[number]
+        self.released += released
         return released
 
     def _release(self, reservation: Reservation) -> bool:

@@ -456,9 +456,11 @@ def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
          tick: Callable[[PollResult], None] | None = None,
-         notice: Callable[[str], None] | None = None) -> PollResult:
+         notice: Callable[[str], None] | None = None,
+         sleep: Callable[[float], None] = time.sleep) -> PollResult:
     """Poll until nothing (of `refs`) is pending or `timeout` seconds pass; `notice` is told, once
-    per change, that other pollers hold some of the pending orders (so the wait is for them)."""
+    per change, that other pollers hold some of the pending orders (so the wait is for them).
+    `sleep` spends the time between polls (a progress line redraws itself meanwhile)."""
     deadline = time.monotonic() + timeout
     total = PollResult()
     delay = 0.5
@@ -477,7 +479,7 @@ def wait(ctx: Context, refs: list[str] | None, timeout: float,
             tick(total)
         if not step.pending or time.monotonic() + delay > deadline:
             return total
-        time.sleep(delay)
+        sleep(delay)
         delay = min(delay * 1.5, 5.0)
 
 
