@@ -59,7 +59,9 @@ def lookup(
     if json:
         render.emit_json([n.as_dict() for n in found])
         return
-    render.table((n.as_dict() for n in found), LOOKUP_COLUMNS, numbered=True)
+    word = crit.vanity or crit.local_vanity
+    render.table((n.as_dict() for n in found), LOOKUP_COLUMNS, numbered=True,
+                 on_terminal=(lambda row: row | {"number": render.spelled(row["number"], word)}) if word else None)
     render.message(f"{len(found)} number(s) found ({crit.describe()})")
 
 
