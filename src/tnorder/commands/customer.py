@@ -39,7 +39,7 @@ app.add_typer(line_app, name="line")
 
 Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
 LineArg = Annotated[str, typer.Argument(help="The service line's name.")]
-LINE_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
+LINE_COLUMNS = [("line", "Line"), ("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("order_ref", "Order")]
 LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.")]
 
@@ -79,7 +79,7 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command("show")
 def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
-    """The customer's inventory: each service line with its numbers and their status."""
+    """The customer's inventory: its numbers with their service line and status."""
     from tnorder import render
     from tnorder.services import customers
 
@@ -87,12 +87,13 @@ def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
     if json:
         render.emit_json(doc)
         return
-    render.line(f"Customer {doc['customer']}: {doc['name']}")
-    for line in doc["lines"]:
-        about = f" ({line['description']})" if line["description"] else ""
-        render.table(line["numbers"], LINE_COLUMNS,
-                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)",
-                     empty=f"line {line['line']}{about}: no numbers")
+    rows = [{"line": line["line"]} | number for line in doc["lines"] for number in line["numbers"]]
+    # one table, the line on every row: a pipe gets one TSV, a terminal one box
+    render.table(rows, LINE_COLUMNS, title=f"Customer {doc['customer']}: {doc['name']}")
+    for line in doc["lines"]:  # said beside the table, not as rows without a number
+        if not line["numbers"]:
+            about = f" ({line['description']})" if line["description"] else ""
+            render.message(f"line {line['line']}{about}: no numbers")
     if not doc["lines"]:
         render.message(f"customer {account} has no service lines: add one with `tnorder customer line add`")
 
