@@ -70,7 +70,7 @@ def message(text: str) -> None:
     if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
         sys.stderr.write(text + "\n")
         return
-    _console(True).print(text, markup=False)
+    _console(True).print(text, markup=False, soft_wrap=False)  # wrapped between words, not by the terminal
 
 
 def warning(text: str) -> None:
@@ -78,7 +78,7 @@ def warning(text: str) -> None:
     if not sys.stderr.isatty():
         sys.stderr.write(f"warning: {text}\n")
         return
-    _console(True).print(f"warning: {text}", markup=False, style="yellow")
+    _console(True).print(f"warning: {text}", markup=False, style="yellow", soft_wrap=False)
 
 
 def emit_json(document: Any) -> None:
