@@ -227,7 +227,7 @@ def _fitting(keys: list[str], heads: list[str], cells: list[list[str]],
     natural = [max(len(heads[i]), *(len(row[i]) for row in cells)) for i in range(len(keys))]
     need = [n if keys[i] in WHOLE else min(n, max(FOLD_MIN, _longest_word(heads[i], cells, i)))
             for i, n in enumerate(natural)]
-    shown = [i for i in range(len(keys)) if keys[i] in WHOLE or any(row[i] for row in cells)]
+    shown = [i for i in range(len(keys)) if keys[i] in ("#", "number") or any(row[i] for row in cells)]
     left_out: list[int] = []
     going = sorted((i for i in shown if keys[i] not in IDENTIFYING),
                    key=lambda i: _goes_before(keys, cells, natural, i))
