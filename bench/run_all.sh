@@ -23,4 +23,6 @@ echo
 "$PY" bench/batch.py || status=1
 echo
 "$PY" bench/import_csv.py --reps 3 || status=1
+echo
+"$PY" bench/completion.py --reps 15 || status=1
 exit $status

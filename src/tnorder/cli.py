@@ -23,7 +23,7 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(customer.app, name="customer")
 app.add_typer(orders.app, name="orders")
 app.add_typer(sim.app, name="sim")
-app.command("completion")(completion.command)
+app.add_typer(completion.app, name="completion")
 examples.attach(app)
 
 
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> None:
         args = hoist(arguments.normalise(given))
         arguments.check(args)
         if os.environ.get(completion.COMPLETE_VAR):
-            completion.enable()
-            command = typer.main.get_command(app)  # completing needs every command
+            with completion.enabled(app) as command:
+                code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
         else:
             command = typer.main.get_command(prune.for_args(app, args))
-        code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
+            code = command.main(args=args, prog_name="tnorder", standalone_mode=False)
     except interrupts.Interrupted as exc:
         _interrupted(exc, given)
     except TnorderError as exc:

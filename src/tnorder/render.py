@@ -111,25 +111,6 @@ def stream_json(rows: Iterable[dict]) -> int:
     return count
 
 
-def stream(rows: Iterable[dict], form: str, columns: Sequence[str]) -> int:
-    """Rows as a document: `json` (an array), `jsonl` or `csv`."""
-    if form == "jsonl":
-        return stream_jsonl(rows)
-    if form == "csv":
-        return stream_csv(rows, columns)
-    return stream_json(rows)
-
-
-def stream_csv(rows: Iterable[dict], columns: Sequence[str]) -> int:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow(_neutral_row(row))
-        count += 1
-    return count
-
-
 # a spreadsheet runs a cell that starts so as a formula (OWASP: CSV injection); a leading `'` makes it
 # text. A number (or a list of them), already E.164, stays as it is: `+1919…` is read as digits.
 FORMULA_START = tuple("=+-@\t\r")
@@ -318,10 +299,99 @@ def summary(doc: dict, console: Console | None = None) -> None:
         message("no available numbers")
         return
     columns = [("area_code", "Area code"), ("available", "Available")]
-    if not (sys.stdout.isatty() if console is None else console.is_terminal):
-        table(areas, columns, console=console)  # a pipe gets the counts, not a column of bar characters
+    if not (sys.stdout.isatty() if console is None else console.is_terminal):  # bars are for eyes only
+        table(areas, columns, title="Available numbers by area code", console=console)
         return
     top = max(a["available"] for a in areas)
     width = max(10, min(40, (console or _console(False)).width - 30))
     rows = [a | {"bar": "█" * max(1, round(a["available"] / top * width))} for a in areas]
     table(rows, [*columns, ("bar", "")], title="Available numbers by area code", console=console)
+
+
+# --- one output switch: `--format table|json|jsonl|csv|tsv` and `--fields` on every data command ---
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+
+
+class Output:
+    """This invocation's `--format` and `--fields` (set once by the command, read where it writes)."""
+
+    def __init__(self, form: str = "table", fields: tuple[str, ...] | None = None) -> None:
+        self.form, self.fields = form, fields
+
+    @property
+    def document(self) -> bool:
+        """stdout carries what `emit` writes (a document, or the --fields table): prompts and other
+        tables go to stderr."""
+        return self.form != "table" or self.fields is not None
+
+
+# one output a process, chosen by the command before it does anything: what it prints several calls
+# down (an order's document after the carrier answered) reads it here instead of every layer passing it on
+chosen = Output()
+
+
+def choose(form: str, fields: tuple[str, ...] | None) -> Output:
+    global chosen
+    chosen = Output(form, fields)
+    return chosen
+
+
+def emit(document: Any, keys: Sequence[str], *, flat: Callable[[dict], dict] | None = None,
+         rows: Callable[[Any], Iterable[dict]] | None = None) -> bool:
+    """`document` (one object, or rows) in the chosen form, with the chosen fields (else `keys`, its
+    keys). False for `table` without --fields: the command draws its own table.
+
+    `rows`: the flat row form of a nested document (csv, tsv, jsonl, and any form with --fields);
+    `flat`: a row as csv/tsv/table cells (lists and objects become text)."""
+    out = chosen
+    if out.form == "table" and out.fields is None:
+        return False
+    if out.form == "json" and out.fields is None:
+        stream_json(document) if _lazy(document) else emit_json(document)  # rows from a cursor: streamed
+        return True
+    single = isinstance(document, dict) and rows is None
+    fields = list(out.fields or keys)
+    picked = ({k: row.get(k) for k in fields} for row in (rows(document) if rows else
+                                                          [document] if single else document))
+    if out.form == "json":
+        emit_json(next(picked) if single else list(picked))
+    elif out.form == "jsonl":
+        stream_jsonl(picked)
+    else:
+        cells = (flat_cells(flat(row) if flat else row) for row in picked)
+        if out.form == "table":
+            table(cells, [(k, k.replace("_", " ").capitalize()) for k in fields])
+        else:
+            stream_delimited(cells, fields, "\t" if out.form == "tsv" else ",")
+    return True
+
+
+def _lazy(document: Any) -> bool:
+    return not isinstance(document, (dict, list))
+
+
+def flat_cells(row: dict) -> dict:
+    """A row as cells: a list of plain values joined by spaces, other lists and objects as compact JSON."""
+    return {k: _flat(v) for k, v in row.items()}
+
+
+def _flat(value: object) -> object:
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return " ".join(map(str, value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str, separators=(",", ":"))
+    return value
+
+
+def stream_delimited(rows: Iterable[dict], columns: Sequence[str], delimiter: str) -> int:
+    """CSV (`,`) or TSV (`\\t`): a header row, then neutralised cells (no formula, no control
+    character, so a TSV cell never holds a tab or a line break)."""
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", delimiter=delimiter,
+                            lineterminator="\r\n" if delimiter == "," else "\n")  # CSV as RFC 4180 has it
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(_neutral_row(row))
+        count += 1
+    return count

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tnorder.errors import EXIT_CARRIER, EXIT_PARTIAL, EXIT_STILL_PENDING, BadInput
 
 if TYPE_CHECKING:
+    from tnorder.render import Output
     from tnorder.services.batch import Outcome
     from tnorder.services.context import Context
 
@@ -23,6 +24,15 @@ def check_alone(path: str | None, others: dict[str, object]) -> None:
     clash = [flag for flag, value in others.items() if value not in (None, False)]
     if path is not None and clash:
         raise BadInput(f"--from-file cannot be combined with {', '.join(clash)}: each line of the file says it")
+
+
+def output(path: str | None, out: Output) -> bool:
+    """Whether stdout carries documents. From a file, they are one JSON object a line, whatever else
+    is asked: a table or csv would hide each line's own result and error."""
+    if path is not None and (out.form in ("csv", "tsv") or out.fields is not None):
+        raise BadInput("--from-file prints one JSON object per line: use --format json or jsonl (or none), "
+                       "without --fields")
+    return out.document
 
 
 def check_retry(path: str | None, retry_failed: bool) -> None:

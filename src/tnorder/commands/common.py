@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from tnorder import completing
+
 if TYPE_CHECKING:
     from tnorder.criteria import Criteria
+    from tnorder.render import Output
     from tnorder.services.context import Context
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line (nothing when there is none).")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with a header row on stdout.")]
+_O = "Output"
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout (--format json).",
+                                       rich_help_panel=_O)]
+JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line (--format jsonl).",
+                                        rich_help_panel=_O)]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with a header row (--format csv).", rich_help_panel=_O)]
+FormatOpt = Annotated[str | None, typer.Option(
+    "--format", "-o", metavar="FORMAT", rich_help_panel=_O,
+    help="table, json (one document), jsonl (one object a line), csv or tsv (a header row; lists joined by "
+    "spaces, objects as JSON).")]
+FieldsOpt = Annotated[str | None, typer.Option(
+    "--fields", metavar="A,B,…", rich_help_panel=_O,
+    help="These keys (columns), in this order, in every format.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 TypeOpt = Annotated[
     str | None,
-    typer.Option("--type", "-t", help="Inventory type (optional while only one exists)."),
+    typer.Option("--type", "-t", help="Inventory type (optional while only one exists).",
+                 autocompletion=completing.inventory_types),
 ]
 KeyOpt = Annotated[
     str | None,
@@ -57,12 +71,14 @@ AreaCode = Annotated[str | None, typer.Option("--area-code", help="NPA, e.g. 919
 RateCenter = Annotated[
     str | None, typer.Option("--rate-center", help="Rate center (with --state).", rich_help_panel=_C)
 ]
-State = Annotated[str | None, typer.Option("--state", help="Two-letter state.", rich_help_panel=_C)]
+State = Annotated[str | None, typer.Option("--state", help="Two-letter state.", rich_help_panel=_C,
+                                           autocompletion=completing.states)]
 City = Annotated[str | None, typer.Option("--city", help="City (with --state).", rich_help_panel=_C)]
 Zip = Annotated[str | None, typer.Option("--zip", help="5-digit ZIP.", rich_help_panel=_C)]
 Lata = Annotated[str | None, typer.Option("--lata", help="LATA code.", rich_help_panel=_C)]
 TollFree = Annotated[
-    str | None, typer.Option("--toll-free", help="Toll-free wildcard: 8**, 87*.", rich_help_panel=_C)
+    str | None, typer.Option("--toll-free", help="Toll-free wildcard: 8**, 87*.", rich_help_panel=_C,
+                               autocompletion=completing.toll_free_patterns)
 ]
 Vanity = Annotated[
     str | None, typer.Option("--vanity", help="Toll-free vanity word, 4-7 characters.", rich_help_panel=_C)
@@ -89,6 +105,8 @@ RetryFailedOpt = Annotated[bool, typer.Option(
 
 LOOKUP_COLUMNS = [("number", "Number"), ("rate_center", "Rate center"), ("city", "City"),
                   ("state", "State"), ("lata", "LATA")]
+LOOKUP_KEYS = ("number", "rate_center", "city", "state", "lata", "zip")  # a lookup result's document
+HELD_KEYS = ("number", "status", "inventory_type", "customer", "line", "rate_center", "state", "order_ref")
 HELD_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("customer", "Customer"), ("line", "Line"), ("rate_center", "Rate center"), ("state", "State")]
 
@@ -103,14 +121,36 @@ def criteria(area_code: str | None = None, rate_center: str | None = None, state
                  lata=lata, toll_free=toll_free, vanity=vanity, npa_nxx=npa_nxx, local_vanity=local_vanity)
 
 
-def output_format(json: bool, jsonl: bool = False, csv: bool = False) -> str:
-    """`json`, `jsonl`, `csv` or `table`: at most one of the flags."""
+def output(form: str | None, fields: str | None, keys: Sequence[str], *, json: bool = False,
+           jsonl: bool = False, csv: bool = False) -> Output:
+    """The one output choice from --format and its aliases (at most one way, exit 2 otherwise), and
+    --fields checked against `keys` before anything is done."""
+    from tnorder import render
     from tnorder.errors import BadInput
 
-    chosen = [name for name, on in (("json", json), ("jsonl", jsonl), ("csv", csv)) if on]
-    if len(chosen) > 1:
-        raise BadInput(" and ".join(f"--{name}" for name in chosen) + " cannot be combined")
-    return chosen[0] if chosen else "table"
+    given = [(f"--{name}", name) for name, on in (("json", json), ("jsonl", jsonl), ("csv", csv)) if on]
+    if form is not None:
+        if form.lower() not in render.FORMATS:
+            raise BadInput(f"unknown --format {form!r}: use one of {', '.join(render.FORMATS)}")
+        given.append((f"--format {form.lower()}", form.lower()))
+    if len({value for _, value in given}) > 1:
+        raise BadInput(" and ".join(flag for flag, _ in given) + " cannot be combined: choose one output format")
+    return render.choose(given[0][1] if given else "table", _fields(fields, keys))
+
+
+def _fields(text: str | None, keys: Sequence[str]) -> tuple[str, ...] | None:
+    from tnorder.errors import BadInput
+
+    if text is None:
+        return None
+    chosen = tuple(name.strip() for name in text.split(","))
+    unknown = [name for name in chosen if name not in keys]
+    if unknown or not all(chosen):
+        what = f"unknown field {unknown[0]!r}" if unknown else "an empty field"
+        raise BadInput(f"{what} in --fields: use some of {', '.join(keys)}")
+    if len(set(chosen)) < len(chosen):
+        raise BadInput("--fields names a field twice")
+    return chosen
 
 
 def any_criteria(*values: str | None) -> bool:

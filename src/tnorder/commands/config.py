@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from tnorder.commands.common import JsonOpt, context
+from tnorder import completing
+from tnorder.commands.common import CsvOpt, FieldsOpt, FormatOpt, JsonlOpt, JsonOpt, context, output
 
 app = typer.Typer(help="Carriers, carrier accounts and inventory types.", no_args_is_help=True)
 carrier_app = typer.Typer(help="Carriers: who numbers are ordered from.", no_args_is_help=True)
@@ -14,6 +15,9 @@ type_app = typer.Typer(help="Inventory types: folders that hold numbers.", no_ar
 app.add_typer(carrier_app, name="carrier")
 app.add_typer(account_app, name="account")
 app.add_typer(type_app, name="inventory-type")
+CarrierName = Annotated[str, typer.Argument(autocompletion=completing.carriers)]
+AccountName = Annotated[str, typer.Argument(autocompletion=completing.accounts)]
+TypeName = Annotated[str, typer.Argument(autocompletion=completing.inventory_types)]
 
 
 @app.command("path")
@@ -55,7 +59,7 @@ URL_HELP = ("API base URL (broadvox: the SOAP endpoint URL, required; telnyx: th
 def carrier_add(
     ctx: typer.Context,
     name: str,
-    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)],
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP, autocompletion=completing.carrier_kinds)],
     url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
@@ -74,7 +78,7 @@ def carrier_add(
 @carrier_app.command("set")
 def carrier_set(
     ctx: typer.Context,
-    name: str,
+    name: CarrierName,
     url: Annotated[str | None, typer.Option("--url", help=URL_HELP)] = None,
     option: Annotated[list[str] | None, typer.Option("--option", help="KEY=VALUE, repeatable.")] = None,
 ) -> None:
@@ -88,8 +92,13 @@ def carrier_set(
 
 
 @carrier_app.command("list")
-def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def carrier_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List carriers."""
+    keys = ("name", "kind", "url", "options")
+    output(form, fields, keys, json=json, jsonl=jsonl, csv=csv)
     cfg = context(ctx).config
     rows = []
     for n in cfg.names("carriers"):
@@ -97,11 +106,11 @@ def carrier_list(ctx: typer.Context, json: JsonOpt = False) -> None:
         kind, url = raw.pop("kind", None), raw.pop("url", None)
         options = raw.pop("options", {}) | raw
         rows.append({"name": n, "kind": kind, "url": url, "options": options or None})
-    _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], json)
+    _show(rows, [("name", "Name"), ("kind", "Kind"), ("url", "URL")], keys)
 
 
 @carrier_app.command("remove")
-def carrier_remove(ctx: typer.Context, name: str) -> None:
+def carrier_remove(ctx: typer.Context, name: CarrierName) -> None:
     """Remove a carrier (refused while accounts or numbers use it)."""
     from tnorder.services import config_admin
 
@@ -112,7 +121,7 @@ def carrier_remove(ctx: typer.Context, name: str) -> None:
 EnvOpt = Annotated[str | None, typer.Option(help="Name of the environment variable holding it.")]
 
 
-CarrierOpt = Annotated[str, typer.Option("--carrier", help="Carrier name.")]
+CarrierOpt = Annotated[str, typer.Option("--carrier", help="Carrier name.", autocompletion=completing.carriers)]
 AccountIdOpt = Annotated[str | None, typer.Option("--account-id")]
 SiteIdOpt = Annotated[str | None, typer.Option("--site-id")]
 PeerIdOpt = Annotated[str | None, typer.Option("--peer-id")]
@@ -156,8 +165,9 @@ def account_add(
 @account_app.command("set")
 def account_set(
     ctx: typer.Context,
-    name: str,
-    carrier: Annotated[str | None, typer.Option("--carrier", help="Carrier name.")] = None,
+    name: AccountName,
+    carrier: Annotated[str | None, typer.Option("--carrier", help="Carrier name.",
+                                                 autocompletion=completing.carriers)] = None,
     account_id: AccountIdOpt = None,
     site_id: SiteIdOpt = None,
     peer_id: PeerIdOpt = None,
@@ -196,20 +206,24 @@ def _account_options(given: list[str] | None) -> dict[str, object]:
 
 
 @account_app.command("list")
-def account_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def account_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List carrier accounts (environment variable names only, never their values)."""
     from tnorder.settings import SECRET_FIELDS
 
-    cfg = context(ctx).config
     keys = ("carrier", "account_id", "site_id", "peer_id", *SECRET_FIELDS)
+    output(form, fields, ("name", *keys, "options"), json=json, jsonl=jsonl, csv=csv)
+    cfg = context(ctx).config
     rows = [{"name": n} | {k: cfg.data["accounts"][n].get(k) for k in keys}
             | {"options": cfg.account(n).options or None} for n in cfg.names("accounts")]
     _show(rows, [("name", "Name"), ("carrier", "Carrier"), ("account_id", "Account id"),
-                 ("site_id", "Site id"), ("peer_id", "Peer id")], json)
+                 ("site_id", "Site id"), ("peer_id", "Peer id")], ("name", *keys, "options"))
 
 
 @account_app.command("remove")
-def account_remove(ctx: typer.Context, name: str) -> None:
+def account_remove(ctx: typer.Context, name: AccountName) -> None:
     """Remove a carrier account (refused while inventory types or numbers use it)."""
     from tnorder.services import config_admin
 
@@ -221,7 +235,8 @@ def account_remove(ctx: typer.Context, name: str) -> None:
 def type_add(
     ctx: typer.Context,
     name: str,
-    account: Annotated[str, typer.Option("--account", help="Carrier account its numbers come from.")],
+    account: Annotated[str, typer.Option("--account", help="Carrier account its numbers come from.",
+                                                autocompletion=completing.accounts)],
 ) -> None:
     """Add an inventory type bound to a carrier account."""
     from tnorder.services import config_admin
@@ -231,16 +246,20 @@ def type_add(
 
 
 @type_app.command("list")
-def type_list(ctx: typer.Context, json: JsonOpt = False) -> None:
+def type_list(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List inventory types."""
+    output(form, fields, ("name", "account"), json=json, jsonl=jsonl, csv=csv)
     cfg = context(ctx).config
     rows = [{"name": n, "account": cfg.data["inventory_types"][n].get("account")}
             for n in cfg.names("inventory_types")]
-    _show(rows, [("name", "Name"), ("account", "Carrier account")], json)
+    _show(rows, [("name", "Name"), ("account", "Carrier account")], ("name", "account"))
 
 
 @type_app.command("remove")
-def type_remove(ctx: typer.Context, name: str) -> None:
+def type_remove(ctx: typer.Context, name: TypeName) -> None:
     """Remove an inventory type (refused while it holds numbers)."""
     from tnorder.services import config_admin
 
@@ -249,7 +268,8 @@ def type_remove(ctx: typer.Context, name: str) -> None:
 
 
 @app.command("test")
-def test(ctx: typer.Context, account: Annotated[str | None, typer.Argument()] = None) -> None:
+def test(ctx: typer.Context,
+         account: Annotated[str | None, typer.Argument(autocompletion=completing.accounts)] = None) -> None:
     """Reach the carrier with an account's credentials (a cheap authenticated read).
 
     With no account named, every account is tested and reported, one line each; the exit code is
@@ -273,10 +293,8 @@ def test(ctx: typer.Context, account: Annotated[str | None, typer.Argument()] = 
         raise typer.Exit(codes[0])
 
 
-def _show(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:
+def _show(rows: list[dict], columns: list[tuple[str, str]], keys: tuple[str, ...]) -> None:
     from tnorder import render
 
-    if as_json:
-        render.emit_json(rows)
-    else:
+    if not render.emit(rows, keys):
         render.table(rows, columns)

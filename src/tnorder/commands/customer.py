@@ -5,12 +5,18 @@ from typing import Annotated
 
 import typer
 
+from tnorder import completing
 from tnorder.commands.common import (
     HELD_COLUMNS,
+    HELD_KEYS,
     AllOpt,
     AreaCode,
     City,
+    CsvOpt,
+    FieldsOpt,
+    FormatOpt,
     FromFileOpt,
+    JsonlOpt,
     JsonOpt,
     KeyOpt,
     Lata,
@@ -31,17 +37,25 @@ from tnorder.commands.common import (
     YesOpt,
     Zip,
     context,
+    output,
 )
 
 app = typer.Typer(help="Customers, their service lines, and the numbers assigned to them.", no_args_is_help=True)
 line_app = typer.Typer(help="Service lines of a customer: where its numbers are assigned.", no_args_is_help=True)
 app.add_typer(line_app, name="line")
 
-Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
-LineArg = Annotated[str, typer.Argument(help="The service line's name.")]
+NewAccount = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).")]
+Account = Annotated[str, typer.Argument(help="The customer's account (its id in your systems).",
+                                        autocompletion=completing.customers)]
+NewLine = Annotated[str, typer.Argument(help="The service line's name.")]
+LineArg = Annotated[str, typer.Argument(help="The service line's name.", autocompletion=completing.lines)]
 LINE_COLUMNS = [("line", "Line"), ("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("order_ref", "Order")]
-LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.")]
+CUSTOMER_KEYS = ("customer", "name", "lines", "numbers", "created_at")
+SHOW_KEYS = ("customer", "name", "created_at", "lines")
+LINE_KEYS = ("customer", "line", "description", "created_at", "numbers")
+LineOpt = Annotated[str, typer.Option("--line", "-l", help="The customer's service line the numbers go on.",
+                                      autocompletion=completing.lines)]
 
 
 def _emit(doc: object, as_json: bool, text: str) -> None:
@@ -54,7 +68,7 @@ def _emit(doc: object, as_json: bool, text: str) -> None:
 
 
 @app.command("add")
-def add(ctx: typer.Context, account: Account,
+def add(ctx: typer.Context, account: NewAccount,
         name: Annotated[str, typer.Option("--name", help="The customer's name.")], json: JsonOpt = False) -> None:
     """Add a customer."""
     from tnorder.services import customers
@@ -64,28 +78,35 @@ def add(ctx: typer.Context, account: Account,
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
+def list_(
+    ctx: typer.Context, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List customers with how many lines and numbers each has."""
     from tnorder import render
     from tnorder.services import customers
 
+    output(form, fields, CUSTOMER_KEYS, json=json, jsonl=jsonl, csv=csv)
     rows = customers.list_customers(context(ctx))
-    if json:
-        render.emit_json(rows)
+    if render.emit(rows, CUSTOMER_KEYS):
         return
     render.table(rows, [("customer", "Customer"), ("name", "Name"), ("lines", "Lines"), ("numbers", "Numbers")],
                  empty="no customers yet: add one with `tnorder customer add`")
 
 
 @app.command("show")
-def show(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
-    """The customer's inventory: its numbers with their service line and status."""
+def show(
+    ctx: typer.Context, account: Account, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
+    """The customer's inventory: its numbers, each with its service line and status (csv and tsv:
+    one row, the lines as JSON)."""
     from tnorder import render
     from tnorder.services import customers
 
+    output(form, fields, SHOW_KEYS, json=json, jsonl=jsonl, csv=csv)
     doc = customers.show(context(ctx), account)
-    if json:
-        render.emit_json(doc)
+    if render.emit(doc, SHOW_KEYS):
         return
     rows = [{"line": line["line"]} | number for line in doc["lines"] for number in line["numbers"]]
     # one table, the line on every row: a pipe gets one TSV, a terminal one box
@@ -107,7 +128,7 @@ def remove(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
 
 
 @line_app.command("add")
-def line_add(ctx: typer.Context, account: Account, line: LineArg,
+def line_add(ctx: typer.Context, account: Account, line: NewLine,
              description: Annotated[str | None, typer.Option("--description", help="What the line is.")] = None,
              json: JsonOpt = False) -> None:
     """Add a service line to a customer."""
@@ -118,14 +139,17 @@ def line_add(ctx: typer.Context, account: Account, line: LineArg,
 
 
 @line_app.command("list")
-def line_list(ctx: typer.Context, account: Account, json: JsonOpt = False) -> None:
+def line_list(
+    ctx: typer.Context, account: Account, form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
+) -> None:
     """List a customer's service lines."""
     from tnorder import render
     from tnorder.services import customers
 
+    output(form, fields, LINE_KEYS, json=json, jsonl=jsonl, csv=csv)
     rows = customers.list_lines(context(ctx), account)
-    if json:
-        render.emit_json(rows)
+    if render.emit(rows, LINE_KEYS):
         return
     render.table(rows, [("line", "Line"), ("description", "Description"), ("numbers", "Numbers")],
                  empty=f"customer {account} has no service lines")
@@ -161,40 +185,42 @@ def add_dids(
         help="Assign N available numbers of the inventory type (no carrier call); "
         "--area-code, --state, --rate-center narrow them.")] = None,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
-    json: JsonOpt = False, from_file: FromFileOpt = None, retry_failed: RetryFailedOpt = False,
+    from_file: FromFileOpt = None, retry_failed: RetryFailedOpt = False,
+    form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
     """Add from Carrier: order numbers onto a customer's service line (or assign held ones).
 
     The same three ways as `inventory order`; the numbers are pending on the line until the carrier
     completes them, then assigned to it.
     """
-    from tnorder.commands import purchase
+    from tnorder.commands import batch, purchase
 
+    keys = HELD_KEYS if from_inventory is not None else purchase.keys()
+    as_json = batch.output(from_file, output(form, fields, keys, json=json, jsonl=jsonl, csv=csv))
     lookup = {"area_code": area_code, "rate_center": rate_center, "state": state, "city": city, "zip": zip,
               "lata": lata, "toll_free": toll_free, "vanity": vanity, "npa_nxx": npa_nxx,
               "local_vanity": local_vanity}
     c = context(ctx)
-    from tnorder.commands import batch
-
     batch.check_retry(from_file, retry_failed)
     if from_file is not None:
         batch.check_alone(from_file, {f"--{k.replace('_', '-')}": v for k, v in lookup.items()} | {
             "--select": select, "--all": all_, "--pick": pick, "--numbers": numbers, "--key": key,
             "--wait": wait, "--from-inventory": from_inventory})
-        raise typer.Exit(batch.run(c, from_file, yes=yes, as_json=json, inventory_type=type, customer=account,
+        raise typer.Exit(batch.run(c, from_file, yes=yes, as_json=as_json, inventory_type=type, customer=account,
                                    line=line, retry_failed=retry_failed))
     if from_inventory is not None:
-        _from_inventory(c, account, line, type, from_inventory, lookup, json,
+        _from_inventory(c, account, line, type, from_inventory, lookup,
                         others={"--select": select, "--all": all_, "--pick": pick, "--numbers": numbers,
                                 "--key": key, "--wait": wait})
         return
     raise typer.Exit(purchase.start(c, select=select, all_=all_, pick=pick, numbers=numbers, lookup=lookup,
                                     inventory_type=type, quantity=quantity, key=key, wait=wait, timeout=timeout,
-                                    yes=yes, as_json=json, customer=account, line=line))
+                                    yes=yes, as_json=as_json, customer=account, line=line))
 
 
 def _from_inventory(c, account: str, line: str, inventory_type: str | None, count: int,
-                    lookup: dict[str, str | None], as_json: bool, others: dict[str, object]) -> None:
+                    lookup: dict[str, str | None], others: dict[str, object]) -> None:
     from tnorder import render
     from tnorder.criteria import check_npa, check_state, clean_name
     from tnorder.errors import BadInput
@@ -211,8 +237,7 @@ def _from_inventory(c, account: str, line: str, inventory_type: str | None, coun
         area_code=check_npa(lookup["area_code"]) if lookup["area_code"] is not None else None,
         state=check_state(lookup["state"]) if lookup["state"] is not None else None,
         rate_center=clean_name(lookup["rate_center"], "rate center") if lookup["rate_center"] is not None else None)
-    if as_json:
-        render.emit_json(docs)
+    if render.emit(docs, HELD_KEYS):
         return
     render.table(docs, HELD_COLUMNS)
     render.message(f"assigned {len(docs)} number(s) to customer {account} line {line}")
@@ -226,7 +251,8 @@ def remove_dids(
     disconnect: Annotated[bool, typer.Option(
         "--disconnect", help="Disconnect them at the carrier instead of keeping them available.")] = False,
     key: KeyOpt = None, wait: WaitOpt = False, timeout: TimeoutOpt = 60.0, yes: YesOpt = False,
-    json: JsonOpt = False,
+    form: FormatOpt = None, fields: FieldsOpt = None,
+    json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
     """Take numbers off a customer: back to available in their inventory type, or --disconnect."""
     from tnorder import render
@@ -235,8 +261,10 @@ def remove_dids(
     from tnorder.errors import BadInput
     from tnorder.numbers import parse_numbers
     from tnorder.services import holding
+    from tnorder.services.order_reads import KEYS
     from tnorder.testhooks import pause
 
+    out = output(form, fields, KEYS if disconnect else HELD_KEYS, json=json, jsonl=jsonl, csv=csv)
     c = context(ctx)
     tns = parse_numbers(numbers)
     holding.check_assigned_to(c, tns, account)
@@ -244,7 +272,8 @@ def remove_dids(
         if reason is not None:
             raise BadInput("--reason goes with numbers kept available; a disconnect order records itself")
         raise typer.Exit(release.run(c, tns, inventory_type=None, select=False, key=key, wait=wait,
-                                     timeout=timeout, yes=yes, as_json=json, force=True, customer=account))
+                                     timeout=timeout, yes=yes, as_json=out.document, force=True,
+                                     customer=account))
     if key is not None or wait:
         raise BadInput("--key and --wait go with --disconnect: taking numbers off a customer sends nothing")
     if not confirm(f"Take {len(tns)} number(s) off customer {account}? They go back to available.", yes):
@@ -252,8 +281,7 @@ def remove_dids(
         return
     pause("remove-dids-decided")  # unassign checks again, under the lock, that they are still this customer's
     docs = holding.unassign(c, tns, reason=reason, customer=account)
-    if json:
-        render.emit_json(docs)
+    if render.emit(docs, HELD_KEYS):
         return
     render.table(docs, HELD_COLUMNS)
     render.message(f"{len(docs)} number(s) taken off customer {account}, available again")

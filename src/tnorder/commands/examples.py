@@ -54,7 +54,10 @@ EXAMPLES: dict[str, list[str]] = {
     "orders poll": ["tnorder orders poll --jsonl >> poll.log    # from cron",
                     "tnorder orders poll --wait --timeout 120"],
     "sim serve": ["tnorder sim serve --port 8735 --latency-ms 50"],
-    "completion": ['eval "$(tnorder completion bash)"'],
+    "completion bash": ['eval "$(tnorder completion bash)"'],
+    "completion zsh": ["tnorder completion zsh > ~/.zfunc/_tnorder"],
+    "completion fish": ["tnorder completion fish > ~/.config/fish/completions/tnorder.fish"],
+    "completion install": ["tnorder completion install", "tnorder completion install zsh"],
 }
 
 

@@ -45,9 +45,10 @@ def show(ctx: Context, order: Order, as_json: bool, detail: bool = True, extra: 
 
 def show_document(doc: dict, as_json: bool, detail: bool = True) -> dict:
     from tnorder import render
+    from tnorder.services.order_reads import csv_row
 
     if as_json:
-        render.emit_json(doc)
+        render.emit(doc, list(doc), flat=csv_row)
         return doc
     render.line(summary(doc))
     if detail:
@@ -137,12 +138,13 @@ def lost_sight(ref: str, status: str, exc: Exception, as_json: bool) -> int:
     reference: it is printed (and, with --json, a document naming it), exit 5 (pending), and
     `orders poll` settles the order. Exit 2 would say that nothing was sent."""
     from tnorder import render
-    from tnorder.services.order_reads import KEYS
+    from tnorder.services.order_reads import KEYS, csv_row
 
     reason = _local_failure(exc)
     if as_json:
-        render.emit_json(dict.fromkeys(KEYS) | {"order_ref": ref, "status": status, "numbers": [], "completed": [],
-                                                "failed": [], "conflicts": [], "error": reason})
+        doc = dict.fromkeys(KEYS) | {"order_ref": ref, "status": status, "numbers": [], "completed": [],
+                                     "failed": [], "conflicts": [], "error": reason}
+        render.emit(doc, list(doc), flat=csv_row)
     render.warning(f"order {ref} was sent to the carrier, but it could not be followed here: {reason}; "
                    "`tnorder orders poll` will settle it (do not order it again)")
     return EXIT_STILL_PENDING

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from tnorder.services.context import Context
     from tnorder.services.ordering import Plan, Selection
 
+def keys() -> tuple[str, ...]:
+    """An order document's keys, and a selection's `not_offered`."""
+    from tnorder.services.order_reads import KEYS
+
+    return (*KEYS, "not_offered")
+
+
 MODES = ("select", "all", "pick", "numbers")
 METHOD = {"select": "lookup-and-select", "pick": "lookup-and-select", "all": "lookup-and-order", "numbers": "numbers"}
 
@@ -121,11 +128,11 @@ def _not_held_or_placed(c: Context, p: Plan) -> Order | None:
 
 def _nothing_ordered(as_json: bool, code: int, said: dict) -> int:
     from tnorder import render
-    from tnorder.services.order_reads import KEYS
+    from tnorder.services.order_reads import KEYS, csv_row
 
     if as_json:  # an order document's keys, all present, so scripts read it like any other
-        render.emit_json(dict.fromkeys(KEYS) | {"status": "nothing-ordered", "numbers": [], "completed": [],
-                                                "failed": [], "conflicts": []} | said)
+        render.emit(doc := dict.fromkeys(KEYS) | {"status": "nothing-ordered", "numbers": [], "completed": [],
+                                                  "failed": [], "conflicts": []} | said, list(doc), flat=csv_row)
     return code
 
 
