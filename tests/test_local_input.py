@@ -138,6 +138,8 @@ def test_control_characters_already_stored_are_stripped_from_tables_and_messages
     numbers = tmp_path / "n.csv"
     numbers.write_text(NUMBER + "\n")
     assert run("inventory", "import", "--type", "Sandbox DIDs", str(numbers)).code == 0
+    assert run("customer", "line", "add", "ACME", "main").code == 0  # `customer show` lists its numbers
+    assert run("inventory", "assign", NUMBER, "--customer", "ACME", "--line", "main").code == 0
     evil = "\x1b[2J\x1b]0;pwned\x07Acme\x9b"
     with sqlite3.connect(home / "tnorder.db") as db:  # as a store written by another tool would hold it
         db.execute("UPDATE customers SET name = ? WHERE account = 'ACME'", (evil,))

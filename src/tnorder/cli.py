@@ -27,6 +27,24 @@ app.add_typer(completion.app, name="completion")
 examples.attach(app)
 
 
+def _flags_take_no_value() -> None:
+    """Typer's help shows a type beside every flag (`--yes <bool>`) as if it took a value: a flag shows
+    none, whoever declared it (the --help option included)."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None:  # a Typer that draws help otherwise
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag and not self.count else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"tnorder {__version__}")
@@ -138,10 +156,12 @@ def _after_send(message: str, given: list[str]) -> None:
 
 
 def _fail(message: str, code: int, given: list[str] | None = None) -> None:
+    from tnorder import render
+
     first = _shown(str(message), given or [])
     if first:  # empty when the parser already showed help (a group called with no command)
         with contextlib.suppress(OSError):
-            sys.stderr.write(f"tnorder: error: {first}\n")
+            render.message(f"tnorder: error: {first}")  # one line in a pipe; wrapped between words on a terminal
     sys.exit(code)
 
 

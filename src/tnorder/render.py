@@ -70,7 +70,7 @@ def message(text: str) -> None:
     if not sys.stderr.isatty():  # plain text needs no Rich (a store command's start-up is counted)
         sys.stderr.write(text + "\n")
         return
-    _console(True).print(text, markup=False)
+    _console(True).print(text, markup=False, soft_wrap=False)  # wrapped between words, not by the terminal
 
 
 def warning(text: str) -> None:
@@ -78,7 +78,7 @@ def warning(text: str) -> None:
     if not sys.stderr.isatty():
         sys.stderr.write(f"warning: {text}\n")
         return
-    _console(True).print(f"warning: {text}", markup=False, style="yellow")
+    _console(True).print(f"warning: {text}", markup=False, style="yellow", soft_wrap=False)
 
 
 def emit_json(document: Any) -> None:
@@ -135,68 +135,136 @@ def _neutral_row(row: dict) -> dict:
 
 
 # columns a reader copies or types back: never truncated, never folded
-WHOLE = ("number", "order_ref")
-FOLD_MIN = 6  # narrowest a folding column gets before the widest one is dropped instead
-_EDGES = 4  # a Rich table's outer border and padding, besides 3 characters a column
+WHOLE = ("#", "number", "order_ref")
+# columns that say what a row is: never left out to fit (they fold instead, as a last resort)
+IDENTIFYING = (*WHOLE, "inventory_type", "customer", "line", "event", "note")
+# details that go first when a table is too wide, in this order (after columns of zeros)
+MINOR = ("activated_at", "created_at", "updated_at", "lata", "zip", "city", "actor", "description",
+         "rate_center", "from_status", "state")
+FOLD_MIN = 6  # narrowest a folding column gets before another one is left out instead
+_EDGES = 1  # a Rich table's closing border, besides 3 characters a column (padding and a border)
+FOOTER = "left out at {width} columns: {heads} (--format csv or a wider terminal shows them)"
 
 
 def table(rows: Iterable[dict], columns: Sequence[tuple[str, str]], *, title: str | None = None,
-          numbered: bool = False, console: Console | None = None, empty: str | None = None) -> int:
+          numbered: bool = False, console: Console | None = None, empty: str | None = None,
+          on_terminal: Callable[[dict], dict] | None = None) -> int:
     """A Rich table on a terminal; tab-separated columns with a header line otherwise.
 
     `empty`: said on stderr instead of drawing an empty box when there are no rows.
+    `on_terminal`: how a row reads on a terminal (a pipe gets the row as it is).
     """
     heads = (["#"] if numbered else []) + [head for _, head in columns]
-    keys = (["#"] if numbered else []) + [key for key, _ in columns]
-    lines = _cells(rows, columns, numbered)
     plain = not sys.stdout.isatty() if console is None else not console.is_terminal
     if plain:  # tab-separated for pipes, without loading Rich
-        stream = sys.stdout if console is None else console.file
-        stream.write("\t".join(heads) + "\n")
-        count = 0
-        for cells in lines:  # read as TSV by spreadsheets too: formulas neutralised
-            stream.write("\t".join(map(neutral, cells)) + "\n")  # type: ignore[arg-type]
-            count += 1
-        if not count and empty:
-            message(empty)
-        return count
-    console = console or _console(False)
-    cells = list(lines)
+        return _plain(_cells(rows, columns, numbered), heads, console, empty)
+    keys = (["#"] if numbered else []) + [key for key, _ in columns]
+    cells = list(_cells(map(on_terminal, rows) if on_terminal else rows, columns, numbered))
     if not cells:
         if empty:
             message(empty)
         return 0
-    from rich.table import Table
-    from rich.text import Text
-
-    shown = _fitting(keys, heads, cells, console.width)
-    grid = Table(title=title, header_style="bold")
-    for i in shown:
-        whole = keys[i] in WHOLE or keys[i] == "#"
-        width = max(len(heads[i]), *(len(row[i]) for row in cells)) if whole else None
-        grid.add_column(heads[i], justify="right" if keys[i] == "#" else "left", no_wrap=whole,
-                        width=width, overflow="fold")
-    for row in cells:
-        grid.add_row(*(Text(row[i]) for i in shown))  # a cell is data, never Rich markup ("[link=…]")
-    console.print(grid)
+    _draw(cells, keys, heads, title, console or _console(False))
     return len(cells)
 
 
-def _fitting(keys: list[str], heads: list[str], cells: list[list[str]], width: int) -> list[int]:
-    """Which columns to show at this width: whole columns stay, the widest other ones go first."""
+def _plain(lines: Iterable[list[str]], heads: list[str], console: Console | None, empty: str | None) -> int:
+    stream = sys.stdout if console is None else console.file
+    stream.write("\t".join(heads) + "\n")
+    count = 0
+    for cells in lines:  # read as TSV by spreadsheets too: formulas neutralised
+        stream.write("\t".join(map(neutral, cells)) + "\n")  # type: ignore[arg-type]
+        count += 1
+    if not count and empty:
+        message(empty)
+    return count
+
+
+def _draw(cells: list[list[str]], keys: list[str], heads: list[str], title: str | None, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    shown, widths, left_out = _fitting(keys, heads, cells, console.width)
+    grid = Table(title=title, header_style="bold")
+    for i in shown:
+        grid.add_column(heads[i], justify="right" if keys[i] == "#" else "left", no_wrap=keys[i] in WHOLE,
+                        width=widths.get(i), overflow="fold")
+    for row in cells:
+        grid.add_row(*(Text(row[i]) for i in shown))  # a cell is data, never Rich markup ("[link=…]")
+    console.print(grid)
+    if left_out:  # never a silent loss: what is missing, and where to see it
+        names = ", ".join(heads[i] or keys[i] for i in left_out)
+        console.print(FOOTER.format(width=console.width, heads=names), style="dim", markup=False,
+                      highlight=False, soft_wrap=False)
+
+
+def _fitting(keys: list[str], heads: list[str], cells: list[list[str]],
+             width: int) -> tuple[list[int], dict[int, int], list[int]]:
+    """Which columns to show at this width, the widths to give them, and which were left out to fit.
+
+    A column empty in every row is not shown (it hides nothing); then, while the table is too wide,
+    columns of zeros go, then MINOR details, then the widest others; IDENTIFYING ones always stay.
+    """
     natural = [max(len(heads[i]), *(len(row[i]) for row in cells)) for i in range(len(keys))]
-    # a folding column still keeps its longest word whole ("complete", not "comple/te")
-    words = [max(len(w) for text in [heads[i], *(row[i] for row in cells)] for w in text.split() or [""])
-             for i in range(len(keys))]
-    need = [n if keys[i] in WHOLE or keys[i] == "#" else min(n, max(FOLD_MIN, words[i]))
+    need = [n if keys[i] in WHOLE else min(n, max(FOLD_MIN, _longest_word(heads[i], cells, i)))
             for i, n in enumerate(natural)]
-    shown = list(range(len(keys)))
-    while sum(need[i] + 3 for i in shown) + _EDGES > width:
-        droppable = [i for i in shown if keys[i] not in WHOLE and keys[i] != "#"]
-        if not droppable:
-            break
-        shown.remove(max(droppable, key=lambda i: (natural[i], i)))
-    return shown
+    shown = [i for i in range(len(keys)) if keys[i] in ("#", "number") or any(row[i] for row in cells)]
+    left_out: list[int] = []
+    going = sorted((i for i in shown if keys[i] not in IDENTIFYING),
+                   key=lambda i: _goes_before(keys, cells, natural, i))
+    while going and sum(need[i] + 3 for i in shown) + _EDGES > width:
+        left_out.append(going.pop(0))
+        shown.remove(left_out[-1])
+    return shown, _widths(shown, keys, need, natural, width), sorted(left_out)
+
+
+def _widths(shown: list[int], keys: list[str], need: list[int], natural: list[int], width: int) -> dict[int, int]:
+    """Widths for a table that must fold: each column keeps its longest word while it can, the room
+    left goes to the columns furthest from their natural width; short of room, the widest folding
+    column gives first. Rich alone would cut a short column's word ("ACME-INDUSTRIA/L") to spare a
+    long one. A table that fits keeps Rich's own widths."""
+    whole = {i: natural[i] for i in shown if keys[i] in WHOLE}
+    folding = [i for i in shown if i not in whole]
+    spare = width - _EDGES - sum(need[i] + 3 for i in shown)
+    if not folding or sum(natural[i] - need[i] for i in folding) <= spare:
+        return whole
+    widths = whole | {i: need[i] for i in folding}
+    for _ in range(max(spare, 0)):
+        i = max(folding, key=lambda i: natural[i] - widths[i])
+        widths[i] += 1
+    for _ in range(max(-spare, 0)):
+        i = max(folding, key=lambda i: widths[i])
+        if widths[i] <= 1:
+            return whole  # not even one character a column: Rich overflows as it can
+        widths[i] -= 1
+    return widths
+
+
+def _longest_word(head: str, cells: list[list[str]], i: int) -> int:
+    # a folding column still keeps its longest word whole ("complete", not "comple/te")
+    return max(len(w) for text in [head, *(row[i] for row in cells)] for w in text.split() or [""])
+
+
+def _goes_before(keys: list[str], cells: list[list[str]], natural: list[int], i: int) -> tuple:
+    """The order columns are left out in: zeros, then MINOR details in their order, then the widest."""
+    zeros = all(row[i] in ("", "0") for row in cells)
+    minor = MINOR.index(keys[i]) if keys[i] in MINOR else len(MINOR)
+    return (not zeros, minor, -natural[i], -i)
+
+
+def spelled(number: str, word: str) -> str:
+    """`+18003569377` found for `FLOWERS` -> `+1 800-FLOWERS`: the word where its keypad digits stand
+    (the last place they do), as a terminal shows a vanity number; it reads back as the number.
+    A number without the word's digits is shown as it is."""
+    from tnorder.numbers import keypad_digits
+
+    word = word.upper()
+    npa, subscriber = number[2:5], number[5:]
+    at = subscriber.rfind(keypad_digits(word)) if number.startswith("+1") and len(subscriber) == 7 else -1
+    if at < 0:
+        return number
+    before, after = subscriber[:at], subscriber[at + len(word):]
+    return "-".join(filter(None, (f"+1 {npa}", before, word, after)))
 
 
 def minute(text: str) -> str:

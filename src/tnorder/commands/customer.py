@@ -49,7 +49,7 @@ Account = Annotated[str, typer.Argument(help="The customer's account (its id in 
                                         autocompletion=completing.customers)]
 NewLine = Annotated[str, typer.Argument(help="The service line's name.")]
 LineArg = Annotated[str, typer.Argument(help="The service line's name.", autocompletion=completing.lines)]
-LINE_COLUMNS = [("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
+LINE_COLUMNS = [("line", "Line"), ("number", "Number"), ("status", "Status"), ("inventory_type", "Inventory type"),
                 ("rate_center", "Rate center"), ("state", "State"), ("order_ref", "Order")]
 CUSTOMER_KEYS = ("customer", "name", "lines", "numbers", "created_at")
 SHOW_KEYS = ("customer", "name", "created_at", "lines")
@@ -99,8 +99,8 @@ def show(
     ctx: typer.Context, account: Account, form: FormatOpt = None, fields: FieldsOpt = None,
     json: JsonOpt = False, jsonl: JsonlOpt = False, csv: CsvOpt = False,
 ) -> None:
-    """The customer's inventory: each service line with its numbers and their status (csv and
-    tsv: one row, the lines as JSON)."""
+    """The customer's inventory: its numbers, each with its service line and status (csv and tsv:
+    one row, the lines as JSON)."""
     from tnorder import render
     from tnorder.services import customers
 
@@ -108,12 +108,13 @@ def show(
     doc = customers.show(context(ctx), account)
     if render.emit(doc, SHOW_KEYS):
         return
-    render.line(f"Customer {doc['customer']}: {doc['name']}")
-    for line in doc["lines"]:
-        about = f" ({line['description']})" if line["description"] else ""
-        render.table(line["numbers"], LINE_COLUMNS,
-                     title=f"Line {line['line']}{about}: {len(line['numbers'])} number(s)",
-                     empty=f"line {line['line']}{about}: no numbers")
+    rows = [{"line": line["line"]} | number for line in doc["lines"] for number in line["numbers"]]
+    # one table, the line on every row: a pipe gets one TSV, a terminal one box
+    render.table(rows, LINE_COLUMNS, title=f"Customer {doc['customer']}: {doc['name']}")
+    for line in doc["lines"]:  # said beside the table, not as rows without a number
+        if not line["numbers"]:
+            about = f" ({line['description']})" if line["description"] else ""
+            render.message(f"line {line['line']}{about}: no numbers")
     if not doc["lines"]:
         render.message(f"customer {account} has no service lines: add one with `tnorder customer line add`")
 

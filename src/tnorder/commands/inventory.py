@@ -67,7 +67,9 @@ def lookup(
     found = ordering.lookup(c, ordering.plan(c, inventory_type=type, criteria=crit, quantity=quantity))
     if render.emit([n.as_dict() for n in found], LOOKUP_KEYS):
         return
-    render.table((n.as_dict() for n in found), LOOKUP_COLUMNS, numbered=True)
+    word = crit.vanity or crit.local_vanity
+    render.table((n.as_dict() for n in found), LOOKUP_COLUMNS, numbered=True,
+                 on_terminal=(lambda row: row | {"number": render.spelled(row["number"], word)}) if word else None)
     render.message(f"{len(found)} number(s) found ({crit.describe()})")
 
 
