@@ -326,3 +326,9 @@ def test_a_completion_loads_no_orm_pydantic_or_http(world, line):
                           env=os.environ | shell)
     assert done.stdout.startswith(VALUES_MARK) and len(done.stdout.splitlines()) > 1, done.stdout
     assert done.stderr.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_output_formats_complete_on_every_data_command(complete):
+    assert values(complete, "tnorder inventory list --format j") == ["json", "jsonl"]
+    assert values(complete, "tnorder orders pending -o ") == ["table", "json", "jsonl", "csv", "tsv"]
+    assert values(complete, "tnorder customer list --format t") == ["table", "tsv"]

@@ -113,6 +113,13 @@ def states(ctx: typer.Context, incomplete: str) -> Values:
     return _matching(((code, name) for code, (name, _, _) in sorted(STATES.items())), incomplete)
 
 
+@quiet
+def output_formats(ctx: typer.Context, incomplete: str) -> Values:
+    from tnorder.render import FORMATS
+
+    return _matching(((form, "output format") for form in FORMATS), incomplete)
+
+
 TOLL_FREE_HELP = {"8**": "any toll-free code"}
 
 

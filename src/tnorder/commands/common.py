@@ -23,7 +23,7 @@ JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="One JSON object per lin
                                         rich_help_panel=_O)]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV with a header row (--format csv).", rich_help_panel=_O)]
 FormatOpt = Annotated[str | None, typer.Option(
-    "--format", "-o", metavar="FORMAT", rich_help_panel=_O,
+    "--format", "-o", metavar="FORMAT", rich_help_panel=_O, autocompletion=completing.output_formats,
     help="table, json (one document), jsonl (one object a line), csv or tsv (a header row; lists joined by "
     "spaces, objects as JSON).")]
 FieldsOpt = Annotated[str | None, typer.Option(
