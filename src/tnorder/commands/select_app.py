@@ -38,6 +38,7 @@ class Filter(Input):
 class SelectApp(App[list[int] | None]):
     """Returns the ticked rows' indices (enter), or None (Esc, Ctrl-C)."""
 
+    ENABLE_COMMAND_PALETTE = False  # Textual's ^p palette offers nothing a selection needs
     CSS = "Rows { height: 1fr; } #title { padding: 0 1; } Filter { display: none; } Filter.shown { display: block; }"
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "abort", "abort"),
