@@ -191,8 +191,11 @@ _ORDER_HELP = "status || ' ' || kind || ' ' || coalesce(quantity, '?') || ' via 
 @quiet
 def pending_orders(ctx: typer.Context, incomplete: str) -> Values:
     """References of orders still pending (submitting or pending at the carrier)."""
-    rows = _query(ctx, f"SELECT ref, {_ORDER_HELP} FROM orders WHERE status IN ('submitting', 'pending') "
-                       f"AND ref IS NOT NULL ORDER BY ref LIMIT {MAX_VALUES}")
+    from tnorder.statuses import PENDING_ORDER_STATUSES
+
+    marks = ", ".join("?" * len(PENDING_ORDER_STATUSES))
+    rows = _query(ctx, f"SELECT ref, {_ORDER_HELP} FROM orders WHERE status IN ({marks}) "
+                       f"AND ref IS NOT NULL ORDER BY ref LIMIT {MAX_VALUES}", PENDING_ORDER_STATUSES)
     return _matching(rows, incomplete)
 
 
