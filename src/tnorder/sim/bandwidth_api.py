@@ -278,10 +278,8 @@ class BandwidthApi:
             raise not_found(f"size {size} is invalid: give a whole number from 1")
         if call.query.get("ratecenter") and not call.query.get("state"):
             raise not_found("ratecenter needs state")
-        tests, site = number_tests(call, not_found), call.args.get("site")
-        lines = [line for line in self.world.lines(call.args["account"])
-                 if site is None or str(line.request.get("site_id")) == site]
-        lines = dated(call, [line for line in lines if self._matches(line.number, tests)],
+        tests = number_tests(call, not_found)
+        lines = dated(call, [line for line in self._site_lines(call) if self._matches(line.number, tests)],
                       lambda line: line.settled_at, not_found)
         if not lines:
             return Reply(204)
@@ -298,8 +296,14 @@ class BandwidthApi:
         return all(test(number, found) for test in tests)
 
     def in_service_totals(self, call: Call) -> Reply:
-        count = len(self.world.in_service(call.args["account"], call.args.get("site")))
-        return xml_reply(200, node("Quantity", node("Count", count)))
+        return xml_reply(200, node("Quantity", node("Count", len(self._site_lines(call)))))
+
+    def _site_lines(self, call: Call) -> list:
+        """The account's numbers in service; on a site's path, those its orders put on that site (the
+        `SiteId` of the order that bought a number is the site it lives on)."""
+        site = call.args.get("site")
+        return [line for line in self.world.lines(call.args["account"])
+                if site is None or str(line.request.get("site_id")) == site]
 
 
 def _not_allowed(methods: list[str]) -> Reply:

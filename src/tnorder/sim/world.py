@@ -449,17 +449,9 @@ class World:
             ).fetchall()
             return [r[0] for r in rows]
 
-    def in_service(self, account: str, site: str | None = None) -> list[str]:
-        """The account's numbers in service; with `site`, those its orders put on that site (Bandwidth
-        lists per site: the `SiteId` of the order that bought a number is the site it lives on)."""
-        with self._tx() as db:
-            rows = db.execute(
-                "SELECT h.tn, o.request FROM holds h LEFT JOIN orders o ON o.id = h.order_id "
-                "WHERE h.account = ? AND h.state = 'inservice' ORDER BY h.tn", (account,)
-            ).fetchall()
-        if site is None:
-            return [tn for tn, _ in rows]
-        return [tn for tn, request in rows if request and str(json.loads(request).get("site_id")) == site]
+    def in_service(self, account: str) -> list[str]:
+        """The account's numbers in service."""
+        return [line.number for line in self.lines(account)]
 
     def settle_every_due(self) -> None:
         """Settle every account's due orders (reads across accounts, such as Bandwidth's `/tns`)."""
