@@ -136,12 +136,16 @@ def paged(call: Call, found: list[WorldOrder], entry, size_limit: int) -> Reply:
         raise status_error("ResponseSelectWrapper", "1003", f"page {page} does not exist")
     start = 0 if page == "1" else ids.index(page)
     chunk = found[start:start + size]
-    links = [node("first", link(page_url(call, "1", size), "first"))]
-    if start + size < len(found):
-        links.append(node("next", link(page_url(call, found[start + size].id, size), "next")))
-    body = node("ListOrderIdUserIdDate", node("TotalCount", len(found)), node("Links", links),
+    following = found[start + size].id if start + size < len(found) else None
+    body = node("ListOrderIdUserIdDate", node("TotalCount", len(found)), links(call, size, following),
                 [entry(o) for o in chunk])
     return xml_reply(200, node("ResponseSelectWrapper", body))
+
+
+def links(call: Call, size: int, following: str | None) -> Element:
+    """`Links`: the first page, and the next one's `page` value when there is one."""
+    first = node("first", link(page_url(call, 1, size), "first"))
+    return node("Links", first, node("next", link(page_url(call, following, size), "next")) if following else None)
 
 
 def page_url(call: Call, page: str | int, size: int) -> str:

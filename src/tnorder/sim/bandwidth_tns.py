@@ -31,8 +31,8 @@ from tnorder.carriers.bandwidth_versions import country_of
 from tnorder.carriers.base import AvailableNumber
 from tnorder.sim.bandwidth_faces import COUNTRIES
 from tnorder.sim.bandwidth_lists import Refusal, check_params, selecting
-from tnorder.sim.bandwidth_orders import page_url
-from tnorder.sim.bandwidth_xml import Call, Reply, leaf, link, list_error, node, not_found, stamp, xml_reply
+from tnorder.sim.bandwidth_orders import links
+from tnorder.sim.bandwidth_xml import Call, Reply, leaf, list_error, node, not_found, stamp, xml_reply
 from tnorder.sim.world import RESERVATION_SECONDS, Holding, World
 from tnorder.usgeo import TOLL_FREE_NPAS
 
@@ -110,11 +110,6 @@ def _cursor(call: Call, page: str, numbers: list[str], refuse: Refusal) -> int:
     if number is None:
         raise refuse(f"page {page} is invalid: give 1 or the telephone number that starts the page")
     return bisect_left(numbers, number)  # sorted: a number gone since keeps its place
-
-
-def links(call: Call, size: int, following: str | None) -> Element:
-    first = node("first", link(page_url(call, 1, size), "first"))
-    return node("Links", first, node("next", link(page_url(call, following, size), "next")) if following else None)
 
 
 # -- GET /tns ----------------------------------------------------------------------------------
