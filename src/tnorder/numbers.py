@@ -69,6 +69,12 @@ def _numbers_in(part: str) -> list[str]:
         return [to_e164(piece) for piece in pieces]
 
 
+def in_area_code(column, area_code: str) -> tuple:
+    """Conditions for a stored E.164 `column` under one area code: a range on its text, not LIKE, so
+    an index on the column serves it."""
+    return column >= f"+1{area_code}", column < f"+1{int(area_code) + 1}"
+
+
 def keypad_digits(word: str) -> str:
     """`FLOWERS` -> `3569377`, the digits a caller dials for a vanity word."""
     import phonenumbers

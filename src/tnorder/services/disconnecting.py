@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tnorder.errors import BadInput
 from tnorder.models import Number, NumberEvent, Order
+from tnorder.numbers import in_area_code
 from tnorder.services import lifecycle, placing
 from tnorder.services.ordering import check_key, new_key
 from tnorder.testhooks import pause
@@ -62,8 +63,8 @@ def check_filters(area_code: str | None, status: str | None) -> str | None:
 
 
 def _narrowed(ctx: Context, query, area_code: str | None, customer: str | None):
-    if area_code:  # a range on the indexed E.164 text, as `inventory list` reads it
-        query = query.where(Number.number >= f"+1{area_code}", Number.number < f"+1{int(area_code) + 1}")
+    if area_code:
+        query = query.where(*in_area_code(Number.number, area_code))
     if customer:
         from tnorder.services.customers import customer_row
 

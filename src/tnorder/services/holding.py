@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, column, select, table
 
 from tnorder.errors import BadInput
+from tnorder.numbers import in_area_code
 from tnorder.services import customers, lifecycle
 from tnorder.testhooks import pause
 
@@ -165,7 +166,7 @@ def _available(ctx: Context, conn: Connection, count: int, inventory_type: str |
     query = select(n.number).where(n.inventory_type == itype.name, n.status == "available")
     area_code, state, rate_center = filters["area_code"], filters["state"], filters["rate_center"]
     if area_code:
-        query = query.where(n.number >= f"+1{area_code}", n.number < f"+1{int(area_code) + 1}")
+        query = query.where(*in_area_code(n.number, area_code))
     if state:
         query = query.where(n.state == state)
     if rate_center:

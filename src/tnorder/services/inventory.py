@@ -10,7 +10,7 @@ from sqlalchemy import case, column, func, or_, select, table
 from tnorder.clock import iso
 from tnorder.criteria import check_npa
 from tnorder.errors import BadInput
-from tnorder.numbers import to_e164
+from tnorder.numbers import in_area_code, to_e164
 from tnorder.statuses import NUMBER_STATUSES
 
 if TYPE_CHECKING:
@@ -105,8 +105,7 @@ def _rows(ctx: Context, inventory_type: str | None, status: str | None, area_cod
     elif not all_statuses:
         query = query.where(n.status != "disconnected")
     if area_code:
-        # a range on the indexed E.164 text, not LIKE, so the (status, number) index serves it
-        query = query.where(n.number >= f"+1{area_code}", n.number < f"+1{int(area_code) + 1}")
+        query = query.where(*in_area_code(n.number, area_code))  # the (status, number) index serves it
     if customer:
         query = query.where(n.customer == customer)
     if limit:
