@@ -113,7 +113,8 @@ def tick_filter_confirm(s: Screen, shown: list[dict], verb: str) -> set[str]:
     s.press("/", "filter: digits or rate center")
     s.child.send(digits_of(shown[5]["number"], shown) + "\r")
     s.shows(rf"1 ticked to {verb}, 1 shown")
-    assert shown[5]["number"] in s.text() and shown[0]["number"] not in s.text()
+    # the status line can be drawn a frame before the rows: wait for the filtered rows themselves
+    s.wait(lambda: shown[5]["number"] in s.text() and shown[0]["number"] not in s.text(), "the filtered row")
     s.press(" ", rf"2 ticked to {verb}, 1 shown")
     s.child.send("\r")
     s.says(r"\[y/N\]")
@@ -173,6 +174,7 @@ def test_select_and_disconnect_narrowed_by_area_code(run, stocked, size):
     s = Screen(("inventory", "disconnect", "--type", stocked, "--select", "--area-code", "919",
                 "--status", "available"), size)
     s.shows("0 ticked to disconnect")
+    s.wait(lambda: in_919[0]["number"] in s.text(), "the first row")
     assert "+1212" not in s.text()  # --area-code narrows what is listed
     chosen = tick_filter_confirm(s, in_919, "disconnect")
     assert s.finish() == 0, s.plain()[-2000:]
@@ -243,7 +245,7 @@ def test_two_hundred_results_scroll(run, home, fast_sandbox):
         s.wait(lambda before=row: _row(s) != before, "a row down")
         row = _row(s)
     target = shown[149]["number"]
-    assert target in s.text()
+    s.wait(lambda: target in s.text(), "the 150th row drawn")
     s.press(" ", "1 ticked to order")
     assert re.search(rf"\[x\]\s+\{target}", s.text())
     s.child.send("\r")
