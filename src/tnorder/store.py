@@ -6,7 +6,7 @@ read-then-write (is this order still pending?) cannot interleave with another pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sqlalchemy import Column, Connection, Engine, Table, create_engine, event, insert, text
+from sqlalchemy import Column, Connection, Engine, Table, TableClause, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError
 
 from tnorder import storecheck
@@ -108,6 +108,20 @@ def bulk_insert(conn: Connection | Session, target: Table, rows: list[dict]) -> 
     compiled = insert(target).compile(dialect=conn.dialect, column_keys=list(rows[0]))
     params = list(map(itemgetter(*compiled.positiontup), rows)) if compiled.positional else rows
     conn.exec_driver_sql(str(compiled), params)
+
+
+def insert_tuples(conn: Connection, target: TableClause, columns: Sequence[str], rows: list[tuple]) -> None:
+    """`bulk_insert` of plain tuples, each in `columns` order: a CSV import of a million rows spends
+    less on tuples than on a dict a row. Values must already be in the driver's form."""
+    if not rows:
+        return
+    compiled = insert(target).compile(dialect=conn.dialect, column_keys=list(columns))
+    if not compiled.positional:  # PostgreSQL's drivers take named parameters
+        conn.exec_driver_sql(str(compiled), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    if list(compiled.positiontup) != list(columns):
+        rows = list(map(itemgetter(*map(list(columns).index, compiled.positiontup)), rows))
+    conn.exec_driver_sql(str(compiled), rows)
 
 
 def driver_value(conn: Connection | Session, column: Column, value: object) -> object:
