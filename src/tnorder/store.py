@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
+REBUILD_CACHE_KIB = 64 * 1024  # SQLite's page cache while a bulk insert rebuilds indexes
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -122,6 +125,39 @@ def insert_tuples(conn: Connection, target: TableClause, columns: Sequence[str],
     if list(compiled.positiontup) != list(columns):
         rows = list(map(itemgetter(*map(list(columns).index, compiled.positiontup)), rows))
     conn.exec_driver_sql(str(compiled), rows)
+
+
+@contextmanager
+def indexes_set_aside(conn: Connection, tables: Sequence[str], adding: int) -> Iterator[None]:
+    """SQLite: the tables' secondary indexes dropped while `adding` rows go in, and built again from
+    their own stored DDL before the transaction commits, when that is cheaper than keeping them up to
+    date row by row (at least 100,000 rows, more than the table holds). UNIQUE indexes stay: they are
+    the checks. On an error the transaction's rollback restores them: nothing is ever committed
+    without them. PostgreSQL keeps its indexes: dropping one would lock out its readers."""
+    aside: list[str] = []
+    if conn.dialect.name == "sqlite" and adding >= 100_000:
+        for name in tables:
+            if conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar_one() < adding:
+                aside += _set_aside(conn, name)
+    if not aside:
+        yield
+        return
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{REBUILD_CACHE_KIB}")  # the rebuilds' sorter: in memory
+    try:
+        yield
+        for ddl in aside:
+            conn.exec_driver_sql(ddl)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")  # the pooled connection as it was
+
+
+def _set_aside(conn: Connection, table_name: str) -> list[str]:
+    indexes = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                   "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table_name,)).all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [ddl for _, ddl in indexes]
 
 
 def driver_value(conn: Connection | Session, column: Column, value: object) -> object:

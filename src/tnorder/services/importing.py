@@ -15,6 +15,9 @@ import csv
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from operator import eq
 from typing import TYPE_CHECKING, TextIO, overload
 
 from sqlalchemy import DateTime, bindparam, column, select, table
@@ -24,11 +27,11 @@ from tnorder.criteria import check_state, clean_lata, clean_name, clean_zip
 from tnorder.errors import BadInput
 from tnorder.numbers import to_e164
 from tnorder.services import customers
-from tnorder.store import driver_value, insert_tuples
+from tnorder.store import driver_value, indexes_set_aside, insert_tuples
 from tnorder.testhooks import pause
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Dialect
 
     from tnorder.services.context import Context
 
@@ -44,9 +47,8 @@ EVENT_COLUMNS = ("number", "at", "from_status", "to_status", "order_ref", "actor
 NUMBERS = table("numbers", *map(column, NUMBER_COLUMNS))  # Core only: models.py would load SQLModel
 EVENTS = table("number_events", *map(column, EVENT_COLUMNS))
 STAMP = column("created_at", DateTime())
-# one statement compiled once (a literal IN list of 5,000 would be compiled for every batch)
-STATUSES_OF = select(NUMBERS.c.number, NUMBERS.c.status).where(NUMBERS.c.number.in_(bindparam("batch", expanding=True)))
-ROW_BITS = 32  # a row's index beside its number in one sort key: files up to 4 billion rows
+LINE_BITS, KIND_BITS = 40, 32  # a row packed in one int (Scan): files up to a trillion lines
+NUMBER_SHIFT, LINE_MASK, KIND_MASK = LINE_BITS + KIND_BITS, (1 << LINE_BITS) - 1, (1 << KIND_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -104,21 +106,24 @@ class Report:
 
 @dataclass
 class Scan:
-    """A file read and checked. Good rows are parallel arrays: their number's ten digits, their line,
-    their kind (an index into `kinds`); `order` lists them by number, each number once."""
+    """A file read and checked. A good row is one int, its number's ten digits, its line and its kind
+    (an index into `kinds`) packed so that sorting the ints orders the rows by number, then line."""
 
-    digits: array = field(default_factory=lambda: array("q"))
-    lines: array = field(default_factory=lambda: array("q"))
-    kind_of: array = field(default_factory=lambda: array("q"))
+    rows: list[int] = field(default_factory=list)  # after `read`: by number, each number once
     kinds: list[Kind] = field(default_factory=list)
-    order: array = field(default_factory=lambda: array("q"))
     bad: list[tuple[int, str]] = field(default_factory=list)  # line, why; in line order
 
-    def number(self, row: int) -> str:
-        return f"+1{self.digits[row]}"
 
-    def kind(self, row: int) -> Kind:
-        return self.kinds[self.kind_of[row]]
+def pack(digits: int, line: int, kind: int) -> int:
+    return (digits << LINE_BITS | line) << KIND_BITS | kind
+
+
+def digits_of(row: int) -> int:
+    return row >> NUMBER_SHIFT
+
+
+def line_of(row: int) -> int:
+    return row >> KIND_BITS & LINE_MASK
 
 
 def _header(first: list[str]) -> list[str] | None:
@@ -169,7 +174,7 @@ def _kind(names: list[str], cells: list[str], lines: set[tuple[str, str]], known
 def read(stream: TextIO, lines: set[tuple[str, str]]) -> Scan:
     """Every row checked; a number twice is a bad row (the first one stands)."""
     scan = Scan()
-    digits, row_lines, kind_of, bad = scan.digits, scan.lines, scan.kind_of, scan.bad
+    keep, bad = scan.rows.append, scan.bad
     by_cells: dict[tuple[str, ...], int | str] = {}  # a row's cells after the number -> its kind
     by_kind: dict[Kind, int] = {}
     names: list[str] | None = None
@@ -197,9 +202,7 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> Scan:
             if isinstance(kind, str):
                 bad.append((reader.line_num, kind))
                 continue
-            digits.append(int(number[2:]))
-            row_lines.append(reader.line_num)
-            kind_of.append(kind)
+            keep((int(number[2:]) << LINE_BITS | reader.line_num) << KIND_BITS | kind)  # pack(), inline
     except (csv.Error, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read the file as CSV: {exc}") from None
     _order(scan)
@@ -207,18 +210,18 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> Scan:
 
 
 def _order(scan: Scan) -> None:
-    """`scan.order`: the rows by number (index pages are then filled in order: inserting is a third
-    faster), a number's later rows named as bad. One sort of plain ints, not of row objects."""
-    mask = (1 << ROW_BITS) - 1
-    keys = sorted(number << ROW_BITS | row for row, number in enumerate(scan.digits))
-    previous, first = -1, 0
-    for key in keys:
-        number, row = key >> ROW_BITS, key & mask
-        if number == previous:
-            scan.bad.append((scan.lines[row], f"+1{number} is on line {scan.lines[first]} already"))
-            continue
-        previous, first = number, row
-        scan.order.append(row)
+    """The rows by number (index pages are then filled in order: inserting is a third faster), a
+    number's later rows named as bad. One sort of plain ints, not of row objects."""
+    scan.rows.sort()
+    numbers = [row >> NUMBER_SHIFT for row in scan.rows]
+    if any(map(eq, numbers, islice(numbers, 1, None))):  # a number twice: rare, worth a second look
+        unique: list[int] = []
+        for row in scan.rows:
+            if unique and row >> NUMBER_SHIFT == unique[-1] >> NUMBER_SHIFT:
+                scan.bad.append((line_of(row), f"+1{digits_of(row)} is on line {line_of(unique[-1])} already"))
+            else:
+                unique.append(row)
+        scan.rows = unique
     scan.bad.sort()
 
 
@@ -234,7 +237,7 @@ def _line_set(conn: Connection) -> set[tuple[str, str]]:
 
 
 def _lines_still_there(conn: Connection, scan: Scan) -> None:
-    used = {scan.kinds[k] for k in set(scan.kind_of)}
+    used = {scan.kinds[k] for k in {row & KIND_MASK for row in scan.rows}}
     wanted = {(k.customer, k.service_line) for k in used if k.service_line}
     if wanted and (gone := sorted(wanted - _line_set(conn))):
         customer, line = gone[0]
@@ -248,7 +251,7 @@ def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip
     scan = read(stream, _lines(ctx))
     if scan.bad and not skip_invalid:
         raise BadInput(_refusal(scan.bad))
-    if not scan.order and not scan.bad:
+    if not scan.rows and not scan.bad:
         raise BadInput("the file holds no numbers")
     report = Report(itype.name, invalid=scan.bad)
     pause("import-decided")
@@ -257,8 +260,9 @@ def import_csv(ctx: Context, inventory_type: str | None, stream: TextIO, *, skip
         ctx.config.still_as_read(inventory_types=itype.name, accounts=account.name)
         _lines_still_there(conn, scan)
         writer = _Writer(conn, scan, report, itype.name, account.carrier, account.name, ctx.actor)
-        for start in range(0, len(scan.order), BATCH):
-            writer.write(scan.order[start:start + BATCH])
+        with indexes_set_aside(conn, ("numbers", "number_events"), len(scan.rows)):
+            for start in range(0, len(scan.rows), BATCH):
+                writer.write(scan.rows[start:start + BATCH])
     report.held.sort()
     return report
 
@@ -278,27 +282,39 @@ class _Writer:
                              stamp, stamp) for k in scan.kinds]
         self.event_tail = [(stamp, None, k.status, None, actor, "imported", k.note) for k in scan.kinds]
 
-    def write(self, rows: array) -> None:
-        scan = self.scan
-        batch = [f"+1{scan.digits[row]}" for row in rows]
-        known = dict(self.conn.execute(STATUSES_OF, {"batch": batch}).all())
-        fresh, events, back = [], [], []
-        for row, number in zip(rows, batch, strict=True):
-            status = known.get(number)
-            if status is None:
-                kind = scan.kind_of[row]
-                fresh.append((number, *self.number_tail[kind]))
-                events.append((number, *self.event_tail[kind]))
-            elif status == "disconnected":  # a disconnected one comes back
-                back.append(row)
-            else:
-                self.report.held.append((scan.lines[row], number, status))
-                continue
-            self.imported.append(scan.digits[row])
-        insert_tuples(self.conn, NUMBERS, NUMBER_COLUMNS, fresh)
-        insert_tuples(self.conn, EVENTS, EVENT_COLUMNS, events)
+    def write(self, rows: list[int]) -> None:
+        numbers = [f"+1{row >> NUMBER_SHIFT}" for row in rows]
+        known = _statuses(self.conn, numbers)
+        back: list[int] = []
+        if known:  # else (new numbers, as into a new store) every row is new
+            rows, back = self._sort_out(rows, numbers, known)
+            coming_back = set(back)
+            fresh = [row for row in rows if row not in coming_back]
+            numbers = [f"+1{row >> NUMBER_SHIFT}" for row in fresh]
+            kinds = [row & KIND_MASK for row in fresh]
+        else:
+            kinds = [row & KIND_MASK for row in rows]
+        self.imported.extend(row >> NUMBER_SHIFT for row in rows)  # by number, the ones coming back too
+        number_tail, event_tail = self.number_tail, self.event_tail
+        insert_tuples(self.conn, NUMBERS, NUMBER_COLUMNS,
+                      [(number, *number_tail[kind]) for number, kind in zip(numbers, kinds, strict=True)])
+        insert_tuples(self.conn, EVENTS, EVENT_COLUMNS,
+                      [(number, *event_tail[kind]) for number, kind in zip(numbers, kinds, strict=True)])
         if back:
             self._bring_back(back, known)
+
+    def _sort_out(self, rows: list[int], numbers: list[str], known: dict[str, str]) -> tuple[list[int], list[int]]:
+        """(the rows to import, those of them disconnected and coming back); the held ones reported."""
+        kept, back = [], []
+        for row, number in zip(rows, numbers, strict=True):
+            status = known.get(number)
+            if status is None or status == "disconnected":
+                kept.append(row)
+                if status:
+                    back.append(row)
+            else:
+                self.report.held.append((line_of(row), number, status))
+        return kept, back
 
     def _bring_back(self, rows: list[int], known: dict[str, str]) -> None:
         from tnorder.carriers.base import AvailableNumber
@@ -306,11 +322,30 @@ class _Writer:
 
         groups: dict[Kind, list[AvailableNumber]] = {}
         for row in rows:
-            kind = self.scan.kind(row)
-            groups.setdefault(kind, []).append(AvailableNumber(self.scan.number(row), *kind.details))
+            kind = self.scan.kinds[row & KIND_MASK]
+            groups.setdefault(kind, []).append(AvailableNumber(f"+1{digits_of(row)}", *kind.details))
         for kind, numbers in groups.items():
             lifecycle.add(self.conn, numbers, status=kind.status, ref=None, event="imported", customer=kind.customer,
                           line=kind.service_line, known=known, note=kind.note, **self.add)
+
+
+def _statuses(conn: Connection, numbers: list[str]) -> dict[str, str]:
+    """The statuses of those of `numbers` in the store, by one statement compiled once per size."""
+    sql, names = _statuses_sql(conn.dialect, len(numbers))
+    params = tuple(numbers) if names is None else dict(zip(names, numbers, strict=True))
+    return dict(conn.exec_driver_sql(sql, params).all())
+
+
+@cache
+def _statuses_sql(dialect: Dialect, size: int) -> tuple[str, tuple[str, ...] | None]:
+    """The query and, for drivers taking named parameters, their names (`n0`, `n1`…, in order)."""
+    names = tuple(f"n{i}" for i in range(size))
+    compiled = select(NUMBERS.c.number, NUMBERS.c.status).where(
+        NUMBERS.c.number.in_([bindparam(name) for name in names])).compile(dialect=dialect)
+    if compiled.positional:
+        assert tuple(compiled.positiontup) == names  # the numbers are passed as a tuple in this order
+        return str(compiled), None
+    return str(compiled), names
 
 
 def _refusal(bad: list[tuple[int, str]]) -> str:
