@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 
@@ -102,3 +103,33 @@ def test_held_numbers_are_left_and_a_disconnected_one_comes_back(run, home, tmp_
         (None, "assigned", "tester", "imported", "imported; assigned to customer ACME line main")]
     assert query(store_url, "SELECT from_status FROM number_events WHERE number = '+19195550202' "
                             "ORDER BY id") == [(None,), ("disconnected",)]
+
+
+def indexes(url: str) -> list[tuple]:
+    return query(url, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+
+
+def test_a_large_import_builds_the_indexes_it_set_aside_again_and_a_failed_one_keeps_them(
+        run, home, tmp_path, monkeypatch):
+    from tnorder import store
+
+    url = f"sqlite:///{home / 'tnorder.db'}"
+    assert run("inventory", "import", write(tmp_path / "one.csv", ["9195550100"])).code == 0
+    before = indexes(url)
+    assert {(name, table) for name, table, _ in before} >= {
+        ("ix_numbers_status_number", "numbers"), ("ix_number_events_number", "number_events")}
+    monkeypatch.setattr(store, "SET_ASIDE_FROM", 10)  # "large" for this test: the same path as 100,000 rows
+    rows = ["number,state"] + [f"+1704555{i:04d},NC" for i in range(50)]
+    assert run("inventory", "import", write(tmp_path / "fifty.csv", rows)).code == 0
+    assert indexes(url) == before
+    assert query(url, "SELECT count(*) FROM numbers INDEXED BY ix_numbers_status_number "
+                      "WHERE status = 'available'") == [(51,)]
+    assert query(url, "PRAGMA integrity_check") == [("ok",)]
+    engine = store.Store(url).engine
+    aside = "SELECT count(*) FROM sqlite_master WHERE name = 'ix_numbers_account'"
+    with pytest.raises(RuntimeError), engine.connect() as conn, conn.begin(), \
+            store.indexes_set_aside(conn, ("numbers",), 1000):
+        assert conn.exec_driver_sql(aside).scalar_one() == 0  # dropped inside the transaction
+        raise RuntimeError("the import fails half-way")
+    engine.dispose()
+    assert indexes(url) == before

@@ -7,7 +7,7 @@ read-then-write (is this order still pending?) cannot interleave with another pr
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 REBUILD_CACHE_KIB = 64 * 1024  # SQLite's page cache while a bulk insert rebuilds indexes
+SET_ASIDE_FROM = 100_000  # rows: below this, keeping indexes up to date costs less than a rebuild
 
 
 class Store:
@@ -131,11 +132,11 @@ def insert_tuples(conn: Connection, target: TableClause, columns: Sequence[str],
 def indexes_set_aside(conn: Connection, tables: Sequence[str], adding: int) -> Iterator[None]:
     """SQLite: the tables' secondary indexes dropped while `adding` rows go in, and built again from
     their own stored DDL before the transaction commits, when that is cheaper than keeping them up to
-    date row by row (at least 100,000 rows, more than the table holds). UNIQUE indexes stay: they are
+    date row by row (at least SET_ASIDE_FROM rows, more than the table holds). UNIQUE indexes stay: they are
     the checks. On an error the transaction's rollback restores them: nothing is ever committed
     without them. PostgreSQL keeps its indexes: dropping one would lock out its readers."""
     aside: list[str] = []
-    if conn.dialect.name == "sqlite" and adding >= 100_000:
+    if conn.dialect.name == "sqlite" and adding >= SET_ASIDE_FROM:
         for name in tables:
             if conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar_one() < adding:
                 aside += _set_aside(conn, name)
@@ -149,7 +150,8 @@ def indexes_set_aside(conn: Connection, tables: Sequence[str], adding: int) -> I
         for ddl in aside:
             conn.exec_driver_sql(ddl)
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")  # the pooled connection as it was
+        with suppress(DBAPIError):  # a broken connection's own error is the one to report
+            conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")  # the pooled connection as it was
 
 
 def _set_aside(conn: Connection, table_name: str) -> list[str]:
