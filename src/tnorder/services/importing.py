@@ -94,7 +94,7 @@ class E164s(Sequence[str]):
 @dataclass
 class Report:
     inventory_type: str
-    imported: Sequence[str] = field(default_factory=E164s)
+    imported: E164s = field(default_factory=E164s)  # by number
     held: list[tuple[int, str, str]] = field(default_factory=list)  # line, number, where it is
     invalid: list[tuple[int, str]] = field(default_factory=list)  # line, why
 
@@ -112,10 +112,6 @@ class Scan:
     rows: list[int] = field(default_factory=list)  # after `read`: by number, each number once
     kinds: list[Kind] = field(default_factory=list)
     bad: list[tuple[int, str]] = field(default_factory=list)  # line, why; in line order
-
-
-def pack(digits: int, line: int, kind: int) -> int:
-    return (digits << LINE_BITS | line) << KIND_BITS | kind
 
 
 def digits_of(row: int) -> int:
@@ -202,7 +198,7 @@ def read(stream: TextIO, lines: set[tuple[str, str]]) -> Scan:
             if isinstance(kind, str):
                 bad.append((reader.line_num, kind))
                 continue
-            keep((int(number[2:]) << LINE_BITS | reader.line_num) << KIND_BITS | kind)  # pack(), inline
+            keep((int(number[2:]) << LINE_BITS | reader.line_num) << KIND_BITS | kind)  # see Scan
     except (csv.Error, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read the file as CSV: {exc}") from None
     _order(scan)
@@ -274,7 +270,7 @@ class _Writer:
     def __init__(self, conn: Connection, scan: Scan, report: Report, inventory_type: str, carrier: str,
                  account: str, actor: str) -> None:
         self.conn, self.scan, self.report = conn, scan, report
-        self.imported: array = report.imported.digits  # type: ignore[attr-defined]
+        self.imported = report.imported.digits
         self.add = dict(inventory_type=inventory_type, carrier=carrier, account=account, actor=actor)
         stamp = driver_value(conn, STAMP, utcnow())
         # each kind's columns after the number, built once: a row is then one tuple concatenation
