@@ -444,14 +444,12 @@ def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | 
             result.failed(order, answer)
     if not answered:
         return
+    from tnorder.services.bulk_apply import apply_all
+
     with ctx.store.write() as s:
         current_rows = {o.id: o for o in s.execute(select(Order).where(
             Order.id.in_([order.id for order, _ in answered]))).scalars()}
-        for order, answer in answered:
-            current = current_rows[order.id]
-            previous = current.status
-            if apply_answer(s, current, answer, ctx.actor):
-                result.changed.append((current, previous))
+        result.changed += apply_all(s, [(current_rows[order.id], answer) for order, answer in answered], ctx.actor)
 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
