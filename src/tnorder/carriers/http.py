@@ -24,6 +24,11 @@ MAX_BODY = 8 * 1024 * 1024  # numbers APIs answer in pages of kilobytes; a bigge
 MAX_REDIRECTS = 5
 RETRIES = 3  # attempts of one request: transient failures of reads, and 429s of anything
 REDIRECTS = (301, 302, 303, 307, 308)
+# connections one client keeps open: as many as the most requests a command has on the wire to one
+# carrier account (`orders poll`'s workers), so none is closed after its answer and opened again
+# (httpx's default keeps 20; httpcore closes an idle one whenever more than that many are open, idle
+# or not: 32 poll workers opened 186 connections for 500 requests, each a thread in the emulator)
+POOL = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 log = logging.getLogger("tnorder.http")
 
 
@@ -223,7 +228,7 @@ def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx
         auth=auth,
         timeout=timeout or DEFAULT_TIMEOUT,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"} | (headers or {}),
-        transport=Bounded(transport or httpx.HTTPTransport()),
+        transport=Bounded(transport or httpx.HTTPTransport(limits=POOL)),  # a transport given: httpx ignores `limits=`
         follow_redirects=False,
         event_hooks={"request": [_sent], "response": [_received]},
         **extra,
