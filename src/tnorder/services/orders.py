@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 SUBMIT_GRACE = timedelta(minutes=2)
 RECHECK = timedelta(days=1)  # how long an order concluded "never reached" is still asked about by key
 POLL_LEASE = timedelta(minutes=2)  # a poller's claim on the orders it is asking about
-POLL_WORKERS = 32  # concurrent status reads at most: bounded, and kind to the carrier's rate limits
+POLL_WORKERS = 64  # concurrent status reads at most: bounded; a 429 (the carrier's rate limit) is waited out
 APPLY_BATCH = 50
 
 
