@@ -32,7 +32,7 @@ SUBMIT_GRACE = timedelta(minutes=2)
 RECHECK = timedelta(days=1)  # how long an order concluded "never reached" is still asked about by key
 POLL_LEASE = timedelta(minutes=2)  # a poller's claim on the orders it is asking about
 POLL_WORKERS = 64  # concurrent status reads at most: bounded; a 429 (the carrier's rate limit) is waited out
-APPLY_BATCH = 50
+APPLY_BATCH = 100  # answers a write transaction applies (services/bulk_apply.py: a few statements for them all)
 
 
 def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
