@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _common import TNORDER, env, line, load
+from poll import reference_loop
 
 from emulator import Emulator
 
@@ -98,7 +99,7 @@ def main() -> int:
     wall = statistics.median(walls)
     ok = wall <= BUDGET and all(n == args.orders for n in placed) and all(in_order)
     print(f"batch: inventory order --from-file, {args.orders} lookup-and-order lines, emulator at "
-          f"{args.latency_ms} ms; {load()}")
+          f"{args.latency_ms} ms; {load()}; {reference_loop()}")
     line("lines placed, per rep", " ".join(map(str, placed)) + f" / {args.orders}")
     line("report in the order of the file, per rep", " ".join("yes" if o else "NO" for o in in_order))
     line("CPU per rep: the batch (user+sys) / the emulator meanwhile",

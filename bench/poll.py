@@ -162,15 +162,26 @@ def report(count, limit, args, walls, cpus, served, limited, applied) -> bool:
     wall = statistics.median(walls)
     ok = (budget is None or wall <= budget) and all(n == count for n in applied)
     print(f"orders poll --json, {count} pending orders, emulator at {args.latency_ms} ms"
-          + (f", rate limit {limit}/s per group" if limit else ", no rate limit") + f"; {load()}")
+          + (f", rate limit {limit}/s per group" if limit else ", no rate limit") + f"; {load()}; {reference_loop()}")
     line("orders completed by each poll", " ".join(map(str, applied)) + f" / {count}")
-    line("429s the emulator answered, per rep", " ".join(map(str, limited)))
+    line("429s the emulator answered, per rep", " ".join(map(str, limited))
+         + ("" if any(limited) or not limit else f" (the poll asked fewer than {limit} a second)"))
+    line("orders read a second (orders / wall), per rep", " ".join(f"{count / w:.0f}" for w in walls))
     line("CPU per rep: the poll (user+sys) / the emulator meanwhile",
          ", ".join(f"{c:.2f}/{e:.2f}" for c, e in zip(cpus, served, strict=True)) + " s")
     verdict = "" if budget is None else f"  budget {budget} s  {'PASS' if ok else 'FAIL'}"
     line(f"wall, start-up included: median (min-max of {len(walls)})",
          f"{wall:.2f} s ({min(walls):.2f}-{max(walls):.2f}){verdict}")
     return ok
+
+
+def reference_loop() -> str:
+    """How fast this machine runs plain Python right now (other work on it slows every figure)."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return f"a 10,000,000-step Python loop took {time.process_time() - started:.2f} s CPU"
 
 
 def _cpu_seconds(pid: int) -> float:
