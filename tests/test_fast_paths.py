@@ -44,3 +44,32 @@ def test_a_bandwidth_request_goes_to_the_url_httpx_would_build(base, path):
         expected = client.build_request("GET", path, params=params).url
         built = client.build_request("GET", _url(client, path, params)).url
         assert (str(built), built.raw_path) == (str(expected), expected.raw_path)
+
+
+def test_requests_from_many_threads_borrow_a_bounded_set_of_clients(httpx_mock, home, monkeypatch):
+    """Each request borrows a client of its own and gives it back: a poll's threads (and the next
+    poll's, under `--wait`) reuse them, never more than were in use at once, one warning in all."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tnorder.carriers.bandwidth import BandwidthCarrier
+    from tnorder.settings import AccountConfig, CarrierConfig
+
+    monkeypatch.setenv("BW_USER", "apiuser")
+    monkeypatch.setenv("BW_PASS", "pa55-w0rd-secret")
+    plugin = BandwidthCarrier(CarrierConfig("bw", "bandwidth", None, {}),
+                              AccountConfig("main", "bw", "9900001", "12345", None,
+                                            {"username_env": "BW_USER", "password_env": "BW_PASS"}), home)
+    together = threading.Barrier(4)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        together.wait(5)  # four requests on the wire at once, each on its own client
+        return httpx.Response(200, text="<ResponseSelectWrapper><ListOrderIdUserIdDate><TotalCount>0"
+                                          "</TotalCount></ListOrderIdUserIdDate></ResponseSelectWrapper>")
+
+    httpx_mock.add_callback(answer, is_reusable=True)
+    for _ in range(3):  # three polls, each with new worker threads
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(plugin.find_order, ["k1", "k2", "k3", "k4"])) == [None] * 4
+    assert len(plugin._clients) == 4
+    plugin.close()

@@ -11,7 +11,6 @@ id/secret (OAuth2) or username/password (legacy API user, v1 only) environment v
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -78,27 +77,32 @@ class BandwidthCarrier(Carrier):
 
     @property
     def http(self) -> httpx.Client:
-        """This thread's client. `orders poll` and batches ask from many threads; one pool shared by
-        32 of them cost more CPU than the request itself (httpcore's pool walks all its connections
-        for each one on every request and answer: 1,673 calls a request), so each thread keeps its
-        own connection. The credentials (one token, one Basic-retirement warning) are shared."""
-        local = self._local
-        http = getattr(local, "http", None)
-        if http is None:
-            with _BUILDING:
+        """A client of this account (the first built; requests take one of their own, `_lent`)."""
+        with self._lent() as http:
+            return http
+
+    @contextlib.contextmanager
+    def _lent(self) -> Iterator[httpx.Client]:
+        """A client no other request is using, for one request. `orders poll` and batches ask from
+        many threads: one pool shared by 32 of them cost more CPU than the requests (httpcore's pool
+        walks all its connections for each one on every request and answer: 1,673 calls a request),
+        so each request borrows a client holding one kept-alive connection, and gives it back. There
+        are never more clients than requests at once were; credentials (one token, one
+        Basic-retirement warning) are shared."""
+        with _BUILDING:
+            idle = self.__dict__.setdefault("_idle", [])
+            http = idle.pop() if idle else None
+            if http is None:
                 http = client(self.base_url, headers={"Accept": "application/xml"})
-                if not hasattr(self, "_shared_auth"):
+                if "_shared_auth" not in self.__dict__:
                     self._shared_auth = self._auth(http)  # refused credentials leave no half-built client
                 http.auth = self._shared_auth
-                self._clients.append(http)
-            local.http = http
-        return http
-
-    @functools.cached_property
-    def _local(self) -> threading.local:
-        with _BUILDING:
-            self._clients: list[httpx.Client] = []
-            return threading.local()
+                self.__dict__.setdefault("_clients", []).append(http)
+        try:
+            yield http
+        finally:
+            with _BUILDING:
+                idle.append(http)
 
     @property
     def base_url(self) -> str:
@@ -142,9 +146,9 @@ class BandwidthCarrier(Carrier):
         earlier: CarrierError | None = None  # what a retried attempt met: a retry never sent does not hide it
         for attempt in range(1, RETRIES + 1):
             try:
-                http = self.http
-                response = http.request(method, _url(http, prefix + path, params), content=body,
-                                             headers=XML_HEADERS if body is not None else None)
+                with self._lent() as http:
+                    response = http.request(method, _url(http, prefix + path, params), content=body,
+                                            headers=XML_HEADERS if body is not None else None)
             except httpx.HTTPError as exc:
                 error = after_retries(earlier, in_transit(self.name, f"{method} {path}", exc))
                 if idempotent and attempt < RETRIES:
