@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -24,6 +27,11 @@ MAX_BODY = 8 * 1024 * 1024  # numbers APIs answer in pages of kilobytes; a bigge
 MAX_REDIRECTS = 5
 RETRIES = 3  # attempts of one request: transient failures of reads, and 429s of anything
 REDIRECTS = (301, 302, 303, 307, 308)
+# connections one client keeps open: as many as the most requests a command has on the wire to one
+# carrier account (`orders poll`'s workers), so none is closed after its answer and opened again
+# (httpx's default keeps 20; httpcore closes an idle one whenever more than that many are open, idle
+# or not: 32 poll workers opened 186 connections for 500 requests, each a thread in the emulator)
+POOL = httpx.Limits(max_connections=64, max_keepalive_connections=64)
 log = logging.getLogger("tnorder.http")
 
 
@@ -213,6 +221,22 @@ def _received(response: httpx.Response) -> None:
               response.status_code, time.monotonic() - started)
 
 
+_TLS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _tls() -> ssl.SSLContext:
+    """The TLS settings httpx builds by default (certifi's CAs, or SSL_CERT_FILE/SSL_CERT_DIR), built
+    once: reading the CA file is ~10 ms, and a poll or a batch builds a client per worker thread."""
+    where = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    with _TLS_BUILDING:
+        if where not in _TLS:
+            _TLS[where] = httpx.create_ssl_context()
+        return _TLS[where]
+
+
+_TLS_BUILDING = threading.Lock()
+
+
 def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx.Timeout | float | None = None,
            headers: dict[str, str] | None = None, transport: httpx.BaseTransport | None = None,
            **extra: Any) -> httpx.Client:
@@ -223,7 +247,8 @@ def client(base_url: str = "", *, auth: httpx.Auth | None = None, timeout: httpx
         auth=auth,
         timeout=timeout or DEFAULT_TIMEOUT,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"} | (headers or {}),
-        transport=Bounded(transport or httpx.HTTPTransport()),
+        # a transport given, httpx ignores `limits=`: the pool is set on the transport
+        transport=Bounded(transport or httpx.HTTPTransport(limits=POOL, verify=_tls())),
         follow_redirects=False,
         event_hooks={"request": [_sent], "response": [_received]},
         **extra,

@@ -108,8 +108,12 @@ def check_available(n: object) -> AvailableNumber:
 
 def clean_text(value: object, limit: int = REASON_MAX) -> str:
     """Free text from a carrier (a reason, an error): printable, one line, bounded."""
-    text = "".join(c if c.isprintable() else " " for c in str(value))
-    text = " ".join(text.split())
+    words = str(value).split()
+    # whitespace is the only unprintable text a carrier usually sends (an XML body's line breaks):
+    # when every word is printable, mapping unprintables to spaces changes nothing split() keeps
+    if not all(word.isprintable() for word in words):
+        words = "".join(c if c.isprintable() else " " for c in str(value)).split()
+    text = " ".join(words)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -57,7 +57,7 @@ DEFAULT_QUANTITY = 10  # as `--quantity`
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a million orders fit; /dev/zero or a runaway pipe does not
 MAX_FIELD = 200  # characters of one value (criteria, names, keys)
 MAX_NUMBERS_FIELD = 100_000  # `numbers` lists many: a few thousand at most
-WORKERS = 16  # orders on the wire at once: bounded, and kind to carriers' rate limits
+WORKERS = 32  # orders on the wire at once: bounded, and kind to carriers' rate limits (a 429 is waited out)
 # plugins whose ordering calls are safe from many threads at once (checked: Bandwidth builds its one
 # httpx client under a lock; the sandbox world keeps one SQLite connection per thread). Any other
 # plugin orders one at a time per carrier account.
@@ -390,11 +390,12 @@ def _send(ctx: Context, line: Line, lock: threading.Lock | None) -> Outcome:
 
     order = ordering.order_numbers if line.mode == "numbers" else ordering.lookup_and_order
     try:
+        # the key was looked up when the file was read (`_check`); the write-ahead decides again
         if lock is None:
-            placed = order(ctx, line.plan, _guard(line))
+            placed = order(ctx, line.plan, _guard(line), looked_up=True)
         else:
             with lock:
-                placed = order(ctx, line.plan, _guard(line))
+                placed = order(ctx, line.plan, _guard(line), looked_up=True)
     except OutcomeUnknown as exc:  # the order may have reached the carrier: pending, not failed
         from tnorder.services import orders
 

@@ -145,22 +145,24 @@ def existing(ctx: Context, p: Plan, method: str, numbers: list[str] | None = Non
     return placing.placed_for(ctx, _row(ctx, p, method), numbers or [])
 
 
-def order_numbers(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
+def order_numbers(ctx: Context, p: Plan, guard: placing.Step | None = None, *, looked_up: bool = False) -> Order:
     """Order numbers already known (`--numbers`), e.g. from an earlier lookup.
 
     `guard`: the caller's own check, run under the write lock when (and only when) this call writes
-    the order (a batch's retry checks there that the order it replaces still bought nothing)."""
-    found = existing(ctx, p, "numbers", p.numbers)
+    the order (a batch's retry checks there that the order it replaces still bought nothing).
+    `looked_up`: the caller has just looked the key up (a batch, when it read its file); the
+    write-ahead looks again under the write lock either way, and returns what the key placed."""
+    found = None if looked_up else existing(ctx, p, "numbers", p.numbers)
     if found:
         return found
     chosen = [AvailableNumber(n) for n in p.numbers]
     return submit(ctx, p, "numbers", chosen, lambda c: c.order(p.numbers, p.key), guard)
 
 
-def lookup_and_order(ctx: Context, p: Plan, guard: placing.Step | None = None) -> Order:
-    """Search and order whatever comes back; one request where the carrier can do both (`guard`: as
-    `order_numbers`)."""
-    found = existing(ctx, p, "lookup-and-order")
+def lookup_and_order(ctx: Context, p: Plan, guard: placing.Step | None = None, *, looked_up: bool = False) -> Order:
+    """Search and order whatever comes back; one request where the carrier can do both (`guard`,
+    `looked_up`: as `order_numbers`)."""
+    found = None if looked_up else existing(ctx, p, "lookup-and-order")
     if found:
         return found
     assert p.criteria is not None and p.quantity is not None

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 SUBMIT_GRACE = timedelta(minutes=2)
 RECHECK = timedelta(days=1)  # how long an order concluded "never reached" is still asked about by key
 POLL_LEASE = timedelta(minutes=2)  # a poller's claim on the orders it is asking about
-POLL_WORKERS = 32  # concurrent status reads at most: bounded, and kind to the carrier's rate limits
-APPLY_BATCH = 50
+POLL_WORKERS = 64  # concurrent status reads at most: bounded; a 429 (the carrier's rate limit) is waited out
+APPLY_BATCH = 100  # answers a write transaction applies (services/bulk_apply.py: a few statements for them all)
 
 
 def apply_answer(s: Session, order: Order, answer: CarrierOrder, actor: str) -> bool:
@@ -444,14 +444,12 @@ def _apply(ctx: Context, batch: list[tuple[Order, CarrierOrder | TnorderError | 
             result.failed(order, answer)
     if not answered:
         return
+    from tnorder.services.bulk_apply import apply_all
+
     with ctx.store.write() as s:
         current_rows = {o.id: o for o in s.execute(select(Order).where(
             Order.id.in_([order.id for order, _ in answered]))).scalars()}
-        for order, answer in answered:
-            current = current_rows[order.id]
-            previous = current.status
-            if apply_answer(s, current, answer, ctx.actor):
-                result.changed.append((current, previous))
+        result.changed += apply_all(s, [(current_rows[order.id], answer) for order, answer in answered], ctx.actor)
 
 
 def wait(ctx: Context, refs: list[str] | None, timeout: float,
