@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +70,33 @@ def cli(home: Path):
     return invoke
 
 
+class HomeTemplates:
+    """Homes that many tests start from, set up once per worker and copied into each test's home.
+
+    The first test that asks builds the home in its own TNORDER_HOME, as it always did; the home is
+    then kept (before the test's body runs) and every later test starts from a byte-identical copy.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.kept: dict[str, object] = {}
+
+    def home(self, name: str, home: Path, build: Callable[[], object]) -> object:
+        """`home` as `build()` leaves it; what `build` returned (a copy of it, for later tests)."""
+        if name not in self.kept:
+            made = build()
+            shutil.copytree(home, self.root / name, symlinks=True)
+            self.kept[name] = made
+            return made
+        shutil.copytree(self.root / name, home, symlinks=True, dirs_exist_ok=True)
+        return copy.deepcopy(self.kept[name])
+
+
+@pytest.fixture(scope="session")
+def home_templates(tmp_path_factory: pytest.TempPathFactory) -> HomeTemplates:
+    return HomeTemplates(tmp_path_factory.mktemp("home-templates"))
+
+
 @pytest.fixture
 def fast_sandbox(run):
     """Sandbox orders that complete at once (the default waits a few seconds)."""
@@ -77,23 +107,42 @@ def fast_sandbox(run):
     return "Fast DIDs"
 
 
+def _shared_dir(config: pytest.Config) -> Path:
+    """A folder every xdist worker of this run sees (the parent of the workers' base temps)."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if hasattr(config, "workerinput") else base
+
+
 @pytest.fixture(scope="session")
-def pg_server():
-    """A PostgreSQL server for the session: `TNORDER_TEST_PG_URL`, else one started here."""
+def pg_server(pytestconfig: pytest.Config):
+    """A PostgreSQL server for the run: `TNORDER_TEST_PG_URL`, else one started here.
+
+    Under xdist the first worker that needs it starts it (under a file lock) and the others reuse
+    it; each test still gets a new database. The controller stops it when the run ends.
+    """
     import pgserver
 
     url = os.environ.get("TNORDER_TEST_PG_URL")
     if url:
         yield url
         return
-    try:
-        server = pgserver.Server()
-    except FileNotFoundError as exc:
-        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    if not pgserver.binary("initdb") or not pgserver.binary("pg_ctl"):
+        pytest.skip("PostgreSQL tests skipped: no PostgreSQL server binary (initdb, pg_ctl) on this machine")
+    if hasattr(pytestconfig, "workerinput"):
+        yield pgserver.shared(_shared_dir(pytestconfig))
+        return
+    server = pgserver.Server()
     try:
         yield server.url
     finally:
         server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        import pgserver
+
+        pgserver.stop_shared(_shared_dir(session.config))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

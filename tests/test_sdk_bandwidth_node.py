@@ -57,6 +57,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from sdk_bandwidth import CHECKS, COMBINED_KINDS, SEARCH_KINDS, Runs, serving
 
@@ -76,6 +77,10 @@ CALLS = [
 ]
 
 
+# one emulator and one client run per API version serve the module: its tests stay on one xdist worker
+pytestmark = pytest.mark.xdist_group("test_sdk_bandwidth_node")
+
+
 @pytest.fixture(scope="session")
 def node_modules(request: pytest.FixtureRequest) -> Path:
     """node_modules holding @bandwidth/numbers 2.x, installed once and kept in pytest's cache dir."""
@@ -83,6 +88,11 @@ def node_modules(request: pytest.FixtureRequest) -> Path:
     if not node or not npm:
         pytest.skip("the Node client's tests need node and npm on PATH")
     prefix = Path(request.config.cache.mkdir("bandwidth-node"))
+    with FileLock(prefix.with_name("bandwidth-node.lock")):  # xdist workers: one installs, the others wait
+        return _installed(npm, prefix)
+
+
+def _installed(npm: str, prefix: Path) -> Path:
     manifest = prefix / "node_modules" / PACKAGE / "package.json"
     if manifest.exists() and json.loads(manifest.read_text())["version"].startswith("2."):
         return prefix / "node_modules"
