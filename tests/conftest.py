@@ -113,6 +113,25 @@ def _shared_dir(config: pytest.Config) -> Path:
     return base.parent if hasattr(config, "workerinput") else base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def run_pool_cache(pytestconfig: pytest.Config) -> Path:
+    """The sandbox's exchange cache, built once for the run: every fresh world (a test's home, an
+    emulator's) copies it in instead of building it (tnorder/testhooks.py, TNORDER_TEST_POOL_CACHE)."""
+    from filelock import FileLock
+
+    from tnorder.sim.pool import Pool
+
+    folder = _shared_dir(pytestconfig) / "pool-cache"
+    with FileLock(f"{folder}.lock"):
+        if not folder.exists():
+            building = folder.with_name(f"pool-cache-{os.getpid()}")
+            building.mkdir()
+            Pool(0, building).exchanges  # noqa: B018 - builds and writes the cache file
+            building.rename(folder)
+    os.environ["TNORDER_TEST_POOL_CACHE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def pg_server(pytestconfig: pytest.Config):
     """A PostgreSQL server for the run: `TNORDER_TEST_PG_URL`, else one started here.
