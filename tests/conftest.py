@@ -17,6 +17,21 @@ import pytest
 from tnorder.cli import main
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        _compile_tnorder()
+
+
+def _compile_tnorder() -> None:
+    """Write tnorder's bytecode once, before the workers start: the hundreds of `python -m tnorder`
+    processes then load it instead of compiling every module again where PYTHONDONTWRITEBYTECODE is set."""
+    import compileall
+
+    import tnorder
+
+    compileall.compile_dir(Path(tnorder.__file__).parent, quiet=1)
+
+
 @dataclass
 class Result:
     code: int
