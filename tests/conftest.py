@@ -22,6 +22,27 @@ def pytest_configure(config: pytest.Config) -> None:
         _compile_tnorder()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules whose tests start processes first, a module's tests kept together and in order: the
+    xdist workers then end on quick in-process tests rather than one waiting on a long rehearsal."""
+    cost: dict[str, float] = {}
+    for item in items:
+        cost[item.module.__name__] = cost.get(item.module.__name__, 0) + _cost(item)
+    items.sort(key=lambda item: -cost[item.module.__name__])
+
+
+def _cost(item: pytest.Item) -> float:
+    if item.get_closest_marker("xdist_group"):
+        return 100  # one worker runs the whole module: start it early
+    defs = getattr(item, "_fixtureinfo", None)
+    defs = defs.name2fixturedefs if defs else {}
+    if "emulator" in defs and defs["emulator"][-1].func.__module__ == "conftest":  # `tnorder sim serve`
+        return 5
+    if "cli" in defs or "pexpect" in vars(item.module):
+        return 3
+    return 0.1
+
+
 def _compile_tnorder() -> None:
     """Write tnorder's bytecode once, before the workers start: the hundreds of `python -m tnorder`
     processes then load it instead of compiling every module again where PYTHONDONTWRITEBYTECODE is set."""
