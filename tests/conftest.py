@@ -16,6 +16,10 @@ import pytest
 
 from tnorder.cli import main
 
+# modules whose tests share one costly module-wide set-up (an emulator and a set-up home, an SDK's
+# runs): each runs whole on one xdist worker instead of once on every worker
+WHOLE_MODULES = {"test_sdk_bandwidth_node", "test_sdk_bandwidth_python", "test_sdk_telnyx", "test_telnyx_bad_input_e2e"}
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
@@ -31,8 +35,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -cost[item.module.__name__])
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's load scheduling, test by test, except that a module of WHOLE_MODULES goes to one worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if Path(module).stem in WHOLE_MODULES else nodeid
+
+    return WholeModules(config, log)
+
+
 def _cost(item: pytest.Item) -> float:
-    if item.get_closest_marker("xdist_group"):
+    if item.module.__name__ in WHOLE_MODULES:
         return 100  # one worker runs the whole module: start it early
     defs = getattr(item, "_fixtureinfo", None)
     defs = defs.name2fixturedefs if defs else {}

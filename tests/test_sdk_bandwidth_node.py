@@ -77,10 +77,6 @@ CALLS = [
 ]
 
 
-# one emulator and one client run per API version serve the module: its tests stay on one xdist worker
-pytestmark = pytest.mark.xdist_group("test_sdk_bandwidth_node")
-
-
 @pytest.fixture(scope="session")
 def node_modules(request: pytest.FixtureRequest) -> Path:
     """node_modules holding @bandwidth/numbers 2.x, installed once and kept in pytest's cache dir."""

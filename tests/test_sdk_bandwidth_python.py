@@ -75,10 +75,6 @@ CALLS = [
 ]
 
 
-# one emulator and one SDK run per API version serve the module: its tests stay on one xdist worker
-pytestmark = pytest.mark.xdist_group("test_sdk_bandwidth_python")
-
-
 @pytest.fixture(scope="session")
 def sdk_python(request: pytest.FixtureRequest) -> Path:
     """A venv holding bandwidth-numbers-sdk, made once and kept in pytest's cache dir."""

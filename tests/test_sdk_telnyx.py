@@ -24,10 +24,6 @@ KEY = "KEYsdk-4711"
 TOLL_FREE = ("800", "833", "844", "855", "866", "877", "888")
 
 
-# the SDK's import and the pool are loaded once for the module: its tests stay on one xdist worker
-pytestmark = pytest.mark.xdist_group("test_sdk_telnyx")
-
-
 class Clock:
     def __init__(self) -> None:
         self.at = T0

@@ -33,10 +33,6 @@ BATCH = "{batch}"  # a batch file whose third line asks Telnyx for a zip
 IMPORT = "{import}"  # a CSV file whose third line is no number
 
 
-# one emulator and one set-up home serve the module: its tests stay on one xdist worker
-pytestmark = pytest.mark.xdist_group("test_telnyx_bad_input_e2e")
-
-
 @dataclass
 class Served:
     emulator: Emulator
