@@ -2,6 +2,7 @@
 # Run every benchmark in sequence; exit 1 if any budget failed (all still run).
 #   bench/run_all.sh            # ~2 minutes on 2 cores
 #   BENCH_FULL=1 bench/run_all.sh   # also apply_order on a 1,000,000-number store (~2.5 more minutes)
+#   BENCH_SUITE=1 bench/run_all.sh  # also the README's test command on a fresh clone (minutes; budget 6)
 set -u
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -25,4 +26,8 @@ echo
 "$PY" bench/import_csv.py --reps 3 || status=1
 echo
 "$PY" bench/completion.py --reps 15 || status=1
+if [ "${BENCH_SUITE:-0}" = "1" ]; then
+    echo
+    "$PY" bench/suite.py || status=1
+fi
 exit $status

@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL server for the tests: initdb into a temporary folder, pg_ctl, a free port.
 
+Under pytest-xdist one server serves every worker (`shared`, under a file lock); the controller
+stops it at the end (`stop_shared`). Each test still makes its own database (`new_database`).
+
 `TNORDER_TEST_PG_URL` (a server `.ci/run` or a developer started) is used when set. As root,
 initdb and the server run as the `postgres` user, since PostgreSQL refuses to run as root.
 """
@@ -7,6 +10,7 @@ initdb and the server run as the `postgres` user, since PostgreSQL refuses to ru
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
@@ -58,9 +62,13 @@ class Server:
             raise RuntimeError(f"{cmd[0]} failed: {done.stderr[-2000:]}")
 
     def stop(self) -> None:
-        subprocess.run(_as_server_user([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=60)
-        shutil.rmtree(self.base, ignore_errors=True)
+        _stop(self.pg_ctl, self.data, self.base)
+
+
+def _stop(pg_ctl: str, data: Path, base: Path) -> None:
+    subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+                   capture_output=True, timeout=60)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def new_database(server_url: str) -> str:
@@ -72,3 +80,27 @@ def new_database(server_url: str) -> str:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def shared(folder: Path) -> str:
+    """The URL of the one server the run's xdist workers share: started by whichever asks first."""
+    from filelock import FileLock
+
+    state = folder / "pgserver.json"
+    with FileLock(folder / "pgserver.lock"):
+        if state.exists():
+            return json.loads(state.read_text())["url"]
+        server = Server()
+        state.write_text(json.dumps({"url": server.url, "pg_ctl": server.pg_ctl, "data": str(server.data),
+                                     "base": str(server.base)}))
+        return server.url
+
+
+def stop_shared(folder: Path) -> None:
+    """Stop the workers' shared server, if one was started (called by the xdist controller at the end)."""
+    state = folder / "pgserver.json"
+    if not state.exists():
+        return
+    found = json.loads(state.read_text())
+    _stop(found["pg_ctl"], Path(found["data"]), Path(found["base"]))
+    state.unlink()

@@ -378,9 +378,20 @@ def pool_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def placed(run, fast_sandbox, home: Path, pool_cache: Path) -> dict[str, object]:
-    """A home holding one completed order of two numbers; returns the store's snapshot."""
-    shutil.copytree(pool_cache, home / "sandbox", dirs_exist_ok=True)
+def placed(run, home: Path, home_templates, request: pytest.FixtureRequest) -> dict[str, object]:
+    """A home holding one completed order of two numbers; returns the store's snapshot.
+
+    Built once per worker (`home_templates`); every later case starts from a copy of that home,
+    checked equal to the snapshot taken when it was built."""
+    (home.parent / "bad.csv").write_text("number\n9195550100\nnot-a-number\n", encoding="utf-8")
+    before = home_templates.home("bad-input-placed", home, lambda: _place(run, home, request))
+    assert snapshot(home) == before
+    return before
+
+
+def _place(run, home: Path, request: pytest.FixtureRequest) -> dict[str, object]:
+    fast_sandbox = request.getfixturevalue("fast_sandbox")
+    shutil.copytree(request.getfixturevalue("pool_cache"), home / "sandbox", dirs_exist_ok=True)
     result = run("inventory", "order", "--type", fast_sandbox, "--area-code", "919", "--quantity", "2",
                  "--all", "--yes", "--key", "setup-1")
     assert result.code == 0, result.err
@@ -390,7 +401,6 @@ def placed(run, fast_sandbox, home: Path, pool_cache: Path) -> dict[str, object]
     assert run("customer", "line", "add", "ACME", "main").code == 0
     numbers = sorted(n["number"] for n in run("inventory", "list", "--json").json())
     assert run("inventory", "assign", numbers[1], "--customer", "ACME", "--line", "main").code == 0
-    (home.parent / "bad.csv").write_text("number\n9195550100\nnot-a-number\n", encoding="utf-8")
     before = snapshot(home)
     assert set(before["store"]) >= STORE_TABLES
     assert set(before["world"]) >= WORLD_TABLES

@@ -75,7 +75,8 @@ CASES = [
 
 
 @pytest.fixture
-def broadvox_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:  # noqa: F811
+def broadvox_home(run, home: Path, home_templates, request: pytest.FixtureRequest,
+                  monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """Broadvox accounts beside the sandbox order, and one number in the Broadvox type; its snapshot."""
     monkeypatch.setenv("BVX_USER", "bvx-user")
     monkeypatch.setenv("BVX_PASS", "bvx-secret")
@@ -88,7 +89,14 @@ def broadvox_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> d
         ("config", "inventory-type", "add", BVX, "--account", "bvx"),
         ("config", "inventory-type", "add", "BVX OAuth", "--account", "bvx-oauth"),
     ]
-    return configured(run, home, setup, AvailableNumber(HELD, "CLEVELAND", None, "OH"), BVX, "bvx")
+
+    def build() -> dict[str, object]:
+        request.getfixturevalue("placed")
+        return configured(run, home, setup, AvailableNumber(HELD, "CLEVELAND", None, "OH"), BVX, "bvx")
+
+    made = home_templates.home("bad-input-broadvox", home, build)  # built once per worker, then copied
+    assert snapshot(home) == made
+    return made
 
 
 @pytest.fixture

@@ -84,7 +84,8 @@ CASES = [
 
 
 @pytest.fixture
-def telnyx_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:  # noqa: F811
+def telnyx_home(run, home: Path, home_templates, request: pytest.FixtureRequest,
+                monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """A Telnyx account beside the sandbox order, and one number in the Telnyx type; its snapshot."""
     monkeypatch.setenv("TELNYX_API_KEY", KEY)
     setup = [
@@ -93,7 +94,14 @@ def telnyx_home(run, placed, home: Path, monkeypatch: pytest.MonkeyPatch) -> dic
          "--option", "connection_id=123"),
         ("config", "inventory-type", "add", TX, "--account", "tx"),
     ]
-    return configured(run, home, setup, AvailableNumber(HELD, "RALEIGH", None, "NC"), TX, "tx")
+
+    def build() -> dict[str, object]:
+        request.getfixturevalue("placed")
+        return configured(run, home, setup, AvailableNumber(HELD, "RALEIGH", None, "NC"), TX, "tx")
+
+    made = home_templates.home("bad-input-telnyx", home, build)  # built once per worker, then copied
+    assert snapshot(home) == made
+    return made
 
 
 @pytest.fixture

@@ -166,8 +166,9 @@ def test_disconnect_is_refused_before_anything_is_sent(cli, emulator, broadvox):
 
 
 def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, broadvox, tmp_path):
-    # the emulator answers 1.5 s after doing the work: the client dies with the request taken
-    emu = emulator("--complete-after", "8", "--latency-ms", "1500")
+    # the emulator answers 1.5 s after doing the work: the client dies with the request taken; the
+    # order completes 20 s later, well after the first poll even on a loaded machine (8 s was not)
+    emu = emulator("--complete-after", "20", "--latency-ms", "1500")
     broadvox(emu)
     args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12164420142",
             "--key", "crash-1", "--yes"]

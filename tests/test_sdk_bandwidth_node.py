@@ -57,6 +57,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from sdk_bandwidth import CHECKS, COMBINED_KINDS, SEARCH_KINDS, Runs, serving
 
@@ -83,6 +84,11 @@ def node_modules(request: pytest.FixtureRequest) -> Path:
     if not node or not npm:
         pytest.skip("the Node client's tests need node and npm on PATH")
     prefix = Path(request.config.cache.mkdir("bandwidth-node"))
+    with FileLock(prefix.with_name("bandwidth-node.lock")):  # xdist workers: one installs, the others wait
+        return _installed(npm, prefix)
+
+
+def _installed(npm: str, prefix: Path) -> Path:
     manifest = prefix / "node_modules" / PACKAGE / "package.json"
     if manifest.exists() and json.loads(manifest.read_text())["version"].startswith("2."):
         return prefix / "node_modules"

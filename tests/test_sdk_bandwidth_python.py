@@ -58,6 +58,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from sdk_bandwidth import ACCOUNTS, CHECKS, SEARCH_KINDS, Runs, serving
 
@@ -78,6 +79,11 @@ CALLS = [
 def sdk_python(request: pytest.FixtureRequest) -> Path:
     """A venv holding bandwidth-numbers-sdk, made once and kept in pytest's cache dir."""
     venv = Path(request.config.cache.mkdir("bandwidth-sdk-venv"))
+    with FileLock(venv.with_name("bandwidth-sdk-venv.lock")):  # xdist workers: one builds, the others wait
+        return _built(venv)
+
+
+def _built(venv: Path) -> Path:
     python = venv / "bin" / "python"
     if python.exists() and _run(python, "-c", "import bandwidth_numbers").returncode == 0:
         return python

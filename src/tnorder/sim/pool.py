@@ -19,6 +19,7 @@ from pathlib import Path
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import Criteria
 from tnorder.numbers import keypad_digits
+from tnorder.testhooks import pool_cache
 from tnorder.usgeo import STATES, TOLL_FREE_NPAS, latas, state_code, zip_ranges
 
 LINES_PER_EXCHANGE = 40
@@ -57,13 +58,13 @@ class Pool:
         import phonenumbers
 
         cache = self.cache_dir and self.cache_dir / f"exchanges-{CACHE_FORMAT}-{phonenumbers.__version__}.tsv"
+        if cache and not cache.exists() and (ready := pool_cache(cache.name)):
+            _put(cache, ready.read_text())
         if cache and cache.exists():
             return [Exchange(*line.split("\t")) for line in cache.read_text().splitlines()]
         built = self._build()
         if cache:
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text("".join("\t".join(astuple(e)) + "\n" for e in built))
-            os.replace(tmp, cache)
+            _put(cache, "".join("\t".join(astuple(e)) + "\n" for e in built))
         return built
 
     def _build(self) -> list[Exchange]:
@@ -192,6 +193,12 @@ class Pool:
                     continue
                 seen.add(npa + subscriber)
                 yield AvailableNumber(f"+1{npa}{subscriber}")
+
+
+def _put(cache: Path, text: str) -> None:
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, cache)
 
 
 def fictional(e164: str) -> bool:
