@@ -23,7 +23,7 @@ OTHERS = [5, 0, -7, 2**53, 2**60, 5.0, 2.5, float("inf"), True, False, ("a", "b"
 def _outcome(runtime, value):
     try:
         got = runtime.coerce(value, param=_Param(), ctx=None)
-    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+    except Exception as exc:  # the error itself is what is compared
         return ("error", type(exc).__name__, str(getattr(exc, "message", exc)))
     return ("value", type(got).__name__, repr(got))
 
@@ -62,7 +62,7 @@ def test_quick_coercion_of_a_list_of_words_answers_as_typers_own():
         def outcome(runtime, value=value):
             try:
                 got = runtime.coerce(value, param=param, ctx=None)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 return ("error", type(exc).__name__, str(getattr(exc, "message", exc)))
             return ("value", type(got).__name__, repr(got))
         assert outcome(quick) == outcome(typers), value
