@@ -73,9 +73,10 @@ def main() -> int:
             "script": [TNORDER, "--help"],
             "python": [PY, "-c", "pass"],
         }
+        before = load()
         runs = interleaved(commands, args.reps, environ, warmup=2)
 
-        print(f"startup: medians of {args.reps} interleaved runs; {load()}")
+        print(f"startup: medians of {args.reps} interleaved runs; before the runs: {before}")
         print(f"  budget: tnorder --help ≤ {BUDGET:.2f} × bare Typer app --help (verdict on the median wall ratio)")
         for key, label in (("python", "python -c pass (interpreter start, for reference)"),
                            ("bare", "bare Typer app --help (5 sub-apps, Rich help)")):

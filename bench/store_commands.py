@@ -98,9 +98,10 @@ def commands(db: Path, floor: Path) -> dict[str, list[str]]:
 def measure(label: str, home: Path, floor: Path, reps: int) -> bool:
     db = home / "tnorder.db"
     add_customer(db)
+    before = load()
     runs = interleaved(commands(db, floor), reps, env(TNORDER_HOME=str(home)))
     base = runs.pop("floor")
-    print(f"{label}: medians of {reps} interleaved runs; {load()}")
+    print(f"{label}: medians of {reps} interleaved runs; before the runs: {before}")
     line("floor: bare Typer app + SQLAlchemy Core, one query",
          f"{base.wall * 1000:6.1f} ms wall, {base.cpu * 1000:5.1f} ms CPU "
          f"(runs {min(base.walls) * 1000:.0f}-{max(base.walls) * 1000:.0f} ms)")
