@@ -55,5 +55,8 @@ def test_summary_counts_along_indexes_without_reading_rows(home):
     _some_numbers(ctx)
     plans = _plans(ctx, lambda: summary.summary(ctx))
     assert len(plans) > 10 and all("COVERING INDEX" in plan for _, plan in plans), plans
-    # a scan only to take the first entry in index order (the first inventory type)
-    assert all("LIMIT" in sql for sql, plan in plans if "SCAN" in plan), plans
+    # numbers are scanned only to take the first entry in index order (the first inventory type), or
+    # for the whole table's count, which SQLite takes from its pages without reading the entries
+    scans = [sql for sql, plan in plans if "SCAN numbers" in plan]
+    assert all("LIMIT" in sql or " ".join(sql.split()) == "SELECT count(*) AS count_1 FROM numbers"
+               for sql in scans), plans

@@ -53,3 +53,15 @@ def test_one_type_one_status(tmp_path):
     store = _store(tmp_path, [("+19195550000", "available", "T"), ("+19195550001", "available", "T")])
     with store.engine.connect() as conn:
         assert list(summary._by_type_and_status(conn)) == [("T", "available", 2)]
+
+
+def test_available_by_area_code_is_a_group_bys(tmp_path):
+    rng = random.Random(7)
+    npas = ["201", "212", "305", "919", "999", "200"]
+    rows = [(f"+1{rng.choice(npas)}555{i:04d}", rng.choice(STATUSES), "T") for i in range(3000)]
+    store = _store(tmp_path, rows)
+    with store.engine.connect() as conn:
+        got = list(summary._available_by_area_code(conn))
+        want = [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT substr(number, 3, 3), count(*) FROM numbers WHERE status = 'available' GROUP BY 1 ORDER BY 1")]
+    assert got == want and len(got) == len(npas)
