@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tnorder.services import summary
 from tnorder.store import Store
@@ -65,3 +65,23 @@ def test_available_by_area_code_is_a_group_bys(tmp_path):
         want = [tuple(r) for r in conn.exec_driver_sql(
             "SELECT substr(number, 3, 3), count(*) FROM numbers WHERE status = 'available' GROUP BY 1 ORDER BY 1")]
     assert got == want and len(got) == len(npas)
+
+
+def test_summary_on_each_store_kind(store_url, run):
+    """On PostgreSQL too (its counts read in one REPEATABLE READ snapshot): the same document."""
+    from tnorder.services.context import Context
+
+    ctx = Context(db=store_url)
+    with ctx.store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO numbers (number, status, inventory_type, carrier, account, created_at, updated_at) "
+            "VALUES (:n, :s, 'Sandbox DIDs', 'sandbox', 'sandbox', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"),
+            [{"n": f"+1{npa}5550{i:03d}", "s": s} for i, (npa, s) in enumerate(
+                [("919", "available"), ("212", "available"), ("919", "assigned"), ("999", "available")] * 3)])
+    doc = summary.summary(ctx)
+    ctx.close()
+    assert doc["by_type"] == [{"inventory_type": "Sandbox DIDs", "total": 12, "pending": 0, "available": 9,
+                               "assigned": 3, "disconnecting": 0, "disconnected": 0}]
+    assert doc["available_by_area_code"] == [{"area_code": "212", "available": 3},
+                                             {"area_code": "919", "available": 3},
+                                             {"area_code": "999", "available": 3}]
