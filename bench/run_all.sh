@@ -19,7 +19,7 @@ fi
 echo
 "$PY" bench/poll.py || status=1
 echo
-"$PY" bench/store_commands.py --reps 11 || status=1
+"$PY" bench/store_commands.py --reps 15 || status=1
 echo
 "$PY" bench/batch.py || status=1
 echo

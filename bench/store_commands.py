@@ -1,11 +1,14 @@
-"""Budget: every command that makes no carrier call ≤ 1.15 × a floor, on a small store and on a
+"""Budget: every command that makes no carrier call ≤ 1.10 × a floor, on a small store and on a
 1,000,000-number store. The floor is a bare Typer app that opens the same SQLite file with
 SQLAlchemy Core and runs one query (`SELECT … FROM numbers WHERE status = 'available' ORDER BY
 number LIMIT 50`), measured in the same run, interleaved with the commands.
 
-    .venv/bin/python bench/store_commands.py [--reps 11] [--rows 1000000] [--keep DIR] [--small-only]
+    .venv/bin/python bench/store_commands.py [--reps 15] [--rows 1000000] [--keep DIR] [--small-only]
 
 `--keep DIR` builds the 1M store once in DIR/tnorder.db and reuses it (as store_list.py does).
+Each line: the command's median wall time, the floor's in the same run, their ratio against the
+budget, the noise (the lowest and highest ratio of single repetitions), and the CPU (user+sys)
+medians and their ratio, which other work on the machine moves less than wall time.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PY, TNORDER, env, line, load, medians, verdict
+from _common import PY, TNORDER, env, line, load
+from _ratios import interleaved, report
 from store_list import build
 
-BUDGET = 1.15
+BUDGET = 1.10
 
 FLOOR_APP = textwrap.dedent('''
     """The floor: a bare Typer app that opens the store with SQLAlchemy Core and runs one query."""
@@ -84,6 +88,7 @@ def commands(db: Path, floor: Path) -> dict[str, list[str]]:
         f"orders show {ref} --json": [*t, "orders", "show", ref, "--json"],
         "orders poll --jsonl (nothing pending)": [*t, "orders", "poll", "--jsonl"],
         "customer show cust-00001 --json": [*t, "customer", "show", "cust-00001", "--json"],
+        "customer list --json": [*t, "customer", "list", "--json"],
         "config carrier list --json": [*t, "config", "carrier", "list", "--json"],
         "config account list --json": [*t, "config", "account", "list", "--json"],
         "config inventory-type list --json": [*t, "config", "inventory-type", "list", "--json"],
@@ -93,27 +98,23 @@ def commands(db: Path, floor: Path) -> dict[str, list[str]]:
 def measure(label: str, home: Path, floor: Path, reps: int) -> bool:
     db = home / "tnorder.db"
     add_customer(db)
-    cmds = commands(db, floor)
-    m = medians(cmds, reps, env(TNORDER_HOME=str(home)), warmup=1)
-    base = m["floor"][0]
-    print(f"{label}: medians of {reps} interleaved runs, wall (CPU user+sys); {load()}")
+    before = load()
+    runs = interleaved(commands(db, floor), reps, env(TNORDER_HOME=str(home)))
+    base = runs.pop("floor")
+    print(f"{label}: medians of {reps} interleaved runs; before the runs: {before}")
     line("floor: bare Typer app + SQLAlchemy Core, one query",
-         f"{base * 1000:7.1f} ms ({m['floor'][1] * 1000:6.1f} ms CPU)")
+         f"{base.wall * 1000:6.1f} ms wall, {base.cpu * 1000:5.1f} ms CPU "
+         f"(runs {min(base.walls) * 1000:.0f}-{max(base.walls) * 1000:.0f} ms)")
     failed = False
-    for name, (wall, cpu, low) in m.items():
-        if name == "floor":
-            continue
-        ratio = wall / base
-        v = verdict(ratio, BUDGET)
-        failed |= v == "FAIL"
-        line(name, f"{wall * 1000:7.1f} ms ({cpu * 1000:6.1f} ms CPU)  ratio {ratio:.3f} / {BUDGET}  {v}  "
-             f"(CPU {cpu / m['floor'][1]:.3f}, min {low / m['floor'][2]:.3f})")
+    for name, got in runs.items():
+        failed |= report(name, got, base, BUDGET)
+    print(f"  after the runs: {load()}")
     return failed
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=11)
+    ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="build (once) and keep the large store in this directory")
     ap.add_argument("--small-only", action="store_true")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tnorder import __version__
+from tnorder import __version__, coercion
 from tnorder.commands import completion, config, customer, examples, inventory, orders, sim
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def _flags_take_no_value() -> None:
 
 
 _flags_take_no_value()
+coercion.install()
 
 
 def _version(value: bool) -> None:

@@ -202,3 +202,13 @@ def m005_reservations_written_ahead(conn: Connection, dialect: str) -> None:
 def m006_poll_claim_holder(conn: Connection, dialect: str) -> None:
     """Which poller holds a claim on an order (host:pid): a claim of a poller that died is void at once."""
     _run(conn, dialect, "ALTER TABLE orders ADD COLUMN poller VARCHAR(200)")
+
+
+@migration
+def m007_customer_numbers_by_status(conn: Connection, dialect: str) -> None:
+    """`customer list` counts each customer's numbers that are not disconnected: the (customer, line)
+    index has no status, so counting read every such number's row (400,000 rows on a 1,000,000-number
+    store, ~0.1 s). This index answers it alone; only numbers on a customer are in it, so numbers
+    without one (imports, orders) cost no write here."""
+    _run(conn, dialect, "CREATE INDEX ix_numbers_customer_status ON numbers (customer, status) "
+                        "WHERE customer IS NOT NULL")
