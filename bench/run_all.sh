@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every benchmark in sequence; exit 1 if any budget failed (all still run).
-#   bench/run_all.sh            # ~2 minutes on 2 cores
+#   bench/run_all.sh            # ~10 minutes on 2 cores (poll builds a 5,000-order store; import runs 1M rows)
 #   BENCH_FULL=1 bench/run_all.sh   # also apply_order on a 1,000,000-number store (~2.5 more minutes)
 #   BENCH_SUITE=1 bench/run_all.sh  # also the README's test command on a fresh clone (minutes; budget 6)
 set -u
