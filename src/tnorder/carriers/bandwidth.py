@@ -75,12 +75,6 @@ class BandwidthCarrier(Carrier):
     def version(self) -> versions.Version:
         return versions.version_of(self.carrier.options)
 
-    @property
-    def http(self) -> httpx.Client:
-        """A client of this account (the first built; requests take one of their own, `_lent`)."""
-        with self._lent() as http:
-            return http
-
     @contextlib.contextmanager
     def _lent(self) -> Iterator[httpx.Client]:
         """A client no other request is using, for one request. `orders poll` and batches ask from

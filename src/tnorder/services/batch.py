@@ -58,9 +58,9 @@ MAX_FILE_BYTES = 32 * 1024 * 1024  # a million orders fit; /dev/zero or a runawa
 MAX_FIELD = 200  # characters of one value (criteria, names, keys)
 MAX_NUMBERS_FIELD = 100_000  # `numbers` lists many: a few thousand at most
 WORKERS = 32  # orders on the wire at once: bounded, and kind to carriers' rate limits (a 429 is waited out)
-# plugins whose ordering calls are safe from many threads at once (checked: Bandwidth builds its one
-# httpx client under a lock; the sandbox world keeps one SQLite connection per thread). Any other
-# plugin orders one at a time per carrier account.
+# plugins whose ordering calls are safe from many threads at once (checked: Bandwidth lends each
+# request an httpx client of its own, under a lock; the sandbox world keeps one SQLite connection
+# per thread). Any other plugin orders one at a time per carrier account.
 CONCURRENT_KINDS = frozenset({"bandwidth", "sandbox"})
 
 
