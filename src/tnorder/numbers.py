@@ -86,7 +86,14 @@ def _numbers_in(part: str) -> list[str]:
 def in_area_code(column, area_code: str) -> tuple:
     """Conditions for a stored E.164 `column` under one area code: a range on its text, not LIKE, so
     an index on the column serves it."""
-    return column >= f"+1{area_code}", column < f"+1{int(area_code) + 1}"
+    return column >= f"+1{area_code}", column < past_area_code(area_code)
+
+
+def past_area_code(area_code: str) -> str:
+    """The least text after every stored number of `area_code`, for range reads on the E.164 text:
+    ":" sorts right after "9", so this holds for any three digits (the next area code as a number
+    would not: "+11000" sorts before "+1999…", which summary meets in stored numbers)."""
+    return f"+1{area_code}:"
 
 
 def keypad_digits(word: str) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, column, func, select, table
 
+from tnorder.numbers import past_area_code
 from tnorder.statuses import NUMBER_STATUSES
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ def _available_by_area_code(conn: Connection) -> Iterator[tuple[str, int]]:
     found = conn.execute(first, {"start": "+1"}).scalar()
     while found:
         code = found[2:5]
-        # just past every number of this area code: "+1920" after 919; "+1999" + 1 would be "+11000",
-        # before them, and the loop would never end
-        high = f"+1{code[:-1]}{chr(ord(code[-1]) + 1)}" if code.isdigit() else found + "\x00"
+        high = past_area_code(code) if code.isdigit() else found + "\x00"
         counted, found = conn.execute(step, {"low": f"+1{code}", "high": high}).one()
         yield code, counted
