@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import sys
 
@@ -146,6 +147,35 @@ def test_ctrl_c_at_a_selection_says_the_reservations_were_released(run, fast_san
     assert child.exitstatus == 130
     assert reserved(home) == 0
     assert run("orders", "list", "--json").json() == []
+
+
+def blocked_signals(pid: int) -> dict[str, set[int]]:
+    """Each thread of `pid` (by name) and the signals it blocks, from /proc."""
+    found: dict[str, set[int]] = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/comm") as comm, open(f"/proc/{pid}/task/{task}/status") as status:
+            mask = int(next(line for line in status if line.startswith("SigBlk:")).split()[1], 16)
+            name = "main" if task == str(pid) else comm.read().strip()
+        found[name if name not in found else f"{name}-{task}"] = {n for n in range(1, 65) if mask >> (n - 1) & 1}
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads thread signal masks from Linux's /proc")
+def test_only_the_main_thread_can_take_ctrl_c_at_a_selection(run, fast_sandbox):
+    """A signal sent to the process goes to any thread that does not block it; one taken by the
+    lease renewer leaves the main thread asleep in the prompt's read, and Ctrl-C goes unanswered
+    (seen once in a full run). Every other thread blocks the three signals, so the kernel can only
+    hand them to the thread that acts on them."""
+    child = spawn("inventory", "order", "--type", "fast", "--area-code", "919", "--quantity", "3", "--select")
+    child.expect(r"Order which numbers\?")
+    threads = blocked_signals(child.pid)
+    child.sendintr()
+    child.expect(r"interrupted: 3 reservation\(s\) released")
+    ended(child)
+    assert len(threads) > 1, threads  # the lease renewer runs while the operator chooses
+    for name, blocked in threads.items():
+        held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} & blocked
+        assert held == (set() if name == "main" else {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}), name
 
 
 @pytest.fixture

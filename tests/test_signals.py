@@ -87,3 +87,21 @@ def test_a_signal_while_reserving_releases_every_reservation(home, slow_bandwidt
     assert "POST /api/accounts/9900001/orders" not in emu.log()  # interrupted before anything was ordered
     with sqlite3.connect(home / "tnorder.db") as db:
         assert db.execute("SELECT count(*) FROM reservations").fetchone()[0] == 0
+
+
+def test_threads_started_for_a_command_leave_the_signals_to_the_main_thread():
+    """Lease renewers, poll and batch workers, the emulator's server start inside
+    `main_thread_hears`: the kernel cannot hand them a Ctrl-C the main thread would never see."""
+    import threading
+
+    from tnorder import interrupts
+
+    three = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    seen: list[set[int]] = []
+    worker = threading.Thread(target=lambda: seen.append(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with interrupts.main_thread_hears():
+        worker.start()
+    worker.join()
+    assert three <= seen[0]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before  # the main thread hears them again

@@ -93,6 +93,26 @@ def shield() -> Iterator[None]:
         raise Interrupted(signum)
 
 
+@contextmanager
+def main_thread_hears() -> Iterator[None]:
+    """Threads started inside the block block the three signals for their whole life.
+
+    The kernel hands a signal sent to the process to any thread that does not block it. One taken
+    by a worker only sets Python's flag: the main thread, asleep in a prompt's read or a lock wait,
+    is not woken and Ctrl-C goes unanswered. A new thread inherits its starter's mask, so starting
+    it with the signals blocked leaves the main thread the only one that can take them. A signal
+    that comes meanwhile waits, and is acted on as the block ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a worker's own threads inherit its mask, blocked already
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def by_operator() -> Interrupted:
     """An abort the operator typed (Esc, or Ctrl-C where the terminal sends it as a key): acted on as
     a SIGINT is, so a second Ctrl-C cannot cut the clean-up short."""

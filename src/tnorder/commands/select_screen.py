@@ -55,7 +55,10 @@ def preload() -> None:
     made, so the screen opens as soon as the numbers are there."""
     import threading
 
-    threading.Thread(target=_import_app, name="select-screen-import", daemon=True).start()
+    from tnorder.interrupts import main_thread_hears
+
+    with main_thread_hears():
+        threading.Thread(target=_import_app, name="select-screen-import", daemon=True).start()
 
 
 def _import_app() -> None:

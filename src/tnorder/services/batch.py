@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tnorder import interrupts
 from tnorder.errors import BadInput, OutcomeUnknown, TnorderError
 from tnorder.regular import named_input
 
@@ -363,7 +364,8 @@ def place(ctx: Context, batch: Batch, on_done: Callable[[Outcome], None] | None 
         return outcome
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, batch.to_send or 1)))
-    futures = [pool.submit(one, line) for line in batch.lines]
+    with interrupts.main_thread_hears():  # the workers start as they are submitted
+        futures = [pool.submit(one, line) for line in batch.lines]
     try:
         return [future.result() for future in futures]
     except BaseException:  # an interrupt: orders not yet started are never sent; those in flight finish

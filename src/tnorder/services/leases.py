@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from tnorder import interrupts
 from tnorder.clock import utcnow
 
 LEASE = timedelta(seconds=90)
@@ -60,7 +61,8 @@ class Renewer:
                 continue
 
     def __enter__(self) -> Renewer:
-        self._thread.start()
+        with interrupts.main_thread_hears():
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import Session
 
+from tnorder import interrupts
 from tnorder.carriers.base import AvailableNumber, CarrierOrder, FailedNumber
 from tnorder.errors import BadInput, TnorderError
 from tnorder.models import PENDING_ORDER_STATUSES, Number, Order, OrderItem, utcnow
@@ -403,7 +404,8 @@ def _ask_all(ctx: Context, orders: list[Order], result: PollResult) -> None:
     if not orders:
         return
     with ThreadPoolExecutor(max_workers=min(POLL_WORKERS, len(orders))) as pool:
-        asked = {pool.submit(_safe, partial(_ask, ctx, order)): order for order in orders}
+        with interrupts.main_thread_hears():  # the workers start as they are submitted
+            asked = {pool.submit(_safe, partial(_ask, ctx, order)): order for order in orders}
         batch: list[tuple[Order, CarrierOrder | TnorderError | None]] = []
         for done in as_completed(asked):  # apply while the rest are still on the wire
             batch.append((asked[done], done.result()))

@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
 
+from tnorder.interrupts import main_thread_hears
 from tnorder.sim.bandwidth_api import BandwidthApi
 from tnorder.sim.bandwidth_auth import Credentials
 from tnorder.sim.bandwidth_xml import internal_error
@@ -224,7 +225,8 @@ def start(api: BandwidthApi, host: str = "127.0.0.1", port: int = 0, *, log: Tex
     server = EmulatorServer((host, port), api, log, quiet)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"tnorder-sim-{server.server_address[1]}", daemon=True)
-    thread.start()
+    with main_thread_hears():
+        thread.start()
     return RunningServer(server, thread)
 
 
