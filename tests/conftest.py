@@ -7,13 +7,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import forkserver
 from tnorder.cli import main
 
 # modules whose tests share one costly module-wide set-up (an emulator and a set-up home, an SDK's
@@ -113,10 +113,8 @@ def cli(home: Path):
     """tnorder as a real process, as a script or cron job runs it."""
 
     def invoke(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> Result:
-        done = subprocess.run(
-            [sys.executable, "-m", "tnorder", *args], capture_output=True, text=True,
-            timeout=timeout, stdin=subprocess.DEVNULL, env=os.environ | (env or {}),
-        )
+        done = forkserver.run(*args, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=os.environ | (env or {}))
         return Result(done.returncode, done.stdout, done.stderr)
 
     return invoke
@@ -182,6 +180,12 @@ def run_pool_cache(pytestconfig: pytest.Config) -> Path:
             building.rename(folder)
     os.environ["TNORDER_TEST_POOL_CACHE"] = str(folder)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fork_server() -> None:
+    """This worker's tnorder fork server (tests/forkserver.py), started before its first test."""
+    forkserver.ready()
 
 
 @pytest.fixture(scope="session")

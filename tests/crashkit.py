@@ -10,9 +10,10 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+import forkserver
 
 
 def free_port() -> int:
@@ -23,8 +24,8 @@ def free_port() -> int:
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """tnorder as a real process, to be killed mid-way."""
-    return subprocess.Popen([sys.executable, "-m", "tnorder", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ | (env or {}))
+    return forkserver.tnorder(*args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=os.environ | (env or {}))
 
 
 def paused_at(step: str, marker: Path) -> dict[str, str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import threading
 from pathlib import Path
+
+import forkserver
 
 READY = re.compile(r"Bandwidth API emulator on (http://\S+/api)")
 
@@ -16,10 +17,8 @@ class Emulator:
     def __init__(self, home: Path, *flags: str) -> None:
         self.home = home
         env = dict(os.environ, TNORDER_HOME=str(home))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tnorder", "sim", "serve", "--port", "0", *flags],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-        )
+        self.proc = forkserver.tnorder("sim", "serve", "--port", "0", *flags, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         self.lines: list[str] = []
         self.url = ""
         ready = threading.Event()

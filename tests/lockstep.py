@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import forkserver
+
 _HOLDER = """
 import sys, time
 from pathlib import Path
@@ -31,8 +33,8 @@ with store.begin():
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tnorder", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ | (env or {}))
+    return forkserver.tnorder(*args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=os.environ | (env or {}))
 
 
 def wait_for(path: Path, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
+import forkserver
 from emulator import Emulator
 
 TYPE = "BW2 DIDs"
@@ -210,9 +210,8 @@ def test_in_service_pages_over_1200_numbers_on_v2(cli, emulator, v2, home):
 
 def kill_mid_request(cli_args: list[str], emu: Emulator, home) -> None:
     """Run tnorder and kill it (SIGKILL) while its create request is still inside the emulator."""
-    process = subprocess.Popen([sys.executable, "-m", "tnorder", *cli_args], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=os.environ | {"TNORDER_HOME": str(home)})
+    process = forkserver.tnorder(*cli_args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env=os.environ | {"TNORDER_HOME": str(home)})
     tokens = emu.log().count("POST /api/v1/oauth2/token 200")
     try:
         deadline = time.monotonic() + 60

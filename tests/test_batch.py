@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 
+import forkserver
 from emulator import Emulator
 
 TYPE = "BW DIDs"
@@ -76,8 +76,8 @@ def test_add_dids_from_json_lines_on_stdin(run, bandwidth, home, tmp_path):
     assert run("customer", "add", "ACME", "--name", "Acme").code == 0
     assert run("customer", "line", "add", "ACME", "sales").code == 0
     lines = [{"area_code": "919", "quantity": 2}, {"state": "NC", "quantity": 1, "key": "acme-nc-1"}]
-    done = subprocess.run([sys.executable, "-m", "tnorder", "customer", "add-dids", "ACME", "--line", "sales",
-                           "--type", TYPE, "--from-file", "-", "--yes", "--json"],
+    done = forkserver.run("customer", "add-dids", "ACME", "--line", "sales",
+                          "--type", TYPE, "--from-file", "-", "--yes", "--json",
                           input="".join(json.dumps(x) + "\n" for x in lines), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
@@ -112,8 +112,6 @@ def test_an_interrupted_batch_sends_nothing_more_and_loses_nothing(run, tmp_path
     """SIGINT part way: orders not yet started are never sent; every order sent is recorded and named."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
 
     slow = Emulator(tmp_path / "emulator", "--complete-after", "0", "--latency-ms", "150")
@@ -126,9 +124,9 @@ def test_an_interrupted_batch_sends_nothing_more_and_loses_nothing(run, tmp_path
         assert run("config", "inventory-type", "add", TYPE, "--account", "bw").code == 0
         orders_file = tmp_path / "orders.csv"
         two_hundred(orders_file)
-        proc = subprocess.Popen([sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE,
-                                 "--from-file", str(orders_file), "--yes"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        proc = forkserver.tnorder("inventory", "order", "--type", TYPE, "--from-file", str(orders_file), "--yes",
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=os.environ.copy())
         deadline = time.monotonic() + 30
         while carrier_orders(tmp_path) < 5 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -182,7 +180,7 @@ def test_a_file_it_cannot_read_is_one_line_and_nothing_sent(cli, fast_sandbox, t
 
 def test_standard_input_is_read_with_a_bound(home, fast_sandbox, tmp_path):
     with open("/dev/zero", "rb") as zero:
-        done = subprocess.run([sys.executable, "-m", "tnorder", "inventory", "order", "--type", "fast",
-                               "--from-file", "-", "--yes"], stdin=zero, capture_output=True, text=True, timeout=60)
+        done = forkserver.run("inventory", "order", "--type", "fast",
+                              "--from-file", "-", "--yes", stdin=zero, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "larger than" in done.stderr, done.stderr[-500:]
     assert len(done.stderr.strip().splitlines()) == 1

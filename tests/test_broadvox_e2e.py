@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+import forkserver
 from emulator import Emulator
 from tnorder.carriers import broadvox_soap as soap
 
@@ -170,9 +170,8 @@ def test_a_killed_clients_order_is_found_again_by_its_reference(cli, emulator, b
     # order completes 20 s later, well after the first poll even on a loaded machine (8 s was not)
     emu = emulator("--complete-after", "20", "--latency-ms", "1500")
     broadvox(emu)
-    args = [sys.executable, "-m", "tnorder", "inventory", "order", "--type", TYPE, "--numbers", "+12164420142",
-            "--key", "crash-1", "--yes"]
-    client = subprocess.Popen(args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = ["inventory", "order", "--type", TYPE, "--numbers", "+12164420142", "--key", "crash-1", "--yes"]
+    client = forkserver.tnorder(*args, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         request_id = wait_for_request(world_file(tmp_path), "crash-1")
     finally:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 
 from sqlalchemy import create_engine, text
 
+import forkserver
 from tnorder.sim.world import World
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tnorder", *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    return forkserver.tnorder(*args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=os.environ.copy())
 
 
 def finish(procs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:

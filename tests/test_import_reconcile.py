@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import forkserver
 from tnorder.sim.world import World
 
 FORMS = ("{a}{b}{c}", "({a}) {b}-{c}", "{a}-{b}-{c}", "+1 {a} {b} {c}", "1{a}{b}{c}", "{a}.{b}.{c}")
@@ -73,7 +72,7 @@ def test_import_from_stdin_with_customers_lines_and_no_header(home, run, tmp_pat
     assert run("customer", "add", "ACME", "--name", "Acme").code == 0
     assert run("customer", "line", "add", "ACME", "main").code == 0
     with_lines = "number,customer,line,zip,lata\n7045550150,ACME,main,28202,422\n704 555 0151,,,28202,\n"
-    done = subprocess.run([sys.executable, "-m", "tnorder", "inventory", "import", "-", "--json"],
+    done = forkserver.run("inventory", "import", "-", "--json",
                           input=with_lines, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     shown = run("customer", "show", "ACME", "--json").json()["lines"][0]["numbers"]

@@ -15,13 +15,13 @@ import os
 import random
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import forkserver
 from test_concurrency import query as store_rows
 
 ACCOUNT = "9900001"
@@ -31,8 +31,8 @@ ALLOWED = {0, 2, 3, 4, 5, 7, 8, 9}  # everything documented that a busy, faulty 
 
 
 def tnorder(*args: str, timeout: float = 120) -> tuple[int, str, str]:
-    done = subprocess.run([sys.executable, "-m", "tnorder", *args], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, env=os.environ.copy())
+    done = forkserver.run(*args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                          env=os.environ.copy())
     return done.returncode, done.stdout, done.stderr
 
 

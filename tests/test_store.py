@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+import forkserver
 from tnorder.carriers.base import AvailableNumber
 from tnorder.criteria import build
 from tnorder.migrations import MIGRATIONS
@@ -112,8 +113,8 @@ def test_two_polls_at_once_apply_each_order_once(cli, run, fast_sandbox, home):
                      "--pick", "1-3", "--yes")
         assert placed.code == 0, placed.err
     env = dict(os.environ)
-    procs = [subprocess.Popen([sys.executable, "-m", "tnorder", "orders", "poll", "--json"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [forkserver.tnorder("orders", "poll", "--json", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     import json

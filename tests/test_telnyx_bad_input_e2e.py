@@ -16,12 +16,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import forkserver
 from emulator import Emulator
 from test_bad_input import case, tables
 
@@ -56,8 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     env.pop("TNORDER_DB", None)
 
     def tn(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "tnorder", *args], capture_output=True, text=True, env=env,
-                              stdin=subprocess.DEVNULL, timeout=60)
+        done = forkserver.run(*args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
         assert done.returncode == 0, (args, done.stderr)
         return done.stdout
 

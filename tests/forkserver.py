@@ -1,0 +1,298 @@
+"""`python -m tnorder` for the tests, forked from a process that has already imported tnorder.
+
+A test that runs tnorder as a real process (a script's or cron's view, a client to kill -9, one of
+many hands on one store) used to pay Python's start-up and tnorder's imports each time: 0.6-1.1 s of
+CPU, most of the suite's CPU. Here each pytest worker starts one server that imports tnorder and its
+libraries once, then forks a fresh process for every command. That process is as real as one from
+`exec`: its own pid, which the test may signal or kill -9; the test's pipes or files as its stdin,
+stdout and stderr; the test's environment and working directory; Python's own signal dispositions;
+its exit status (or the signal that ended it) handed back as `Popen.returncode`. What it does not
+repeat is the import of modules that a fresh process would load the same way.
+
+`TNORDER_TEST_FORK=0` turns this off: every command is `exec`'d as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+# what the server runs: import once, then fork on each request (single-threaded, so forking is safe)
+SERVER = r'''
+import json, os, random, signal, socket, struct, sys
+
+def preload():
+    import tnorder.cli  # noqa: F401
+    import importlib, pkgutil, tnorder
+    for module in pkgutil.walk_packages(tnorder.__path__, "tnorder."):
+        if module.name.endswith(("select_app", "__main__")):
+            continue  # Textual only where a screen opens; __main__ would run a command
+        importlib.import_module(module.name)
+
+def recv_request(conn):
+    head, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+    size = struct.unpack("!I", head[:4])[0]
+    body = head[4:]
+    while len(body) < size:
+        body += conn.recv(size - len(body))
+    return json.loads(body), fds
+
+# the encodings and error handlers this Python chose at start-up, as a fresh process would choose them
+STDIO = [(s.encoding, s.errors) for s in (sys.stdin, sys.stdout, sys.stderr)]
+
+def stdio():
+    """New sys.std* on fds 0-2, made as Python makes them at start-up (a tty's stdout line-buffered)."""
+    import io
+    (ein, rin), (eout, rout), (eerr, rerr) = STDIO
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.open(0, "rb", closefd=False), ein, rin)
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.open(1, "wb", closefd=False), eout, rout,
+                                                   line_buffering=os.isatty(1))
+    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.open(2, "wb", closefd=False), eerr, rerr,
+                                                   line_buffering=True)
+
+def child(request, fds):
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in set(fds):
+        if fd > 2:
+            os.close(fd)
+    os.chdir(request["cwd"])
+    sys.path[0] = os.getcwd()  # as `python -m` sets it
+    os.environ.clear()
+    os.environ.update(request["env"])
+    random.seed()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+    stdio()
+    sys.argv = ["tnorder", *request["args"]]
+    code = run()
+    import atexit, threading
+    try:
+        threading._shutdown()  # non-daemon threads are waited for, as at a normal exit
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    os._exit(code)
+
+def run():
+    import runpy, traceback
+    try:
+        runpy.run_module("tnorder", run_name="__main__", alter_sys=True)
+        return 0
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        if isinstance(exc.code, int):
+            return exc.code & 0xFF
+        print(exc.code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)  # as Python ends on an unhandled Ctrl-C
+        return 130
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+def middle(listener, conn, request, fds):
+    """Forks the command, hands its pid back, waits for it, hands its wait status back."""
+    listener.close()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            conn.close()
+            child(request, fds)
+        finally:
+            os._exit(70)  # never back into the server's loop
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(b"%d\n" % pid)
+    _, status = os.waitpid(pid, 0)
+    try:
+        conn.sendall(b"%d\n" % status)
+    finally:
+        os._exit(0)
+
+def serve(path, parent):
+    preload()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    listener.settimeout(1.0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the middles
+    print("ready", flush=True)
+    while os.getppid() == parent:
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(None)
+        try:
+            request, fds = recv_request(conn)
+        except Exception:  # a client that went away half-way
+            conn.close()
+            continue
+        if os.fork() == 0:
+            try:
+                middle(listener, conn, request, fds)
+            finally:
+                os._exit(70)
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+
+serve(sys.argv[1], int(sys.argv[2]))
+'''
+
+
+class _Server:
+    """One per pytest worker, started on first use and stopped when the worker exits."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="tnorder-fork-"))
+        self.path = str(self.folder / "socket")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TNORDER_")}
+        self.python_env = _python_env(env)
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVER, self.path, str(os.getpid())],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
+                                     cwd=self.folder)
+        if self.proc.stdout.readline().strip() != b"ready":
+            raise RuntimeError("the tnorder fork server did not start")
+        atexit.register(self.stop)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        Path(self.path).unlink(missing_ok=True)
+        self.folder.rmdir()
+
+
+_server: _Server | None = None
+_lock = threading.Lock()
+
+
+def _running() -> _Server:
+    global _server
+    with _lock:
+        if _server is None or _server.proc.poll() is not None:
+            _server = _Server()
+        return _server
+
+
+class Forked(subprocess.Popen):
+    """A `subprocess.Popen` of `python -m tnorder ARGS` whose process is forked by the server.
+
+    Popen's own pipe set-up, communicate() and timeouts are used as they are; only starting the
+    process and learning how it ended differ (the server is its parent, so it reports the status).
+    """
+
+    def _execute_child(self, args, executable, preexec_fn, close_fds, pass_fds, cwd, env, startupinfo,
+                       creationflags, shell, p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite,
+                       *rest) -> None:
+        fds = [p2cread if p2cread != -1 else 0, c2pwrite if c2pwrite != -1 else 1,
+               errwrite if errwrite != -1 else 2]
+        body = json.dumps({"args": list(args[3:]), "cwd": os.fspath(cwd or os.getcwd()),
+                           "env": dict(os.environ if env is None else env)}).encode()
+        self._status = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._status.connect(_running().path)
+            socket.send_fds(self._status, [struct.pack("!I", len(body)) + body], fds)
+            self.pid = int(self._line(None))
+        finally:
+            self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)
+        self._child_created = True
+        self._buffer = b""
+
+    def _line(self, timeout: float | None) -> bytes | None:
+        """The next line from the server; None if none came within `timeout`."""
+        buffer = getattr(self, "_buffer", b"")
+        while b"\n" not in buffer:
+            if timeout is not None and not select.select([self._status], [], [], timeout)[0]:
+                self._buffer = buffer
+                return None
+            part = self._status.recv(64)
+            if not part:
+                raise RuntimeError(f"the tnorder fork server lost process {getattr(self, 'pid', '?')}")
+            buffer += part
+        line, _, self._buffer = buffer.partition(b"\n")
+        return line
+
+    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
+        line = self._line(0 if wait_flags & os.WNOHANG else None)
+        if line is None:
+            return 0, 0
+        self._status.close()
+        return self.pid, int(line)
+
+    def _internal_poll(self, _deadstate=None, **_ignored) -> int | None:
+        if self.returncode is None and self._waitpid_lock.acquire(False):
+            try:
+                if self.returncode is None:
+                    pid, status = self._try_wait(os.WNOHANG)
+                    if pid == self.pid:
+                        self._handle_exitstatus(status)
+            finally:
+                self._waitpid_lock.release()
+        return self.returncode
+
+
+def enabled() -> bool:
+    return os.environ.get("TNORDER_TEST_FORK", "1") != "0"
+
+
+def _python_env(env) -> dict[str, str]:
+    """What Python reads at start-up (PYTHONPATH, PYTHONWARNINGS, ...): a forked process would not."""
+    return {k: v for k, v in env.items() if k.startswith("PYTHON")}
+
+
+def tnorder(*args: str, **popen: object) -> subprocess.Popen:
+    """`subprocess.Popen([sys.executable, "-m", "tnorder", *args], **popen)`, forked when enabled and
+    when the environment asks nothing of Python's start-up that the server's did not (a PYTHONPATH for
+    a plugin: such a process is started the ordinary way)."""
+    command = [sys.executable, "-m", "tnorder", *args]
+    env = popen.get("env")
+    if enabled() and _python_env(os.environ if env is None else env) == _running().python_env:
+        return Forked(command, **popen)
+    return subprocess.Popen(command, **popen)
+
+
+def run(*args: str, timeout: float | None = None, input: str | None = None,
+        capture_output: bool = False, **popen: object) -> subprocess.CompletedProcess:
+    """`subprocess.run([sys.executable, "-m", "tnorder", *args], ...)`, forked when enabled."""
+    if capture_output:
+        popen["stdout"] = popen["stderr"] = subprocess.PIPE
+    if input is not None:
+        popen["stdin"] = subprocess.PIPE
+    with tnorder(*args, **popen) as proc:
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def ready() -> float:
+    """Start this worker's server now (seconds taken), so the first test does not pay for it."""
+    started = time.monotonic()
+    if enabled():
+        _running()
+    return time.monotonic() - started
