@@ -11,12 +11,16 @@ check and *before* the write transaction that must check again.
 
 `TNORDER_TEST_POOL_CACHE=folder` names where the test run keeps the sandbox's exchange cache, built
 once: a fresh world copies it in (`pool_cache`) instead of building it again (~1 s of CPU each).
+
+`TNORDER_TEST_<NAME>_SECONDS` shortens a product's wait named NAME (`waited`): a rehearsal's settle
+then takes seconds, not the two minutes an operator's cron would wait. Unset, the product's own.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 LIMIT = 120  # seconds: a forgotten marker never wedges a test run for good
@@ -37,3 +41,9 @@ def pool_cache(name: str) -> Path | None:
     folder = os.environ.get("TNORDER_TEST_POOL_CACHE")
     found = Path(folder) / name if folder else None
     return found if found and found.exists() else None
+
+
+def waited(name: str, default: timedelta) -> timedelta:
+    """The wait `name` (`ANSWER_GRACE`...) as the product has it, or as a rehearsal shortened it."""
+    raw = os.environ.get(f"TNORDER_TEST_{name}_SECONDS")
+    return timedelta(seconds=float(raw)) if raw else default

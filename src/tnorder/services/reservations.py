@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, column, select, table
 
+from tnorder import testhooks
 from tnorder.carriers.base import Reservation
 from tnorder.clock import iso, utcnow
 from tnorder.errors import EXIT_CARRIER, CarrierUnreachable, TnorderError, Unsupported
@@ -157,7 +158,8 @@ def _conclude(ctx: Context, row: int, carrier: Carrier, account: str, number: st
         if not isinstance(exc, CarrierUnreachable):
             conn.execute(RESERVATIONS.delete().where(where))
             return False
-        waiting = {"owner": None, "lease_until": utcnow() + ANSWER_GRACE, "error": str(exc)[:500],
+        grace = testhooks.waited("ANSWER_GRACE", ANSWER_GRACE)
+        waiting = {"owner": None, "lease_until": utcnow() + grace, "error": str(exc)[:500],
                    "updated_at": utcnow()}
         if conn.execute(RESERVATIONS.update().where(where).values(**waiting)).rowcount == 0:
             conn.execute(RESERVATIONS.insert().values(carrier=carrier.name, account=account, number=number,

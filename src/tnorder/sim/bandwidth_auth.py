@@ -142,7 +142,8 @@ class Faults:
 
 def fault_reply(kind: str) -> Reply:
     if kind == "rate_limited":
-        return Reply(429, b"", {"X-RateLimit-Reset": str(int(time.time()) + 2)})
+        # the next whole second (epoch seconds, as Bandwidth sends it): a wait under a second
+        return Reply(429, b"", {"X-RateLimit-Reset": str(int(time.time()) + 1)})
     if kind == "malformed":
         return Reply(200, DECLARATION + b"<OrderResponse><OrderStatus>COMP", {"Content-Type": XML})
     inner = node("ResponseStatus", node("ErrorCode", "1000"), node("Description", "Internal server error"))
