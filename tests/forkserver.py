@@ -27,6 +27,9 @@ import threading
 import time
 from pathlib import Path
 
+import pexpect
+import ptyprocess
+
 # what the server runs: import once, then fork on each request (single-threaded, so forking is safe)
 SERVER = r'''
 import json, os, random, signal, socket, struct, sys
@@ -61,6 +64,10 @@ def stdio():
                                                    line_buffering=True)
 
 def child(request, fds):
+    if request.get("tty"):  # a session of its own, led by this process, on its terminal
+        import fcntl, termios
+        os.setsid()
+        fcntl.ioctl(fds[0], termios.TIOCSCTTY, 0)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     for fd in set(fds):
@@ -196,6 +203,42 @@ def _running() -> _Server:
         return _server
 
 
+class _Started:
+    """One request to the server: sends the command and its fds, then hears its pid and its end."""
+
+    def __init__(self, args: list[str], cwd: str, env: dict[str, str], fds: list[int], tty: bool = False) -> None:
+        body = json.dumps({"args": args, "cwd": cwd, "env": env, "tty": tty}).encode()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.buffer = b""
+        try:
+            self.sock.connect(_running().path)
+            socket.send_fds(self.sock, [struct.pack("!I", len(body)) + body], fds)
+            self.pid = int(self._line(None))
+        except BaseException:
+            self.sock.close()
+            raise
+
+    def _line(self, timeout: float | None) -> bytes | None:
+        """The next line from the server; None if none came within `timeout`."""
+        while b"\n" not in self.buffer:
+            if timeout is not None and not select.select([self.sock], [], [], timeout)[0]:
+                return None
+            part = self.sock.recv(64)
+            if not part:
+                raise RuntimeError("the tnorder fork server lost a process it had started")
+            self.buffer += part
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+    def status(self, block: bool) -> int | None:
+        """The process's wait status once it has ended (None: still running, and not `block`)."""
+        line = self._line(None if block else 0)
+        if line is None:
+            return None
+        self.sock.close()
+        return int(line)
+
+
 class Forked(subprocess.Popen):
     """A `subprocess.Popen` of `python -m tnorder ARGS` whose process is forked by the server.
 
@@ -208,38 +251,17 @@ class Forked(subprocess.Popen):
                        *rest) -> None:
         fds = [p2cread if p2cread != -1 else 0, c2pwrite if c2pwrite != -1 else 1,
                errwrite if errwrite != -1 else 2]
-        body = json.dumps({"args": list(args[3:]), "cwd": os.fspath(cwd or os.getcwd()),
-                           "env": dict(os.environ if env is None else env)}).encode()
-        self._status = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._status.connect(_running().path)
-            socket.send_fds(self._status, [struct.pack("!I", len(body)) + body], fds)
-            self.pid = int(self._line(None))
+            self._started = _Started(list(args[3:]), os.fspath(cwd or os.getcwd()),
+                                     dict(os.environ if env is None else env), fds)
         finally:
             self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)
+        self.pid = self._started.pid
         self._child_created = True
-        self._buffer = b""
-
-    def _line(self, timeout: float | None) -> bytes | None:
-        """The next line from the server; None if none came within `timeout`."""
-        buffer = getattr(self, "_buffer", b"")
-        while b"\n" not in buffer:
-            if timeout is not None and not select.select([self._status], [], [], timeout)[0]:
-                self._buffer = buffer
-                return None
-            part = self._status.recv(64)
-            if not part:
-                raise RuntimeError(f"the tnorder fork server lost process {getattr(self, 'pid', '?')}")
-            buffer += part
-        line, _, self._buffer = buffer.partition(b"\n")
-        return line
 
     def _try_wait(self, wait_flags: int) -> tuple[int, int]:
-        line = self._line(0 if wait_flags & os.WNOHANG else None)
-        if line is None:
-            return 0, 0
-        self._status.close()
-        return self.pid, int(line)
+        status = self._started.status(block=not wait_flags & os.WNOHANG)
+        return (0, 0) if status is None else (self.pid, status)
 
     def _internal_poll(self, _deadstate=None, **_ignored) -> int | None:
         if self.returncode is None and self._waitpid_lock.acquire(False):
@@ -253,6 +275,53 @@ class Forked(subprocess.Popen):
         return self.returncode
 
 
+class _ForkedPty(ptyprocess.PtyProcess):
+    """ptyprocess's view of a forked command on a terminal: its end comes from the server."""
+
+    def __init__(self, started: _Started, fd: int) -> None:
+        super().__init__(started.pid, fd)
+        self.started = started
+
+    def _ended(self, block: bool) -> bool:
+        status = self.started.status(block)
+        if status is None:
+            return False
+        self.status, self.terminated = status, True
+        self.exitstatus = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        self.signalstatus = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        return True
+
+    def isalive(self) -> bool:
+        return not self.terminated and not self._ended(block=self.flag_eof)
+
+    def wait(self) -> int | None:
+        if not self.terminated:
+            self._ended(block=True)
+        return self.exitstatus
+
+
+class ForkedSpawn(pexpect.spawn):
+    """`pexpect.spawn(sys.executable, ["-m", "tnorder", ...])` whose process the server forks onto a
+    new terminal of its own: the child leads a new session with the terminal as its controlling
+    one, so Ctrl-C typed there is a SIGINT to it, as with a pty.fork()ed child."""
+
+    def _spawnpty(self, args, env=None, cwd=None, echo=True, preexec_fn=None, dimensions=(24, 80), pass_fds=()):
+        master, slave = os.openpty()
+        try:
+            ptyprocess.ptyprocess._setwinsize(slave, *dimensions)
+            if not echo:
+                ptyprocess.ptyprocess._setecho(slave, False)
+            words = [a.decode() if isinstance(a, bytes) else a for a in args]
+            started = _Started(words[3:], os.fspath(cwd or os.getcwd()), dict(os.environ if env is None else env),
+                               [slave, slave, slave], tty=True)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        return _ForkedPty(started, master)
+
+
 def enabled() -> bool:
     return os.environ.get("TNORDER_TEST_FORK", "1") != "0"
 
@@ -262,13 +331,23 @@ def _python_env(env) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith("PYTHON")}
 
 
+def _forkable(env: dict[str, str] | None) -> bool:
+    return enabled() and _python_env(os.environ if env is None else env) == _running().python_env
+
+
+def spawn(*args: str, **options: object) -> pexpect.spawn:
+    """`pexpect.spawn(sys.executable, ["-m", "tnorder", *args], **options)`, forked as `tnorder` is."""
+    if _forkable(options.get("env")):
+        return ForkedSpawn(sys.executable, ["-m", "tnorder", *args], **options)
+    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], **options)
+
+
 def tnorder(*args: str, **popen: object) -> subprocess.Popen:
     """`subprocess.Popen([sys.executable, "-m", "tnorder", *args], **popen)`, forked when enabled and
     when the environment asks nothing of Python's start-up that the server's did not (a PYTHONPATH for
     a plugin: such a process is started the ordinary way)."""
     command = [sys.executable, "-m", "tnorder", *args]
-    env = popen.get("env")
-    if enabled() and _python_env(os.environ if env is None else env) == _running().python_env:
+    if _forkable(popen.get("env")):
         return Forked(command, **popen)
     return subprocess.Popen(command, **popen)
 

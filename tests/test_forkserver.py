@@ -72,3 +72,25 @@ def test_a_python_start_up_setting_is_not_forked(tmp_path):
     with forkserver.tnorder("--version", stdout=subprocess.DEVNULL) as plain:
         assert isinstance(plain, forkserver.Forked)
     assert plain.returncode == 0
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_ctrl_c_on_a_forked_terminal_is_a_sigint_as_on_a_spawned_one(run, fast_sandbox, forked):
+    """The forked command leads a session of its own on the test's terminal, as pty.fork() makes it:
+    Ctrl-C typed there reaches it as SIGINT."""
+    import pexpect
+
+    args = ("inventory", "order", "--type", "fast", "--area-code", "919", "--quantity", "2", "--select")
+    options = {"env": dict(os.environ, TERM="dumb"), "encoding": "utf-8", "timeout": 60}
+    if forked:
+        child = forkserver.spawn(*args, **options)
+        assert isinstance(child, forkserver.ForkedSpawn)
+    else:
+        child = pexpect.spawn(sys.executable, ["-m", "tnorder", *args], **options)
+    child.expect(r"Order which numbers\?")
+    assert os.getsid(child.pid) == child.pid
+    child.sendintr()
+    child.expect(r"interrupted: 2 reservation\(s\) released")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import sqlite3
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import SimpleNamespace
 import pexpect
 import pytest
 
+import forkserver
 import lapsing_carrier
 from lapsing_carrier import HOLD, LapsingSandbox
 from tnorder.clock import iso, utcnow
@@ -409,7 +409,7 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
 
 
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=plugin_env(tmp_path), encoding="utf-8",
+    return forkserver.spawn(*args, env=plugin_env(tmp_path), encoding="utf-8",
                          timeout=30, dimensions=(50, 120))
 
 

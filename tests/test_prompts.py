@@ -10,17 +10,18 @@ import os
 import re
 import signal
 import sqlite3
-import sys
 
 import pexpect
 import pytest
+
+import forkserver
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WHERE = ("ACME-7", "--line", "main office")
 
 
 def spawn(*args: str, term: str = "dumb") -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="80", TERM=term),
+    return forkserver.spawn(*args, env=dict(os.environ, COLUMNS="80", TERM=term),
                          encoding="utf-8", timeout=60, dimensions=(24, 80))
 
 

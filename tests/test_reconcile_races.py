@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import pexpect
 import pytest
 
+import forkserver
 from lockstep import paused
 
 FAST = "Fast DIDs"
@@ -100,7 +100,7 @@ def test_the_prompt_shows_what_will_change_before_asking(cli, fast_sandbox, tmp_
     ghost = tmp_path / "ghost.csv"
     ghost.write_text("9195550199\n", encoding="utf-8")
     assert cli("inventory", "import", "--type", FAST, str(ghost)).code == 0
-    child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "reconcile", "--type", FAST, "--fix"],
+    child = forkserver.spawn("inventory", "reconcile", "--type", FAST, "--fix",
                           env=dict(os.environ, COLUMNS="120"), encoding="utf-8", timeout=60)
     child.expect(r"Fix \d+ number")
     assert "+19195550199" in child.before  # the differences first
@@ -114,7 +114,7 @@ def test_the_prompt_shows_what_will_change_before_asking(cli, fast_sandbox, tmp_
 
 def test_an_order_completing_while_the_question_is_open_is_left_alone(cli, differing):
     """Point 5: the confirmation prompt is the same window as the list's read; yes fixes only the rest."""
-    child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "reconcile", "--type", FAST, "--fix"],
+    child = forkserver.spawn("inventory", "reconcile", "--type", FAST, "--fix",
                           env=dict(os.environ, COLUMNS="120"), encoding="utf-8", timeout=60)
     child.expect(r"\[y/N\]")
     bought = cli("customer", "add-dids", CUSTOMER, "--line", LINE, "--type", FAST, "--area-code", "919",

@@ -9,11 +9,13 @@ import sys
 import pexpect
 import pytest
 
+import forkserver
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def screen(*args: str) -> str:
-    child = pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="80"),
+    child = forkserver.spawn(*args, env=dict(os.environ, COLUMNS="80"),
                           encoding="utf-8", timeout=30, dimensions=(60, 80))
     child.expect(pexpect.EOF)
     child.close()
@@ -72,7 +74,7 @@ def test_lookup_at_80_columns_shows_whole_numbers(fast_sandbox, run):
 def test_select_screen_at_80_columns_shows_whole_numbers(fast_sandbox, run):
     args = ("--type", "fast", "--state", "NC", "--quantity", "4")
     found = [n["number"] for n in run("inventory", "lookup", *args, "--json").json()]
-    child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "order", *args, "--select"],
+    child = forkserver.spawn("inventory", "order", *args, "--select",
                           env=dict(os.environ, COLUMNS="80", TERM="dumb"), encoding="utf-8", timeout=30,
                           dimensions=(60, 80))
     child.expect(r"Order which numbers\?")
@@ -106,8 +108,8 @@ def test_help_shows_no_type_beside_a_flag():
 
 def test_an_error_longer_than_the_terminal_wraps_between_words():
     said = "tnorder: error: --from-file cannot be combined with --area-code: each line of the file says it"
-    child = pexpect.spawn(sys.executable, ["-m", "tnorder", "inventory", "order", "--from-file", "x.csv",
-                                           "--area-code", "919"], env=dict(os.environ, COLUMNS="80"),
+    child = forkserver.spawn("inventory", "order", "--from-file", "x.csv",
+                                           "--area-code", "919", env=dict(os.environ, COLUMNS="80"),
                           encoding="utf-8", timeout=30, dimensions=(24, 80))
     child.expect(pexpect.EOF)
     child.close()

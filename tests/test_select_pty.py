@@ -7,10 +7,11 @@ import json
 import os
 import signal
 import sqlite3
-import sys
 
 import pexpect
 import pytest
+
+import forkserver
 
 
 def reserved(home) -> int:
@@ -19,7 +20,7 @@ def reserved(home) -> int:
 
 
 def spawn(*args: str) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="120", TERM="dumb"),
+    return forkserver.spawn(*args, env=dict(os.environ, COLUMNS="120", TERM="dumb"),
                          encoding="utf-8", timeout=30, dimensions=(50, 120))
 
 

@@ -17,6 +17,8 @@ import pexpect
 import pyte
 import pytest
 
+import forkserver
+
 SIZES = [pytest.param((24, 80), id="80x24"), pytest.param((40, 120), id="120x40")]
 ESC, CTRL_C, DOWN, PGDN = "\x1b", "\x03", "\x1b[B", "\x1b[6~"
 ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
@@ -27,7 +29,7 @@ class Screen:
 
     def __init__(self, args: tuple[str, ...], size: tuple[int, int], env: dict[str, str] | None = None) -> None:
         rows, cols = size
-        self.child = pexpect.spawn(sys.executable, ["-m", "tnorder", *args], encoding="utf-8", timeout=60,
+        self.child = forkserver.spawn(*args, encoding="utf-8", timeout=60,
                                    dimensions=size, env=dict(env or os.environ, TERM="xterm-256color"))
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.Stream(self.screen)

@@ -13,13 +13,13 @@ import io
 import json
 import os
 import signal
-import sys
 import threading
 
 import httpx
 import pexpect
 import pytest
 
+import forkserver
 from tnorder.criteria import Criteria
 from tnorder.sim.server import make_api, start
 
@@ -232,7 +232,7 @@ def test_reconcile_reads_every_page_of_1200_in_service_numbers(run, telnyx, tmp_
 
 
 def spawn(*args: str) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "tnorder", *args], env=dict(os.environ, COLUMNS="120", TERM="dumb"),
+    return forkserver.spawn(*args, env=dict(os.environ, COLUMNS="120", TERM="dumb"),
                          encoding="utf-8", timeout=30, dimensions=(50, 120))
 
 
