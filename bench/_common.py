@@ -16,7 +16,8 @@ os.environ.setdefault("TNORDER_TEST_FORK", "0")
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 PY = str(VENV / "bin" / "python") if (VENV / "bin" / "python").exists() else sys.executable
-TNORDER = str(VENV / "bin" / "tnorder")
+# a checkout without its own .venv (a git worktree) runs the tnorder of the venv running this script
+TNORDER = str(VENV / "bin" / "tnorder") if (VENV / "bin" / "tnorder").exists() else str(Path(PY).parent / "tnorder")
 
 
 def env(**extra: str) -> dict[str, str]:
