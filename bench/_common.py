@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # the tests' helpers (tests/emulator.py) start processes through their fork server; a benchmark
@@ -76,3 +78,97 @@ def verdict(ratio: float, budget: float) -> str:
 
 def line(label: str, value: str) -> None:
     print(f"  {label:<58} {value}")
+
+
+# -- what bounds a goal that FAILs: a profile and lower bounds of the wall from the run's own figures
+
+PROFILE = Path(__file__).resolve().parent / "_profile.py"
+FORCE_FAIL = os.environ.get("BENCH_FORCE_FAIL") == "1"
+FORCED_DIVISOR = 1000.0
+
+
+def budget(seconds: float) -> float:
+    """A time budget, divided by 1,000 under BENCH_FORCE_FAIL=1: a quick run with small figures then
+    takes the FAIL branch and prints its bound section (every figure is measured; only the budget is not)."""
+    return seconds / FORCED_DIVISOR if FORCE_FAIL else seconds
+
+
+def forced_note() -> str:
+    return f"; BENCH_FORCE_FAIL=1: every time budget divided by {FORCED_DIVISOR:,.0f}" if FORCE_FAIL else ""
+
+
+def profiled(out: Path, *args: str) -> list[str]:
+    """`python -m tnorder ARGS` under bench/_profile.py: every thread profiled on its CPU clock."""
+    return [PY, str(PROFILE), str(out), "-m", "tnorder", *args]
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU of a running process so far (Linux /proc): the emulator's share of a run."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _where(path: str, lineno: int, name: str) -> str:
+    """A function as `package/module.py:line name`: a bare file name is ambiguous (base.py, session.py)."""
+    if path == "~":  # a built-in: its name says it all
+        return name
+    for marker in (r"/site-packages/", r"/src/", r"/lib/python3\.\d+/"):  # installed, ours, the stdlib
+        found = re.search(marker, path)
+        if found:
+            path = path[found.end():]
+            break
+    return f"{path}:{lineno} {name}"
+
+
+def print_profile(stats_file: Path, title: str, top: int = 8) -> None:
+    """The `top` functions of a pstats file by own time, each with its share of all own time."""
+    import pstats
+
+    table = pstats.Stats(str(stats_file))
+    total = table.total_tt  # type: ignore[attr-defined]
+    rows = sorted(table.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
+    print(f"  {title}: top {top} functions by own time, of {total:.2f} s in all under the profiler")
+    for (path, lineno, name), (_, calls, own, _cum, _) in rows:
+        print(f"    {own:7.2f} s {own / total if total else 0:4.0%}  {calls:>9,} calls  {_where(path, lineno, name)}")
+
+
+@dataclass
+class Floor:
+    """A lower bound of the wall, computed from figures of the same run."""
+
+    kind: str  # the verdict's first words when this floor is the one the wall is closest to
+    how: str  # the figures it comes from, in plain words
+    seconds: float
+
+
+# a floor that reaches this share of the wall accounts for it; below, the rest of the wall is waiting
+EXPLAINS = 0.7
+
+
+def bounded_by(wall: float, goal: float, floors: list[Floor], notes: dict[str, str] | None = None) -> None:
+    """Print each floor against the wall, then which one bounds the goal, in one or two sentences."""
+    print(f"  bounded by (lower bounds of the {wall:.2f} s wall, from this run's figures):")
+    for floor in floors:
+        line(f"  {floor.how}", f"≥ {floor.seconds:.2f} s ({floor.seconds / wall:.0%} of the wall)")
+    for label, value in (notes or {}).items():
+        line(f"  {label}", value)
+    for sentence in bound_verdict(wall, goal, floors):
+        print(f"  -> {sentence}")
+
+
+def bound_verdict(wall: float, goal: float, floors: list[Floor]) -> list[str]:
+    closest = max(floors, key=lambda f: f.seconds)
+    said = f"{closest.how} ≥ {closest.seconds:.2f} s"
+    if closest.seconds < EXPLAINS * wall:
+        return [f"waiting-bound: the largest floor ({closest.kind}, {closest.seconds:.2f} s) is "
+                f"{closest.seconds / wall:.0%} of the {wall:.2f} s wall; the rest is waiting none of these "
+                "figures accounts for (locks, sleeps, other work on the machine: see the load average)"]
+    if closest.seconds > goal:
+        return [f"{closest.kind}: {said}, more than the {goal:g} s budget",
+                "the goal cannot be met without cutting this"]
+    return [f"{closest.kind}: {said}, within the {goal:g} s budget",
+            f"the other {wall - closest.seconds:.2f} s of the wall is above every floor measured here"]
