@@ -108,6 +108,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# the emulator's log line of one request it answered ("12:00:01 GET /api/... 200")
+REQUEST = re.compile(r"^\S+ (?:GET|POST|PUT|DELETE|PATCH) \S+ \d{3}$")
+
+
+def requests_in(log: list[str]) -> int:
+    return sum(1 for row in log if REQUEST.match(row.strip()))
+
+
 def cores() -> int:
     return os.cpu_count() or 1
 
@@ -167,7 +175,7 @@ class Floor:
 EXPLAINS = 0.7
 
 
-def bounded_by(wall: float, goal: float, floors: list[Floor], notes: dict[str, str] | None = None) -> None:
+def bounded_by(wall: float, goal: float | None, floors: list[Floor], notes: dict[str, str] | None = None) -> None:
     """Print each floor against the wall, then which one bounds the goal, in one or two sentences."""
     print(f"  bounded by (lower bounds of the {wall:.2f} s wall, from this run's figures):")
     for floor in floors:
@@ -178,9 +186,11 @@ def bounded_by(wall: float, goal: float, floors: list[Floor], notes: dict[str, s
         print(f"  -> {sentence}")
 
 
-def bound_verdict(wall: float, goal: float, floors: list[Floor]) -> list[str]:
+def bound_verdict(wall: float, goal: float | None, floors: list[Floor]) -> list[str]:
     closest = max(floors, key=lambda f: f.seconds)
     said = f"{closest.how} ≥ {closest.seconds:.2f} s"
+    if goal is None:  # a case asked for by --profile with no budget of its own
+        return [f"{closest.kind}: {said} ({closest.seconds / wall:.0%} of the wall); no budget for this case"]
     if closest.seconds < EXPLAINS * wall:
         return [f"waiting-bound: the closest floor, {said}, is {closest.seconds / wall:.0%} of the {wall:.2f} s wall",
                 "the rest is waiting that none of these figures accounts for (locks, sleeps, other work on the "

@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -51,6 +50,7 @@ from _common import (
     load,
     print_profile,
     profiled,
+    requests_in,
 )
 from poll import reference_loop
 
@@ -58,7 +58,6 @@ from emulator import Emulator
 
 BUDGET = 2.5
 NPAS = ("919", "704", "336", "828", "910", "252", "980", "984")
-REQUEST = re.compile(r"^\S+ (?:GET|POST|PUT|DELETE|PATCH) \S+ \d{3}$")  # the emulator's log of one request
 
 
 @dataclass
@@ -98,7 +97,7 @@ def one_run(orders: Path, home: Path, emulator: Emulator, profile: Path | None =
             errors.seek(0)
             raise SystemExit(f"the batch failed:\n{errors.read().decode()}")
     time.sleep(0.2)  # the emulator's last log lines, read by another thread
-    requests = sum(1 for row in emulator.lines[seen:] if REQUEST.match(row.strip()))
+    requests = requests_in(emulator.lines[seen:])
     return Rep(wall, usage.ru_utime + usage.ru_stime, served, requests, [json.loads(row) for row in out.splitlines()])
 
 
