@@ -175,9 +175,11 @@ class Floor:
 EXPLAINS = 0.7
 
 
-def bounded_by(wall: float, goal: float | None, floors: list[Floor], notes: dict[str, str] | None = None) -> None:
+def bounded_by(wall: float, goal: float | None, floors: list[Floor], notes: dict[str, str] | None = None,
+               subject: str = "") -> None:
     """Print each floor against the wall, then which one bounds the goal, in one or two sentences."""
-    print(f"  bounded by (lower bounds of the {wall:.2f} s wall, from this run's figures):")
+    print(f"  {subject + ': ' if subject else ''}bounded by (lower bounds of the {wall:.2f} s wall, "
+          "from this run's figures):")
     for floor in floors:
         line(f"  {floor.how}", f"≥ {floor.seconds:.2f} s ({floor.seconds / wall:.0%} of the wall)")
     for label, value in (notes or {}).items():
