@@ -199,6 +199,6 @@ def bound_verdict(wall: float, goal: float | None, floors: list[Floor]) -> list[
                 "machine: see the load average)"]
     if closest.seconds > goal:
         return [f"{closest.kind}: {said}, more than the {goal:g} s budget",
-                "the goal cannot be met without cutting this"]
+                "the goal cannot be met without lowering this floor"]
     return [f"{closest.kind}: {said}, within the {goal:g} s budget",
             f"the other {wall - closest.seconds:.2f} s of the wall is above every floor measured here"]
