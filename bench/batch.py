@@ -125,7 +125,7 @@ def profile_rep(orders: Path, home: Path, emulator: Emulator, out: Path, cpu: fl
     rep = one_run(orders, home, emulator, out)
     line("one more rep under the profiler (not in the median)",
          f"{rep.wall:.2f} s wall, CPU {rep.cpu:.2f} s ({cpu:.2f} s without the profiler)")
-    print_profile(out, "profile of that rep (all threads, CPU time)")
+    print_profile(out, "profile of that rep (all threads, CPU time)", cpu)
 
 
 def main() -> int:

@@ -185,7 +185,7 @@ def profile(csv_path: Path, tmp: Path, top: int = 8) -> None:
     subprocess.run([PY, "-m", "cProfile", "-o", str(stats), "-m", "tnorder", "inventory", "import", str(csv_path)],
                    env=env(TNORDER_HOME=str(tmp / "home-profile")), stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=True)
-    print_profile(stats, f"profile of one {SMALL:,}-row import (one thread, wall clock)", top)
+    print_profile(stats, f"profile of one {SMALL:,}-row import (one thread, wall clock)", top=top)
 
 
 def main() -> int:
