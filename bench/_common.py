@@ -10,7 +10,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pstats
 
 # the tests' helpers (tests/emulator.py) start processes through their fork server; a benchmark
 # starts its emulator as an operator would: exec'd, paying its own start-up
@@ -172,7 +175,7 @@ def print_profile(stats_file: Path, title: str, cpu_without: float | None = None
     print("    own time by package: " + ", ".join(f"{name} {secs / total:.0%}" for name, secs in shares))
 
 
-def calibrated(table: Any, cpu_without: float) -> tuple[dict[tuple[str, int, str], float], float]:
+def calibrated(table: pstats.Stats, cpu_without: float) -> tuple[dict[tuple[str, int, str], float], float]:
     """Own times less the profiler's own cost, and that cost per call.
 
     Timed by the thread's CPU clock, each call costs the profiler two clock reads, a system call
@@ -182,13 +185,13 @@ def calibrated(table: Any, cpu_without: float) -> tuple[dict[tuple[str, int, str
     half of it lands in the callee's own time and half in the caller's (the clock is read inside
     the call and the return), so each function gives back half a call's cost for each call it
     received and each it made; what would go below zero is 0."""
-    stats = table.stats
+    stats = table.stats  # type: ignore[attr-defined]
     made: dict[tuple[str, int, str], int] = {}
     for _, (_, _, _, _, callers) in stats.items():
         for caller, edge in callers.items():
             made[caller] = made.get(caller, 0) + (edge[0] if isinstance(edge, tuple) else edge)
     all_calls = sum(stat[1] for stat in stats.values()) or 1
-    per_call = max(0.0, (table.total_tt - cpu_without) / all_calls)
+    per_call = max(0.0, (table.total_tt - cpu_without) / all_calls)  # type: ignore[attr-defined]
     return ({key: max(0.0, stat[2] - (stat[1] + made.get(key, 0)) * per_call / 2) for key, stat in stats.items()},
             per_call)
 

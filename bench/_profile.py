@@ -6,8 +6,9 @@ Writes one pstats file (all threads merged) to FILE; exits as the module did. `p
 profiles the main thread alone on the wall clock: for a command whose work runs in a thread pool
 (`inventory order --from-file`, `orders poll`) it shows the main thread waiting on futures. Here
 each thread gets its own profiler timed by `time.thread_time`, so a function's own time is the
-CPU it used, summed over threads, and the total comes near the process's CPU (the profiler's
-overhead inflates Python calls; C calls such as SQLite's are timed as they run).
+CPU it used, summed over threads (a wall clock would put the pool's lock, queue and socket waits
+first). Reading that clock is a system call, twice a call: raw own times carry that cost,
+which `_common.calibrated` measures and takes back out when the table is printed.
 """
 
 from __future__ import annotations
