@@ -15,6 +15,13 @@ pending orders. Printed per case: the wall (median and min-max of the reps), the
 of the emulator meanwhile (both share the machine's cores), the 429s the emulator answered, the
 load average; PASS/FAIL on the median. Exit 1 on any FAIL.
 
+On a FAIL (or with --profile) a case goes on with what bounds its wall, from the run's figures:
+start-up (Python importing what a poll imports, measured beside it) plus the wire (rounds of POLL_WORKERS
+reads at the emulator's latency), the rate limit's own floor where it is on, the CPU of the poll and
+the emulator against the machine's cores, the poll's own CPU (one process); then one more poll (not
+in the median) under bench/_profile.py, every thread on its CPU clock, and its top functions by own
+time (written to FILE.N with --profile FILE).
+
 Rate limit: Bandwidth publishes its rate-limited groups (the order reads are in HISTORY) but not
 their numbers (bandwidth.md §8, bandwidth-v2.md §4: "we don't want to expose our actual limits").
 The default here, 800 HISTORY requests per second per account, is a guess stated as one: it is
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -34,18 +42,48 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from _common import PY, env, line, load
+from _common import (
+    PY,
+    Floor,
+    bounded_by,
+    budget,
+    cores,
+    cpu_seconds,
+    env,
+    forced_note,
+    line,
+    load,
+    print_profile,
+    profiled,
+    requests_in,
+    run_once,
+)
+
+if TYPE_CHECKING:
+    from emulator import Emulator
 
 BUDGETS = {500: 1.5, 5000: 8.0}  # seconds of wall, start-up included
 RATE_LIMIT = 800  # HISTORY requests per second per account, the 5,000 case (see the docstring)
 RATE_LIMITED = 5000  # cases of at least this many orders run with the emulator's rate limit on
 ACCOUNT = "9900001"
 SECRETS = {"BENCH_ID": "bench", "BENCH_SECRET": "bench"}
+
+
+@dataclass
+class Rep:
+    wall: float
+    cpu: float  # the poll process, user+sys
+    served: float  # the emulator's CPU meanwhile
+    limited: int  # the 429s the emulator answered
+    requests: int  # the requests the emulator logged
+    applied: int  # the orders the poll reports complete
 
 
 def build(home: Path, world_path: Path, count: int) -> None:
@@ -123,56 +161,118 @@ def run_case(count: int, args: argparse.Namespace, root: Path) -> bool:
         line(f"setup: {count} orders in the world and the store", f"{time.perf_counter() - started:.1f} s")
     limit = args.rate_limit if count >= RATE_LIMITED else 0
     flags = ["--latency-ms", str(args.latency_ms), "--complete-after", "0", "--rate-limit", str(limit)]
+    goal = args.budget if args.budget is not None else budget(BUDGETS[count]) if count in BUDGETS else None
     emulator = Emulator(emulator_home, *flags)
-    walls, cpus, served, limited, applied = [], [], [], [], []
+    profile = profiled_rep = None
     try:
         point_at(home, emulator.url)
         environ = env(TNORDER_HOME=str(home), **SECRETS)
-        for rep in range(args.reps):
-            restore(home, built)
-            profile = ["-m", "cProfile", "-o", f"{args.profile}.{count}"] if args.profile and rep == 0 else []
-            seen, emulator_cpu = len(emulator.lines), _cpu_seconds(emulator.proc.pid)
-            started = time.perf_counter()
-            with tempfile.TemporaryFile() as errors:
-                proc = subprocess.Popen([PY, *profile, "-m", "tnorder", "orders", "poll", "--json"], env=environ,
-                                        stdout=subprocess.PIPE, stderr=errors)
-                out = proc.stdout.read()
-                proc.stdout.close()
-                _, status, usage = os.wait4(proc.pid, 0)
-                wall = time.perf_counter() - started
-                served.append(_cpu_seconds(emulator.proc.pid) - emulator_cpu)
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                if proc.returncode != 0:
-                    errors.seek(0)
-                    print(errors.read().decode(), file=sys.stderr)
-                    return False
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            walls.append(wall)
-            time.sleep(0.3)  # the emulator's last log lines
-            answers = [row.rsplit(" ", 1)[-1].strip() for row in emulator.lines[seen:]]
-            limited.append(answers.count("429"))
-            applied.append(sum(1 for o in json.loads(out) if o["status"] == "complete"))
+        reps = [poll_once(home, built, emulator, environ) for _ in range(args.reps)]
+        if None in reps:
+            return False
+        ok = met(count, goal, reps)
+        if not ok or args.profile:
+            profile = Path(f"{args.profile}.{count}") if args.profile else case / "poll.prof"
+            profiled_rep = poll_once(home, built, emulator, environ, profile)
     finally:
         emulator.stop()
-    return report(count, limit, args, walls, cpus, served, limited, applied)
+    report(count, limit, args, goal, ok, reps)
+    if not ok or args.profile:
+        bound(count, limit, args.latency_ms, goal, reps, environ)
+    if profiled_rep is not None:
+        line("one more poll under the profiler (not in the median)",
+             f"{profiled_rep.wall:.2f} s wall, CPU {profiled_rep.cpu:.2f} s "
+             f"({statistics.median(r.cpu for r in reps):.2f} s without the profiler)"
+             + (f"; written to {profile}" if args.profile or args.keep else ""))  # else the temp dir goes
+        print_profile(profile, "profile of that poll (all threads, CPU time)", statistics.median(r.cpu for r in reps))
+    return ok
 
 
-def report(count, limit, args, walls, cpus, served, limited, applied) -> bool:
-    budget = BUDGETS.get(count)
+def poll_once(home: Path, built: Path, emulator: Emulator, environ: dict[str, str],
+              profile: Path | None = None) -> Rep | None:
+    """One `orders poll --json` on the store as built (None if it failed: its stderr is printed)."""
+    restore(home, built)
+    args = ["orders", "poll", "--json"]
+    command = profiled(profile, *args) if profile else [PY, "-m", "tnorder", *args]
+    seen, emulator_cpu = len(emulator.lines), cpu_seconds(emulator.proc.pid)
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=errors)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        served = cpu_seconds(emulator.proc.pid) - emulator_cpu
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            print(errors.read().decode(), file=sys.stderr)
+            return None
+    time.sleep(0.3)  # the emulator's last log lines
+    logged = emulator.lines[seen:]
+    answers = [row.rsplit(" ", 1)[-1].strip() for row in logged]
+    return Rep(wall, usage.ru_utime + usage.ru_stime, served, answers.count("429"), requests_in(logged),
+               sum(1 for o in json.loads(out) if o["status"] == "complete"))
+
+
+def met(count: int, goal: float | None, reps: list[Rep]) -> bool:
+    wall = statistics.median(r.wall for r in reps)
+    return (goal is None or wall <= goal) and all(r.applied == count for r in reps)
+
+
+def report(count: int, limit: int, args: argparse.Namespace, goal: float | None, ok: bool, reps: list[Rep]) -> None:
+    walls = [r.wall for r in reps]
     wall = statistics.median(walls)
-    ok = (budget is None or wall <= budget) and all(n == count for n in applied)
+    limited = [r.limited for r in reps]
     print(f"orders poll --json, {count} pending orders, emulator at {args.latency_ms} ms"
-          + (f", rate limit {limit}/s per group" if limit else ", no rate limit") + f"; {load()}; {reference_loop()}")
-    line("orders completed by each poll", " ".join(map(str, applied)) + f" / {count}")
+          + (f", rate limit {limit}/s per group" if limit else ", no rate limit") + f"; {load()}; {reference_loop()}"
+          + forced_note())
+    line("orders completed by each poll", " ".join(str(r.applied) for r in reps) + f" / {count}")
     line("429s the emulator answered, per rep", " ".join(map(str, limited))
          + ("" if any(limited) or not limit else f" (the poll asked fewer than {limit} a second)"))
     line("orders read a second (orders / wall), per rep", " ".join(f"{count / w:.0f}" for w in walls))
     line("CPU per rep: the poll (user+sys) / the emulator meanwhile",
-         ", ".join(f"{c:.2f}/{e:.2f}" for c, e in zip(cpus, served, strict=True)) + " s")
-    verdict = "" if budget is None else f"  budget {budget} s  {'PASS' if ok else 'FAIL'}"
+         ", ".join(f"{r.cpu:.2f}/{r.served:.2f}" for r in reps) + " s")
+    verdict = "" if goal is None else f"  budget {goal:g} s  {'PASS' if ok else 'FAIL'}"
     line(f"wall, start-up included: median (min-max of {len(walls)})",
          f"{wall:.2f} s ({min(walls):.2f}-{max(walls):.2f}){verdict}")
-    return ok
+
+
+def bound(count: int, limit: int, latency_ms: int, goal: float | None, reps: list[Rep],
+          environ: dict[str, str]) -> None:
+    """The floors of the median wall: start-up then the wire, the rate limit, CPU on the cores, the poll's own."""
+    from tnorder.services.orders import POLL_WORKERS
+
+    wall, cpu = statistics.median(r.wall for r in reps), statistics.median(r.cpu for r in reps)
+    served = statistics.median(r.served for r in reps)
+    requests = statistics.median(r.requests for r in reps)
+    up_wall, up_cpu = startup(environ)
+    rounds = math.ceil(count / min(POLL_WORKERS, count))
+    floors = [
+        Floor("start-up and wire-bound", f"start-up {up_wall:.2f} s (the poll's imports) + wire: ⌈{count} orders / "
+              f"{POLL_WORKERS} workers⌉ × {latency_ms} ms", up_wall + rounds * latency_ms / 1000),
+        Floor("CPU-bound", f"poll + emulator CPU {cpu:.2f} + {served:.2f} s on {cores()} cores",
+              (cpu + served) / cores()),
+        Floor("CPU-bound in one process", f"the poll's own CPU {cpu:.2f} s (its Python runs a thread at a time)", cpu),
+    ]
+    if limit:
+        floors.append(Floor("rate-limit-bound", f"the rate limit: {count} reads at {limit} a second", count / limit))
+    bounded_by(wall, goal, floors, {
+        "requests the emulator logged per poll (median)": f"{requests:.0f} for {count} orders",
+        "start-up alone, CPU (the poll's imports, median of 3)": f"{up_cpu:.2f} s",
+        "the poll's CPU per order, start-up included": f"{cpu / count * 1000:.2f} ms",
+        "the emulator's CPU per order": f"{served / count * 1000:.2f} ms"})
+
+
+# what `orders poll` imports before its first read (the CLI, SQLModel's models, the poll, the carrier's
+# plugin with httpx); `tnorder --version` imports none of it (0.1 s against ~0.7 s of CPU here)
+POLL_IMPORTS = "import tnorder.cli, tnorder.models, tnorder.services.orders, tnorder.commands.order_view, " \
+               "tnorder.carriers.bandwidth"
+
+
+def startup(environ: dict[str, str], reps: int = 3) -> tuple[float, float]:
+    """(median wall, median CPU) of a Python that imports what a poll imports: paid before its first read."""
+    runs = [run_once([PY, "-c", POLL_IMPORTS], environ) for _ in range(reps)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def reference_loop() -> str:
@@ -184,12 +284,6 @@ def reference_loop() -> str:
     return f"a 10,000,000-step Python loop took {time.process_time() - started:.2f} s CPU"
 
 
-def _cpu_seconds(pid: int) -> float:
-    """user + system CPU of a running process so far (Linux /proc), to show the emulator's share."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="500,5000", help="pending orders per case, comma-separated")
@@ -198,7 +292,10 @@ def main() -> int:
     parser.add_argument("--rate-limit", type=int, default=RATE_LIMIT,
                         help=f"the emulator's requests per second per group, cases of {RATE_LIMITED}+ orders")
     parser.add_argument("--keep", help="build the stores and worlds here once and reuse them")
-    parser.add_argument("--profile", help="a cProfile of the first poll of each case (main thread) to FILE.N")
+    parser.add_argument("--profile", help="one more poll of each case under the profiler (all threads, CPU time), "
+                        "written to FILE.N; its table and the bound section printed even on a PASS")
+    # every case's budget in seconds: a small case (--cases 100) has none, this shows its FAIL branch
+    parser.add_argument("--budget", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory(prefix="tnorder-bench-") as tmp:

@@ -8,6 +8,12 @@ the wall time (and pytest's own share of it), the CPU of the whole command tree,
 ratio, the tests passed and skipped, and the load average before and after; exit 1 when the time
 is over budget or the command failed. One run takes the whole machine for minutes: on 2 cores the
 load average says whether anything else shared it.
+
+The command's environment adds `--durations=0` to PYTEST_ADDOPTS: pytest then ends its output with
+every test's setup, call and teardown times, and nothing else changes. Over budget, the report goes
+on with what bounds the wall, from that one run (the suite is never run twice): the CPU of the
+whole tree against the wall on the machine's cores (CPU-bound or waiting-bound), the slowest test
+modules (their tests' durations summed) and the 10 slowest tests.
 """
 
 from __future__ import annotations
@@ -23,10 +29,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, line, load
+from _common import ROOT, Floor, bounded_by, cores, line, load
 
 BUDGET = 360.0
 SUMMARY = re.compile(r"=* ?(?P<counts>(?:\d+ \w+(?:, )?)+) in (?P<secs>[\d.]+)s")
+# pytest's --durations report: its section (up to the next "=== ... ===" header) and a line of it
+DURATIONS = re.compile(r"^=+ slowest durations =+\n(?P<body>.*?)(?=^=+ |\Z)", re.S | re.M)
+DURATION = re.compile(r"^(?P<secs>\d+(?:\.\d+)?)s (?:setup|call|teardown)\s+(?P<test>\S.*)$", re.M)
+TOP = 10
 
 
 def readme_test_command(readme: Path) -> str:
@@ -42,10 +52,12 @@ def readme_test_command(readme: Path) -> str:
 
 def run(command: str, cwd: Path, log: Path) -> tuple[int, float, float]:
     """(exit code, wall seconds, CPU seconds of the command and everything it waited for)."""
+    environ = dict(os.environ)  # only pytest's closing report changes: each test's times, read on a FAIL
+    environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} --durations=0".strip()
     t0 = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, env=environ)
         _, status, usage = os.wait4(proc.pid, 0)
     return os.waitstatus_to_exitcode(status), time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
 
@@ -63,6 +75,45 @@ def counts(output: str) -> tuple[dict[str, int], float | None]:
     return tally, float(last.group("secs"))
 
 
+def durations(output: str) -> dict[str, float]:
+    """Each test's seconds (setup + call + teardown) from pytest's --durations report."""
+    tests: dict[str, float] = {}
+    section = DURATIONS.search(output)  # only there: a test's captured output may look like a line of it
+    for found in DURATION.finditer(section.group("body") if section else ""):
+        test = found.group("test").strip()
+        tests[test] = tests.get(test, 0.0) + float(found.group("secs"))
+    return tests
+
+
+def slowest(tests: dict[str, float], wall: float) -> None:
+    """The modules and the tests that took longest; their times overlap on the workers, so they add
+    up to more than the wall."""
+    if not tests:
+        print("  no --durations report in pytest's output: no slowest modules or tests to show")
+        return
+    modules: dict[str, list[float]] = {}
+    for test, secs in tests.items():
+        modules.setdefault(test.split("::", 1)[0], []).append(secs)
+    total = sum(tests.values())
+    print(f"  the tests' durations add up to {total:.0f} s over the workers ({total / wall:.1f} × the wall; "
+          "each includes waiting for a core)")
+    print(f"  the {TOP} slowest modules (their tests' setup + call + teardown):")
+    for module, times in sorted(modules.items(), key=lambda kv: sum(kv[1]), reverse=True)[:TOP]:
+        print(f"    {sum(times):8.1f} s {sum(times) / total:4.0%}  {len(times):>4} tests  {module}")
+    print(f"  the {TOP} slowest tests:")
+    for test, secs in sorted(tests.items(), key=lambda kv: kv[1], reverse=True)[:TOP]:
+        print(f"    {secs:8.1f} s  {test}")
+
+
+def bound(wall: float, cpu: float, goal: float, output: str) -> None:
+    """What bounds the suite's wall: its CPU on the machine's cores, then where its time went."""
+    bounded_by(wall, goal, [
+        Floor("CPU-bound", f"the tree's CPU {cpu:.0f} s on {cores()} cores", cpu / cores()),
+    ], {"cores busy on average (CPU / wall)": f"{cpu / wall:.2f} of {cores()}",
+        "not counted": "processes reaped outside the tree (a server that daemonized): the CPU is a lower bound"})
+    slowest(durations(output), wall)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=BUDGET, help="seconds (default 360)")
@@ -77,7 +128,8 @@ def main() -> int:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     log = work / "suite.log"
 
-    print(f"README test command on a fresh clone of {head} ({clone}):\n  {command}")
+    print(f"README test command on a fresh clone of {head} ({clone}):\n  {command}\n"
+          "  (PYTEST_ADDOPTS gets --durations=0: pytest's closing report lists each test's times)")
     before = load()
     code, wall, cpu = run(command, clone, log)
     after = load()
@@ -99,8 +151,10 @@ def main() -> int:
     line("load after", after)
     print(f"  {'PASS' if ok else 'FAIL'}: {wall:.1f} s against {args.budget:.0f} s"
           + ("" if code == 0 else f"; the command exited {code}"))
+    if wall > args.budget:
+        bound(wall, cpu, args.budget, output)
     if code != 0:
-        print("\n".join(output.splitlines()[-40:]))
+        print("\n".join(DURATIONS.sub("", output).splitlines()[-40:]))  # the failures, not the durations
     if args.keep:
         print(f"  kept: {clone}, log {log}")
     else:
