@@ -15,10 +15,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pstats
 
-# the tests' helpers (tests/emulator.py) start processes through their fork server; a benchmark
-# starts its emulator as an operator would: exec'd, paying its own start-up
-os.environ.setdefault("TNORDER_TEST_FORK", "0")
-
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 PY = str(VENV / "bin" / "python") if (VENV / "bin" / "python").exists() else sys.executable

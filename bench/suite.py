@@ -53,6 +53,7 @@ def readme_test_command(readme: Path) -> str:
 def run(command: str, cwd: Path, log: Path) -> tuple[int, float, float]:
     """(exit code, wall seconds, CPU seconds of the command and everything it waited for)."""
     environ = dict(os.environ)  # only pytest's closing report changes: each test's times, read on a FAIL
+    environ.pop("TNORDER_TEST_FORK", None)  # the tests as CI runs them, whatever this shell has set
     environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} --durations=0".strip()
     t0 = time.perf_counter()
     with log.open("wb") as out:
