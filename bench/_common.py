@@ -7,6 +7,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,34 @@ def cpu_seconds(pid: int) -> float:
     """user + system CPU of a running process so far (Linux /proc): the emulator's share of a run."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Beside:
+    """One run of a command while an emulator serves it."""
+
+    wall: float
+    cpu: float  # the command's user + system
+    served: float  # the emulator's CPU meanwhile
+    code: int
+    out: bytes
+    err: str
+
+
+def run_beside(command: list[str], environ: dict[str, str], emulator_pid: int) -> Beside:
+    """Run `command` (stdout kept, stderr kept for a failure) and read the emulator's CPU around it."""
+    before = cpu_seconds(emulator_pid)
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=errors)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        served = cpu_seconds(emulator_pid) - before
+        errors.seek(0)
+        err = errors.read().decode(errors="replace")
+    return Beside(wall, usage.ru_utime + usage.ru_stime, served, os.waitstatus_to_exitcode(status), out, err)
 
 
 # the emulator's log line of one request it answered ("12:00:01 GET /api/... 200")

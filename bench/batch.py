@@ -43,7 +43,6 @@ from _common import (
     bounded_by,
     budget,
     cores,
-    cpu_seconds,
     env,
     forced_note,
     line,
@@ -51,6 +50,7 @@ from _common import (
     print_profile,
     profiled,
     requests_in,
+    run_beside,
 )
 from poll import reference_loop
 
@@ -88,21 +88,13 @@ def one_run(orders: Path, home: Path, emulator: Emulator, profile: Path | None =
     environ = env(TNORDER_HOME=str(home), BENCH_ID="bench", BENCH_SECRET="bench")
     args = ["inventory", "order", "--type", "BW", "--from-file", str(orders), "--yes", "--json"]
     command = profiled(profile, *args) if profile else [TNORDER, *args]
-    seen, served = len(emulator.lines), cpu_seconds(emulator.proc.pid)
-    with tempfile.TemporaryFile() as errors:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=errors)
-        out = proc.stdout.read()
-        proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        served = cpu_seconds(emulator.proc.pid) - served
-        if os.waitstatus_to_exitcode(status) != 0:
-            errors.seek(0)
-            raise SystemExit(f"the batch failed:\n{errors.read().decode()}")
+    seen = len(emulator.lines)
+    done = run_beside(command, environ, emulator.proc.pid)
+    if done.code != 0:
+        raise SystemExit(f"the batch failed:\n{done.err}")
     time.sleep(0.2)  # the emulator's last log lines, read by another thread
     requests = requests_in(emulator.lines[seen:])
-    return Rep(wall, usage.ru_utime + usage.ru_stime, served, requests, [json.loads(row) for row in out.splitlines()])
+    return Rep(done.wall, done.cpu, done.served, requests, [json.loads(row) for row in done.out.splitlines()])
 
 
 def bound(reps: list[Rep], lines: int, latency_ms: int, goal: float) -> None:

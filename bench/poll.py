@@ -38,7 +38,6 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +54,6 @@ from _common import (
     bounded_by,
     budget,
     cores,
-    cpu_seconds,
     env,
     forced_note,
     line,
@@ -63,6 +61,7 @@ from _common import (
     print_profile,
     profiled,
     requests_in,
+    run_beside,
     run_once,
 )
 
@@ -198,24 +197,16 @@ def poll_once(home: Path, built: Path, emulator: Emulator, environ: dict[str, st
     restore(home, built)
     args = ["orders", "poll", "--json"]
     command = profiled(profile, *args) if profile else [PY, "-m", "tnorder", *args]
-    seen, emulator_cpu = len(emulator.lines), cpu_seconds(emulator.proc.pid)
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=errors)
-        out = proc.stdout.read()
-        proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        served = cpu_seconds(emulator.proc.pid) - emulator_cpu
-        if os.waitstatus_to_exitcode(status) != 0:
-            errors.seek(0)
-            print(errors.read().decode(), file=sys.stderr)
-            return None
+    seen = len(emulator.lines)
+    done = run_beside(command, environ, emulator.proc.pid)
+    if done.code != 0:
+        print(done.err, file=sys.stderr)
+        return None
     time.sleep(0.3)  # the emulator's last log lines
     logged = emulator.lines[seen:]
     answers = [row.rsplit(" ", 1)[-1].strip() for row in logged]
-    return Rep(wall, usage.ru_utime + usage.ru_stime, served, answers.count("429"), requests_in(logged),
-               sum(1 for o in json.loads(out) if o["status"] == "complete"))
+    return Rep(done.wall, done.cpu, done.served, answers.count("429"), requests_in(logged),
+               sum(1 for o in json.loads(done.out) if o["status"] == "complete"))
 
 
 def met(count: int, goal: float | None, reps: list[Rep]) -> bool:

@@ -50,17 +50,27 @@ def readme_test_command(readme: Path) -> str:
     return lines[1]
 
 
-def run(command: str, cwd: Path, log: Path) -> tuple[int, float, float]:
-    """(exit code, wall seconds, CPU seconds of the command and everything it waited for)."""
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def run(command: str, cwd: Path, log: Path) -> tuple[int, float, float, float]:
+    """(exit code, wall seconds, CPU seconds of the command and everything it waited for, CPU seconds
+    the whole machine was busy meanwhile). The tests' fork server reaps the processes it forks, so
+    their CPU never reaches the command's own count: the machine's is the one to read on an idle box."""
     environ = dict(os.environ)  # only pytest's closing report changes: each test's times, read on a FAIL
     environ.pop("TNORDER_TEST_FORK", None)  # the tests as CI runs them, whatever this shell has set
     environ["PYTEST_ADDOPTS"] = f"{environ.get('PYTEST_ADDOPTS', '')} --durations=0".strip()
-    t0 = time.perf_counter()
+    t0, busy = time.perf_counter(), machine_busy()
     with log.open("wb") as out:
         proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=environ)
         _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+    return (os.waitstatus_to_exitcode(status), time.perf_counter() - t0, usage.ru_utime + usage.ru_stime,
+            machine_busy() - busy)
 
 
 def counts(output: str) -> tuple[dict[str, int], float | None]:
@@ -109,9 +119,10 @@ def slowest(tests: dict[str, float], wall: float) -> None:
 def bound(wall: float, cpu: float, goal: float, output: str) -> None:
     """What bounds the suite's wall: its CPU on the machine's cores, then where its time went."""
     bounded_by(wall, goal, [
-        Floor("CPU-bound", f"the tree's CPU {cpu:.0f} s on {cores()} cores", cpu / cores()),
+        Floor("CPU-bound", f"the CPU {cpu:.0f} s on {cores()} cores", cpu / cores()),
     ], {"cores busy on average (CPU / wall)": f"{cpu / wall:.2f} of {cores()}",
-        "not counted": "processes reaped outside the tree (a server that daemonized): the CPU is a lower bound"})
+        "CPU read as": "the larger of the tree's (misses what the tests' fork server reaps) and the "
+                       "machine's (counts anything else running)"})
     slowest(durations(output), wall)
 
 
@@ -132,7 +143,8 @@ def main() -> int:
     print(f"README test command on a fresh clone of {head} ({clone}):\n  {command}\n"
           "  (PYTEST_ADDOPTS gets --durations=0: pytest's closing report lists each test's times)")
     before = load()
-    code, wall, cpu = run(command, clone, log)
+    code, wall, tree_cpu, machine_cpu = run(command, clone, log)
+    cpu = max(tree_cpu, machine_cpu)
     after = load()
     output = log.read_text(errors="replace")
     tally, pytest_secs = counts(output)
@@ -140,7 +152,9 @@ def main() -> int:
 
     line("wall time (install + tests)", f"{wall:.1f} s")
     line("of which pytest reported", f"{pytest_secs:.1f} s" if pytest_secs is not None else "(no summary)")
-    line("CPU, the command and its children (user+sys)", f"{cpu:.1f} s ({cpu / wall:.2f} cores on average)")
+    line("CPU, the command and the children it reaped (user+sys)", f"{tree_cpu:.1f} s")
+    line("CPU, the whole machine meanwhile (/proc/stat)", f"{machine_cpu:.1f} s ({machine_cpu / wall:.2f} cores "
+         "on average; includes anything else running)")
     line("budget", f"{args.budget:.0f} s")
     line("ratio", f"{wall / args.budget:.2f}")
     line("exit code", str(code))
