@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     from tnorder.errors import TnorderError
 
     interrupts.install()
+    typer._click.termui.visible_prompt_func = interrupts.read_line  # prompts and confirmations
     given = sys.argv[1:] if argv is None else argv
     try:
         deadline.start()

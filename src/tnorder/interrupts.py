@@ -113,6 +113,32 @@ def main_thread_hears() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+def read_line(prompt: str) -> str:
+    """`input(prompt)` for the prompts (click's `visible_prompt_func`), which a signal cannot slip past.
+
+    CPython runs a signal's Python handler at its next check: one whose C handler ran just before
+    `input()` entered its blocking read, or ran on another thread (which does not even mark the main
+    thread's check), is not acted on until a line is typed, and Ctrl-C at the prompt goes unanswered.
+    Here the wait is `select()` with a short timeout, and each turn asks for the pending handlers to
+    run (`pthread_sigmask` runs them, whichever thread took the signal). Not a terminal on both
+    ends: `input()`.
+    """
+    import select
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return input(prompt)  # as input() decides between its two ways
+    sys.stdout.flush()
+    sys.stderr.write(prompt)  # where input() writes a terminal's prompt
+    sys.stderr.flush()
+    fd = sys.stdin.fileno()
+    while not select.select([fd], [], [], 0.2)[0]:
+        signal.pthread_sigmask(signal.SIG_BLOCK, ())  # changes nothing; runs any pending handler
+    line = sys.stdin.readline()  # a terminal reports readable with a whole line (or at end of input)
+    if not line:
+        raise EOFError
+    return line[:-1] if line.endswith("\n") else line
+
+
 def by_operator() -> Interrupted:
     """An abort the operator typed (Esc, or Ctrl-C where the terminal sends it as a key): acted on as
     a SIGINT is, so a second Ctrl-C cannot cut the clean-up short."""
