@@ -73,3 +73,18 @@ def test_requests_from_many_threads_borrow_a_bounded_set_of_clients(httpx_mock, 
             assert list(pool.map(plugin.find_order, ["k1", "k2", "k3", "k4"])) == [None] * 4
     assert len(plugin._clients) == 4
     plugin.close()
+
+
+def test_the_sandbox_reads_back_the_exchanges_it_built(tmp_path):
+    """The exchange cache is parsed once per process (by its text) into tuples: what a command reads
+    is what the pool builds from phonenumbers' data, field for field, and a caller's list is its own."""
+    from tnorder.sim.pool import Pool
+
+    built = Pool(0)._build()
+    cached = Pool(0, tmp_path)
+    read = cached.exchanges  # built and written (or copied from the run's cache), then read
+    again = Pool(0, tmp_path).exchanges
+    assert read == built and again == built
+    assert again is not read
+    again.clear()
+    assert Pool(0, tmp_path).exchanges == built
