@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -27,18 +27,32 @@ CACHE_FORMAT = 3
 TOLL_FREE_EXCHANGES = 40
 
 
+class _Parsed:
+    """One cache file's exchanges and their index by NPA, built once per process."""
+
+    def __init__(self, text: str) -> None:
+        self.exchanges = tuple(Exchange._make(line.split("\t")) for line in text.splitlines())
+        self.by_npa = _index(self.exchanges)
+
+
+def _index(exchanges: Iterable[Exchange]) -> dict[str, tuple[Exchange, ...]]:
+    grouped: dict[str, list[Exchange]] = {}
+    for ex in exchanges:
+        grouped.setdefault(ex.npa, []).append(ex)
+    return {npa: tuple(group) for npa, group in grouped.items()}  # shared: never to be changed
+
+
 # cache files read in this process, by their text: a process that runs many commands (a test run,
 # a library user) parses the same exchanges once, whichever home's copy of the file it reads
-_read_before: dict[str, list[Exchange]] = {}
+_read_before: dict[str, _Parsed] = {}
 
 
-def _read(cache: Path) -> list[Exchange]:
-    """The exchanges of a cache file (a new list each time: callers may keep or change it)."""
+def _read(cache: Path) -> _Parsed:
     text = cache.read_text()
     if text not in _read_before:
         _read_before.clear()  # one pool's worth at most
-        _read_before[text] = [Exchange._make(line.split("\t")) for line in text.splitlines()]
-    return list(_read_before[text])
+        _read_before[text] = _Parsed(text)
+    return _read_before[text]
 
 
 def _hash(*parts: object) -> int:
@@ -77,7 +91,8 @@ class Pool:
         if cache and not cache.exists() and (ready := pool_cache(cache.name)):
             _put(cache, ready.read_text())
         if cache and cache.exists():
-            return _read(cache)
+            self._parsed = _read(cache)
+            return list(self._parsed.exchanges)  # the caller's own list
         built = self._build()
         if cache:
             _put(cache, "".join("\t".join(e) + "\n" for e in built))
@@ -128,11 +143,10 @@ class Pool:
         return str(codes[_hash(state, rate_center) % len(codes)])
 
     @cached_property
-    def _by_npa(self) -> dict[str, list[Exchange]]:
-        out: dict[str, list[Exchange]] = {}
-        for ex in self.exchanges:
-            out.setdefault(ex.npa, []).append(ex)
-        return out
+    def _by_npa(self) -> dict[str, tuple[Exchange, ...]]:
+        exchanges = self.exchanges
+        parsed = self.__dict__.get("_parsed")
+        return parsed.by_npa if parsed is not None else _index(exchanges)
 
     def zip_owner(self, zip5: str) -> tuple[str, str] | None:
         """(state, rate center) serving a ZIP: every ZIP in a state's ranges maps to one."""
@@ -145,10 +159,10 @@ class Pool:
                 return state, names[zips.index(zip5) % len(names)]
         return None
 
-    def matching(self, criteria: Criteria) -> list[Exchange]:
+    def matching(self, criteria: Criteria) -> Sequence[Exchange]:
         kind = criteria.kind
         if kind == "area_code":
-            return self._by_npa.get(criteria.area_code or "", [])
+            return self._by_npa.get(criteria.area_code or "", ())
         if kind == "npa_nxx":
             npa_nxx = criteria.npa_nxx or ""
             return [e for e in self._by_npa.get(npa_nxx[:3], []) if e.nxx == npa_nxx[3:]]
