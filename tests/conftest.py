@@ -183,8 +183,9 @@ def run_pool_cache(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fork_server() -> None:
-    """This worker's tnorder fork server (tests/forkserver.py), started before its first test."""
+def fork_server(run_pool_cache: Path) -> None:
+    """This worker's tnorder fork server (tests/forkserver.py), started before its first test, with
+    the run's sandbox exchanges already parsed."""
     forkserver.ready()
 
 

@@ -42,6 +42,14 @@ def preload():
             continue  # Textual only where a screen opens; __main__ would run a command
         importlib.import_module(module.name)
 
+def warm(pool_cache):
+    """Parse the run's sandbox exchanges once here (tnorder.sim.pool keeps them by their text), so
+    no forked command parses them again."""
+    from pathlib import Path
+    from tnorder.sim.pool import _read
+    for cache in Path(pool_cache).glob("exchanges-*.tsv") if pool_cache else ():
+        _read(cache)
+
 def recv_request(conn):
     head, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
     size = struct.unpack("!I", head[:4])[0]
@@ -137,8 +145,9 @@ def middle(listener, conn, request, fds):
     finally:
         os._exit(0)
 
-def serve(path, parent):
+def serve(path, parent, pool_cache):
     preload()
+    warm(pool_cache)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
@@ -165,7 +174,7 @@ def serve(path, parent):
         for fd in fds:
             os.close(fd)
 
-serve(sys.argv[1], int(sys.argv[2]))
+serve(sys.argv[1], int(sys.argv[2]), sys.argv[3])
 '''
 
 
@@ -177,7 +186,8 @@ class _Server:
         self.path = str(self.folder / "socket")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TNORDER_")}
         self.python_env = _python_env(env)
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER, self.path, str(os.getpid())],
+        pool_cache = os.environ.get("TNORDER_TEST_POOL_CACHE", "")
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVER, self.path, str(os.getpid()), pool_cache],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
                                      cwd=self.folder)
         if self.proc.stdout.readline().strip() != b"ready":
