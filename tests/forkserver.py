@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pexpect
@@ -379,9 +378,7 @@ def run(*args: str, timeout: float | None = None, input: str | None = None,
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def ready() -> float:
-    """Start this worker's server now (seconds taken), so the first test does not pay for it."""
-    started = time.monotonic()
+def ready() -> None:
+    """Start this worker's server now, so the first test does not pay for it."""
     if enabled():
         _running()
-    return time.monotonic() - started

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tnorder import __version__, coercion
+from tnorder import __version__, coercion, interrupts
 from tnorder.commands import completion, config, customer, examples, inventory, orders, sim
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ def _flags_take_no_value() -> None:
 
 _flags_take_no_value()
 coercion.install()
+typer._click.termui.visible_prompt_func = interrupts.read_line  # prompts and confirmations: signal-safe
 
 
 def _version(value: bool) -> None:
@@ -78,12 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     """Run tnorder; every failure ends as one line on stderr and a documented exit code."""
     from typer.exceptions import TyperException
 
-    from tnorder import arguments, deadline, interrupts, prune
+    from tnorder import arguments, deadline, prune
     from tnorder.argv import hoist
     from tnorder.errors import TnorderError
 
     interrupts.install()
-    typer._click.termui.visible_prompt_func = interrupts.read_line  # prompts and confirmations
     given = sys.argv[1:] if argv is None else argv
     try:
         deadline.start()
@@ -131,8 +131,6 @@ def _unexpected(exc: Exception, given: list[str]) -> None:
 
 def _interrupted(exc: BaseException, given: list[str]) -> None:
     """Name every order this run sent (or may have sent): a rerun without --key would buy again."""
-    from tnorder import interrupts
-
     with contextlib.suppress(OSError):  # a closed terminal (SIGHUP) must not stop the exit code
         for ref, how in interrupts.sent().items():
             sys.stderr.write(f"tnorder: order {ref} was {how} before the interrupt; "
@@ -144,7 +142,6 @@ def _interrupted(exc: BaseException, given: list[str]) -> None:
 def _after_send(message: str, given: list[str]) -> None:
     """A failure once this run sent orders (or may have): never exit 2 ("nothing was sent") or 1
     without naming them. Each is named with the next step, and the exit is 5 (still pending)."""
-    from tnorder import interrupts
     from tnorder.errors import EXIT_STILL_PENDING
 
     sent = interrupts.sent()

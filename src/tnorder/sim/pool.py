@@ -27,11 +27,11 @@ CACHE_FORMAT = 3
 TOLL_FREE_EXCHANGES = 40
 
 
-class _Parsed:
-    """One cache file's exchanges and their index by NPA, built once per process."""
+class _Loaded:
+    """A pool's exchanges and their index by NPA (from one cache file: shared by the process)."""
 
-    def __init__(self, text: str) -> None:
-        self.exchanges = tuple(Exchange._make(line.split("\t")) for line in text.splitlines())
+    def __init__(self, exchanges: Iterable[Exchange]) -> None:
+        self.exchanges = tuple(exchanges)
         self.by_npa = _index(self.exchanges)
 
 
@@ -44,14 +44,14 @@ def _index(exchanges: Iterable[Exchange]) -> dict[str, tuple[Exchange, ...]]:
 
 # cache files read in this process, by their text: a process that runs many commands (a test run,
 # a library user) parses the same exchanges once, whichever home's copy of the file it reads
-_read_before: dict[str, _Parsed] = {}
+_read_before: dict[str, _Loaded] = {}
 
 
-def _read(cache: Path) -> _Parsed:
+def _read(cache: Path) -> _Loaded:
     text = cache.read_text()
     if text not in _read_before:
         _read_before.clear()  # one pool's worth at most
-        _read_before[text] = _Parsed(text)
+        _read_before[text] = _Loaded(Exchange._make(line.split("\t")) for line in text.splitlines())
     return _read_before[text]
 
 
@@ -84,6 +84,14 @@ class Pool:
 
     @cached_property
     def exchanges(self) -> list[Exchange]:
+        return list(self._loaded.exchanges)  # the caller's own list
+
+    @cached_property
+    def _by_npa(self) -> dict[str, tuple[Exchange, ...]]:
+        return self._loaded.by_npa
+
+    @cached_property
+    def _loaded(self) -> _Loaded:
         # building from phonenumbers' geodata takes ~0.8 s; a cache file makes lookups quick
         import phonenumbers
 
@@ -91,12 +99,11 @@ class Pool:
         if cache and not cache.exists() and (ready := pool_cache(cache.name)):
             _put(cache, ready.read_text())
         if cache and cache.exists():
-            self._parsed = _read(cache)
-            return list(self._parsed.exchanges)  # the caller's own list
+            return _read(cache)
         built = self._build()
         if cache:
             _put(cache, "".join("\t".join(e) + "\n" for e in built))
-        return built
+        return _Loaded(built)
 
     def _build(self) -> list[Exchange]:
         from phonenumbers.geodata import GEOCODE_DATA
@@ -142,12 +149,6 @@ class Pool:
         codes = latas(state)
         return str(codes[_hash(state, rate_center) % len(codes)])
 
-    @cached_property
-    def _by_npa(self) -> dict[str, tuple[Exchange, ...]]:
-        exchanges = self.exchanges
-        parsed = self.__dict__.get("_parsed")
-        return parsed.by_npa if parsed is not None else _index(exchanges)
-
     def zip_owner(self, zip5: str) -> tuple[str, str] | None:
         """(state, rate center) serving a ZIP: every ZIP in a state's ranges maps to one."""
         for state in STATES:
@@ -165,7 +166,7 @@ class Pool:
             return self._by_npa.get(criteria.area_code or "", ())
         if kind == "npa_nxx":
             npa_nxx = criteria.npa_nxx or ""
-            return [e for e in self._by_npa.get(npa_nxx[:3], []) if e.nxx == npa_nxx[3:]]
+            return [e for e in self._by_npa.get(npa_nxx[:3], ()) if e.nxx == npa_nxx[3:]]
         if kind == "zip":
             owner = self.zip_owner(criteria.zip or "")
             if owner is None:
